@@ -1,0 +1,147 @@
+"""What a restore is asked to do (RestorationConfig) and what it did (result, summary).
+
+Field names and bounds follow the design; the launch form, the `restore` command
+and the engine all validate through RestorationConfig, so one set of rules applies.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from restoration.content_types import ContentType
+
+logger = logging.getLogger(__name__)
+
+RECOMMENDED_MAX_WORKERS = 16
+
+
+class RestorationConfig(BaseModel):
+    """Configuration for one restoration session (the design's RestorationConfig)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    workers: int = Field(default=8, ge=1, le=32, description="Parallel worker threads.")
+    rate_limit_per_minute: int = Field(
+        default=120, ge=1, description="Most API calls in any minute."
+    )
+    rate_limit_per_second: int = Field(
+        default=10, ge=1, description="Most API calls in any second."
+    )
+    checkpoint_interval: int = Field(default=100, ge=1, description="Items between checkpoints.")
+    max_retries: int = Field(default=5, ge=0, le=10, description="Retries of a transient failure.")
+    dry_run: bool = False
+    skip_if_modified: bool = Field(
+        default=False,
+        description="Leave objects alone that changed in the destination after the backup.",
+    )
+    disable_schedules: bool | None = Field(
+        default=None,
+        description="Restore scheduled plans disabled. Default: on for cross-instance restores.",
+    )
+    include_deleted: bool = Field(
+        default=False, description="Also restore items deleted from Looker before the backup."
+    )
+
+    content_types: list[int] | None = None
+    content_ids: list[str] | None = None
+    date_range: tuple[datetime, datetime] | None = None
+
+    source_instance: str | None = None
+    destination_instance: str = ""
+
+    @field_validator("workers")
+    @classmethod
+    def warn_many_workers(cls, value: int) -> int:
+        if value > RECOMMENDED_MAX_WORKERS:
+            logger.warning(
+                "Worker count %s exceeds the recommended limit (%s): SQLite write contention grows",
+                value,
+                RECOMMENDED_MAX_WORKERS,
+            )
+        return value
+
+    @field_validator("content_types")
+    @classmethod
+    def known_types(cls, value: list[int] | None) -> list[int] | None:
+        if value is None:
+            return None
+        unknown = [v for v in value if v not in ContentType.values]
+        if unknown:
+            raise ValueError(f"unknown content type(s): {', '.join(map(str, unknown))}")
+        return sorted(set(value))
+
+    @field_validator("content_ids")
+    @classmethod
+    def clean_ids(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        cleaned = [v.strip() for v in value if v and v.strip()]
+        return list(dict.fromkeys(cleaned)) or None
+
+    @model_validator(mode="after")
+    def check_ranges(self) -> RestorationConfig:
+        if self.date_range and self.date_range[0] > self.date_range[1]:
+            raise ValueError("date_range: the start is after the end")
+        if self.rate_limit_per_second > self.rate_limit_per_minute:
+            # Not an error: the per-minute limit simply binds. Logged for the operator.
+            logger.info(
+                "rate_limit_per_second exceeds rate_limit_per_minute; the per-minute limit binds"
+            )
+        return self
+
+    @property
+    def is_cross_instance(self) -> bool:
+        return bool(self.source_instance) and self.source_instance != self.destination_instance
+
+    @property
+    def schedules_disabled(self) -> bool:
+        """Restore scheduled plans disabled? Explicit choice, else on when crossing instances."""
+        return self.is_cross_instance if self.disable_schedules is None else self.disable_schedules
+
+    @property
+    def with_warnings(self) -> list[str]:
+        warnings = []
+        if self.workers > RECOMMENDED_MAX_WORKERS:
+            warnings.append(
+                f"{self.workers} workers exceeds the recommended {RECOMMENDED_MAX_WORKERS} (SQLite write contention)"
+            )
+        return warnings
+
+
+ResultStatus = Literal["success", "created", "updated", "failed", "skipped"]
+
+
+class RestorationResult(BaseModel):
+    """Result of restoring one item."""
+
+    content_id: str
+    content_type: int
+    status: ResultStatus
+    destination_id: str | None = None
+    error_message: str | None = None
+    retry_count: int = 0
+    duration_ms: float | None = None
+
+
+class RestorationSummary(BaseModel):
+    """Summary of a finished session."""
+
+    session_id: str
+    total_items: int
+    success_count: int
+    created_count: int
+    updated_count: int
+    error_count: int
+    skipped_count: int
+    duration_seconds: float
+    average_throughput: float = Field(description="Items per second.")
+    content_type_breakdown: dict[int, int] = Field(default_factory=dict)
+    error_breakdown: dict[str, int] = Field(default_factory=dict)
+    api_calls: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")

@@ -1,0 +1,751 @@
+"""The backup (`content_items`) and the four restoration tables of the design.
+
+Table and column names follow lookervault's schema so a backup or a restoration
+database can be read by either tool; the extra columns restoreadmin needs are
+listed in docs/data-model.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from restoration.content_types import ContentType
+
+# SQLite allows 999 bound parameters per statement on old builds (32766 on new);
+# stay well under the lower limit so one code path serves SQLite and PostgreSQL.
+IN_BATCH = 900
+
+
+class BlobDecodeError(ValueError):
+    """A content_data blob that is not MessagePack of a Looker API object."""
+
+
+def decode_blob(blob: bytes | memoryview | None, *, label: str = "content_data") -> dict[str, Any]:
+    """Decode a MessagePack blob into the Looker API dict it holds; raise BlobDecodeError."""
+    if blob is None:
+        raise BlobDecodeError(f"{label} is empty")
+    try:
+        value = msgspec.msgpack.decode(bytes(blob))
+    except msgspec.DecodeError as exc:
+        raise BlobDecodeError(f"{label} is not valid MessagePack: {exc}") from exc
+    if not isinstance(value, dict):
+        raise BlobDecodeError(
+            f"{label} holds a {type(value).__name__}, not a Looker object (a map)"
+        )
+    return value
+
+
+def encode_blob(value: dict[str, Any]) -> bytes:
+    return msgspec.msgpack.encode(value)
+
+
+def new_session_id() -> str:
+    return str(uuid.uuid4())
+
+
+# --------------------------------------------------------------------------
+# Backup
+# --------------------------------------------------------------------------
+
+
+class ContentItemQuerySet(models.QuerySet["ContentItem"]):
+    def active(self) -> ContentItemQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def of_type(self, content_type: int) -> ContentItemQuerySet:
+        return self.filter(content_type=content_type)
+
+    def get_content(self, content_id: str, content_type: int) -> ContentItem | None:
+        """Look an item up by (id, type): ids repeat across types in Looker."""
+        return self.filter(content_id=str(content_id), content_type=content_type).first()
+
+    def list_content(
+        self,
+        content_type: int,
+        include_deleted: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[ContentItem]:
+        qs = self.of_type(content_type)
+        if not include_deleted:
+            qs = qs.active()
+        qs = qs.order_by("content_id")
+        if limit is not None:
+            return list(qs[offset : offset + limit])
+        return list(qs[offset:])
+
+    def count_content(self, content_type: int, include_deleted: bool = False) -> int:
+        qs = self.of_type(content_type)
+        if not include_deleted:
+            qs = qs.active()
+        return qs.count()
+
+    def inventory(self) -> list[dict[str, Any]]:
+        """Items per type and the last sync time, one row per type present."""
+        return list(
+            self.active()
+            .values("content_type")
+            .annotate(count=models.Count("row_id"), last_synced=models.Max("synced_at"))
+            .order_by("content_type")
+        )
+
+
+class ContentItem(models.Model):
+    """One Looker object in the backup, column-compatible with lookervault's schema v4."""
+
+    row_id = models.BigAutoField(primary_key=True)
+    content_id = models.TextField(
+        "id", db_column="id", help_text="The object's id in the source Looker instance."
+    )
+    content_type = models.IntegerField(choices=ContentType.choices)
+    name = models.TextField(default="", blank=True)
+    owner_id = models.TextField(null=True, blank=True)
+    owner_email = models.TextField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the object last changed in Looker."
+    )
+    synced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the backup last read the object."
+    )
+    deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when the object was gone from Looker at the last backup.",
+    )
+    content_size = models.IntegerField(default=0)
+    content_data = models.BinaryField(help_text="MessagePack of the Looker API object.")
+    folder_id = models.TextField(null=True, blank=True)
+
+    objects = ContentItemQuerySet.as_manager()
+
+    class Meta:
+        db_table = "content_items"
+        verbose_name = "backup item"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_id", "content_type"], name="content_items_id_type_uniq"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["content_type", "deleted_at"], name="idx_content_type"),
+            models.Index(fields=["-updated_at"], name="idx_updated_at"),
+            models.Index(fields=["deleted_at"], name="idx_deleted_at"),
+            models.Index(fields=["folder_id"], name="idx_folder_id"),
+            models.Index(fields=["owner_id"], name="idx_owner_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_content_type_display()} {self.content_id} {self.name!r}"
+
+    def decoded(self) -> dict[str, Any]:
+        return decode_blob(
+            self.content_data, label=f"{self.get_content_type_display()} {self.content_id}"
+        )
+
+
+# --------------------------------------------------------------------------
+# Restoration sessions
+# --------------------------------------------------------------------------
+
+
+class SessionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+FINISHED_STATUSES = (SessionStatus.COMPLETED, SessionStatus.FAILED, SessionStatus.CANCELLED)
+RESUMABLE_STATUSES = (SessionStatus.FAILED, SessionStatus.CANCELLED)
+
+
+class SessionKind(models.TextChoices):
+    RESTORE = "restore", "Restore"
+    DRY_RUN = "dry_run", "Dry run"
+    DLQ_RETRY = "dlq_retry", "Dead-letter retry"
+    EXTRACT = "extract", "Backup (extract)"
+
+
+class RestorationSessionQuerySet(models.QuerySet["RestorationSession"]):
+    def create_restoration_session(self, **fields: Any) -> RestorationSession:
+        return self.create(**fields)
+
+    def get_restoration_session(self, session_id: str) -> RestorationSession | None:
+        return self.filter(pk=session_id).first()
+
+    def list_restoration_sessions(
+        self, status: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[RestorationSession]:
+        qs = self.order_by("-started_at", "-id")
+        if status:
+            qs = qs.filter(status=status)
+        return list(qs[offset : offset + limit])
+
+    def running(self) -> RestorationSessionQuerySet:
+        return self.filter(status=SessionStatus.RUNNING)
+
+    def stale(self, older_than: datetime) -> RestorationSessionQuerySet:
+        """Running sessions whose worker stopped beating (it died, or its machine did)."""
+        return self.running().filter(
+            Q(heartbeat_at__lt=older_than) | Q(heartbeat_at__isnull=True, started_at__lt=older_than)
+        )
+
+
+class RestorationSession(models.Model):
+    """One restore, dry run, dead-letter retry or extraction, with its live counters."""
+
+    id = models.CharField(primary_key=True, max_length=36, default=new_session_id, editable=False)
+    started_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=SessionStatus.choices, default=SessionStatus.PENDING
+    )
+    total_items = models.IntegerField(
+        default=0, db_default=0, help_text="Items processed so far (succeeded + failed + skipped)."
+    )
+    success_count = models.IntegerField(default=0, db_default=0)
+    error_count = models.IntegerField(
+        default=0, db_default=0, help_text="Items that ended in the dead-letter queue."
+    )
+    source_instance = models.TextField(
+        null=True, blank=True, help_text="Base URL of the Looker instance the backup came from."
+    )
+    destination_instance = models.TextField(help_text="Base URL of the Looker instance written to.")
+    config = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The RestorationConfig the session ran with (never secrets).",
+    )
+    metadata = models.JSONField(
+        null=True, blank=True, help_text="Summary, plan size and other facts about the run."
+    )
+
+    # Columns beyond the design (docs/data-model.md).
+    kind = models.CharField(max_length=16, choices=SessionKind.choices, default=SessionKind.RESTORE)
+    launched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    destination_section = models.CharField(
+        max_length=200, blank=True, default="", help_text="looker.ini section written to."
+    )
+    source_section = models.CharField(
+        max_length=200, blank=True, default="", help_text="looker.ini section the backup came from."
+    )
+    planned_items = models.IntegerField(default=0, help_text="Items the plan selected.")
+    created_count = models.IntegerField(default=0)
+    updated_count = models.IntegerField(default=0)
+    skipped_count = models.IntegerField(default=0)
+    api_calls = models.IntegerField(default=0)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from the worker running it."
+    )
+    worker = models.CharField(
+        max_length=200, blank=True, default="", help_text="host:pid of the worker running it."
+    )
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    resume_count = models.IntegerField(default=0)
+    last_error = models.TextField(
+        blank=True, default="", help_text="Why the session failed as a whole, if it did."
+    )
+
+    objects = RestorationSessionQuerySet.as_manager()
+
+    class Meta:
+        db_table = "restoration_sessions"
+        verbose_name = "restoration session"
+        indexes = [
+            models.Index(fields=["status"], name="idx_restoration_session_status"),
+            models.Index(fields=["-started_at"], name="idx_restoration_sess_started"),
+            models.Index(
+                fields=["destination_instance", "-started_at"], name="idx_session_destination"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=SessionStatus.values),
+                name="restoration_sessions_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=SessionKind.values), name="restoration_sessions_kind_valid"
+            ),
+        ]
+        permissions = [
+            ("launch_restore", "Can launch restores and dry runs"),
+            ("cancel_restore", "Can cancel a running restore"),
+            ("resume_restore", "Can resume a failed or cancelled restore"),
+            ("run_extract", "Can take a backup (extract) of a Looker instance"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} {self.id[:8]} → {self.destination_instance} ({self.status})"
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.status not in SessionStatus.values:
+            raise ValueError(
+                f"Invalid status: {self.status!r}; expected one of {', '.join(SessionStatus.values)}"
+            )
+        super().save(*args, **kwargs)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def is_resumable(self) -> bool:
+        return self.status in RESUMABLE_STATUSES
+
+    @property
+    def is_dry_run(self) -> bool:
+        return self.kind == SessionKind.DRY_RUN
+
+    def update_restoration_session(self, **fields: Any) -> None:
+        """Write just these fields (the design's update_restoration_session)."""
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save(update_fields=list(fields))
+
+    def add_counts(self, **deltas: int) -> None:
+        """Add to counters atomically in SQL, so 16 workers never lose an increment."""
+        type(self).objects.filter(pk=self.pk).update(
+            **{name: F(name) + n for name, n in deltas.items() if n}
+        )
+
+    def beat(self, worker: str | None = None) -> bool:
+        """Record a heartbeat; False when the session no longer runs here (cancelled, reaped)."""
+        fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
+        qs = type(self).objects.filter(pk=self.pk, status=SessionStatus.RUNNING)
+        if worker is not None:
+            qs = qs.filter(worker=worker)
+        return qs.update(**fields) == 1
+
+    def claim(self, worker: str) -> bool:
+        """Move pending (or resumable) -> running for this worker by compare-and-set."""
+        now = timezone.now()
+        claimed = (
+            type(self)
+            .objects.filter(pk=self.pk, status__in=(SessionStatus.PENDING, *RESUMABLE_STATUSES))
+            .update(
+                status=SessionStatus.RUNNING, worker=worker, heartbeat_at=now, completed_at=None
+            )
+        )
+        if claimed:
+            self.refresh_from_db()
+        return claimed == 1
+
+    def request_cancel(self) -> bool:
+        """Ask the worker to stop; a pending session is cancelled at once. False if already finished."""
+        now = timezone.now()
+        qs = type(self).objects.filter(pk=self.pk)
+        if qs.filter(status=SessionStatus.PENDING).update(
+            status=SessionStatus.CANCELLED, cancel_requested_at=now, completed_at=now
+        ):
+            self.refresh_from_db()
+            return True
+        changed = qs.filter(status=SessionStatus.RUNNING).update(cancel_requested_at=now)
+        self.refresh_from_db()
+        return changed == 1
+
+    def cancel_requested(self) -> bool:
+        return type(self).objects.filter(pk=self.pk, cancel_requested_at__isnull=False).exists()
+
+    def finish(
+        self, status: str, *, error: str = "", summary: dict[str, Any] | None = None
+    ) -> None:
+        if status not in FINISHED_STATUSES:
+            raise ValueError(f"{status!r} is not a finished status")
+        self.refresh_from_db()
+        self.status = status
+        self.completed_at = timezone.now()
+        self.last_error = error
+        if summary is not None:
+            self.metadata = {**(self.metadata or {}), "summary": summary}
+        self.save(update_fields=["status", "completed_at", "last_error", "metadata"])
+
+
+# --------------------------------------------------------------------------
+# Checkpoints
+# --------------------------------------------------------------------------
+
+
+class CheckpointQuerySet(models.QuerySet["RestorationCheckpoint"]):
+    def save_restoration_checkpoint(
+        self,
+        session: RestorationSession,
+        content_type: int,
+        checkpoint_data: dict[str, Any],
+        **fields: Any,
+    ) -> int:
+        checkpoint = self.create(
+            session=session, content_type=content_type, checkpoint_data=checkpoint_data, **fields
+        )
+        return checkpoint.pk
+
+    def get_latest_restoration_checkpoint(
+        self, content_type: int, session_id: str | None = None
+    ) -> RestorationCheckpoint | None:
+        """Most recent incomplete checkpoint for a type (in one session when given)."""
+        qs = self.filter(content_type=content_type, completed_at__isnull=True)
+        if session_id:
+            qs = qs.filter(session_id=session_id)
+        return qs.order_by("-started_at", "-id").first()
+
+    def mark_checkpoint_complete(self, checkpoint_id: int) -> None:
+        self.filter(pk=checkpoint_id).update(completed_at=timezone.now())
+
+
+class RestorationCheckpoint(models.Model):
+    """How far one session got through one content type, so a resume skips finished work.
+
+    checkpoint_data holds {"last_offset": N, "completed_ids": [...]}: every item before
+    offset N in the plan's stable order is done, plus the listed ids beyond it (workers
+    finish out of order). The list stays short: it is folded into the offset as the
+    contiguous prefix grows, so a checkpoint never grows with the session's size.
+    """
+
+    session = models.ForeignKey(
+        RestorationSession, on_delete=models.CASCADE, related_name="checkpoints", db_index=False
+    )
+    content_type = models.IntegerField(choices=ContentType.choices)
+    checkpoint_data = models.JSONField(default=dict)
+    started_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    item_count = models.IntegerField(default=0, db_default=0)
+    error_count = models.IntegerField(default=0, db_default=0)
+
+    objects = CheckpointQuerySet.as_manager()
+
+    class Meta:
+        db_table = "restoration_checkpoints"
+        verbose_name = "restoration checkpoint"
+        indexes = [
+            models.Index(fields=["session"], name="idx_restoration_ckpt_session"),
+            models.Index(fields=["content_type"], name="idx_restoration_ckpt_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{ContentType(self.content_type).label} checkpoint of {self.session_id}"
+
+    def update_restoration_checkpoint(self, **fields: Any) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save(update_fields=list(fields))
+
+
+# --------------------------------------------------------------------------
+# ID mappings
+# --------------------------------------------------------------------------
+
+
+class IDMappingQuerySet(models.QuerySet["IDMapping"]):
+    def _key(
+        self, source_instance: str, destination_instance: str, content_type: int
+    ) -> IDMappingQuerySet:
+        return self.filter(
+            source_instance=source_instance,
+            destination_instance=destination_instance,
+            content_type=content_type,
+        )
+
+    def save_id_mapping(
+        self,
+        source_instance: str,
+        destination_instance: str,
+        content_type: int,
+        source_id: str,
+        destination_id: str,
+        session: RestorationSession | None = None,
+    ) -> IDMapping:
+        mapping, _ = self.update_or_create(
+            source_instance=source_instance,
+            destination_instance=destination_instance,
+            content_type=content_type,
+            source_id=str(source_id),
+            defaults={"destination_id": str(destination_id), "session": session},
+        )
+        return mapping
+
+    def get_id_mapping(
+        self, source_instance: str, destination_instance: str, content_type: int, source_id: str
+    ) -> IDMapping | None:
+        return (
+            self._key(source_instance, destination_instance, content_type)
+            .filter(source_id=str(source_id))
+            .first()
+        )
+
+    def get_destination_id(
+        self, source_instance: str, destination_instance: str, content_type: int, source_id: str
+    ) -> str | None:
+        return (
+            self._key(source_instance, destination_instance, content_type)
+            .filter(source_id=str(source_id))
+            .values_list("destination_id", flat=True)
+            .first()
+        )
+
+    def batch_get_mappings(
+        self,
+        source_instance: str,
+        destination_instance: str,
+        content_type: int,
+        source_ids: Iterable[str],
+    ) -> dict[str, str]:
+        """source_id -> destination_id for the given ids, in ceil(n / 900) queries."""
+        ids = list(dict.fromkeys(str(i) for i in source_ids))
+        found: dict[str, str] = {}
+        base = self._key(source_instance, destination_instance, content_type)
+        for start in range(0, len(ids), IN_BATCH):
+            chunk = ids[start : start + IN_BATCH]
+            found.update(
+                base.filter(source_id__in=chunk).values_list("source_id", "destination_id")
+            )
+        return found
+
+    def clear_mappings(
+        self,
+        source_instance: str | None = None,
+        content_type: int | None = None,
+        destination_instance: str | None = None,
+    ) -> int:
+        qs = self.all()
+        if source_instance:
+            qs = qs.filter(source_instance=source_instance)
+        if destination_instance:
+            qs = qs.filter(destination_instance=destination_instance)
+        if content_type is not None:
+            qs = qs.filter(content_type=content_type)
+        deleted, _ = qs.delete()
+        return deleted
+
+
+class IDMapping(models.Model):
+    """Where a source object went: (source instance, type, source id) -> destination id.
+
+    Deviation from the design: the design's composite primary key becomes an
+    autoincrement id plus a unique constraint (Django's admin refuses composite
+    keys), and the key includes destination_instance, so one backup can be
+    migrated into several Looker instances without their ids colliding.
+    """
+
+    source_instance = models.TextField(help_text="Base URL of the instance the object came from.")
+    destination_instance = models.TextField(
+        default="", help_text="Base URL of the instance it was restored into."
+    )
+    content_type = models.IntegerField(choices=ContentType.choices)
+    source_id = models.TextField()
+    destination_id = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    session = models.ForeignKey(
+        RestorationSession,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="id_mappings",
+        db_index=False,
+    )
+
+    objects = IDMappingQuerySet.as_manager()
+
+    class Meta:
+        db_table = "id_mappings"
+        verbose_name = "ID mapping"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_instance", "destination_instance", "content_type", "source_id"],
+                name="id_mappings_source_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["destination_id"], name="idx_id_mapping_dest"),
+            models.Index(fields=["session"], name="idx_id_mapping_session"),
+        ]
+        permissions = [("clear_mappings", "Can clear ID mappings")]
+
+    def __str__(self) -> str:
+        return f"{ContentType(self.content_type).label} {self.source_id} → {self.destination_id}"
+
+
+# --------------------------------------------------------------------------
+# Dead-letter queue
+# --------------------------------------------------------------------------
+
+
+class DeadLetterQuerySet(models.QuerySet["DeadLetterItem"]):
+    def save_dead_letter_item(self, **fields: Any) -> int:
+        return self.create(**fields).pk
+
+    def get_dead_letter_item(self, dlq_id: int) -> DeadLetterItem | None:
+        return self.filter(pk=dlq_id).first()
+
+    def filtered(
+        self,
+        session_id: str | None = None,
+        content_type: int | None = None,
+        error_type: str | None = None,
+    ) -> DeadLetterQuerySet:
+        qs = self.all()
+        if session_id:
+            qs = qs.filter(session_id=session_id)
+        if content_type is not None:
+            qs = qs.filter(content_type=content_type)
+        if error_type:
+            qs = qs.filter(error_type=error_type)
+        return qs
+
+    def list_dead_letter_items(
+        self,
+        session_id: str | None = None,
+        content_type: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[DeadLetterItem]:
+        qs = (
+            self.filtered(session_id, content_type)
+            .defer("content_data", "stack_trace")
+            .order_by("-failed_at", "-id")
+        )
+        return list(qs[offset : offset + limit])
+
+    def count_dead_letter_items(
+        self, session_id: str | None = None, content_type: int | None = None
+    ) -> int:
+        return self.filtered(session_id, content_type).count()
+
+    def delete_dead_letter_item(self, dlq_id: int) -> None:
+        self.filter(pk=dlq_id).delete()
+
+    def delete_recorded(self, user: Any, description: str) -> int:
+        """Delete these dead letters and write who, when and what to the audit log."""
+        with transaction.atomic():
+            summary = list(self.values_list("id", "content_type", "content_id")[:1000])
+            deleted, _ = self.delete()
+            if deleted:
+                AuditEvent.objects.create(
+                    user=user if getattr(user, "is_authenticated", False) else None,
+                    action=AuditEvent.Action.DELETE_DEAD_LETTERS,
+                    description=description,
+                    count=deleted,
+                    details={
+                        "items": [list(row) for row in summary],
+                        "truncated": deleted > len(summary),
+                    },
+                )
+        return deleted
+
+
+class DeadLetterItem(models.Model):
+    """An item that still failed after its retries, with everything needed to retry it."""
+
+    session = models.ForeignKey(
+        RestorationSession, on_delete=models.CASCADE, related_name="dead_letters", db_index=False
+    )
+    content_id = models.TextField()
+    content_type = models.IntegerField(choices=ContentType.choices)
+    content_data = models.BinaryField(help_text="The backup blob as it was when the item failed.")
+    error_message = models.TextField()
+    error_type = models.TextField(
+        help_text="Exception class, or Looker's answer such as LookerValidationError."
+    )
+    stack_trace = models.TextField(null=True, blank=True)
+    retry_count = models.IntegerField()
+    failed_at = models.DateTimeField(default=timezone.now)
+    metadata = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="request_payload, response_status, response_body and retry_history of the failed call.",
+    )
+
+    objects = DeadLetterQuerySet.as_manager()
+
+    class Meta:
+        db_table = "dead_letter_queue"
+        verbose_name = "dead letter"
+        indexes = [
+            models.Index(fields=["session"], name="idx_dlq_session"),
+            models.Index(fields=["content_type", "content_id"], name="idx_dlq_content"),
+            models.Index(fields=["-failed_at"], name="idx_dlq_failed_at"),
+            models.Index(fields=["error_type"], name="idx_dlq_error_type"),
+        ]
+        permissions = [
+            ("retry_dead_letters", "Can retry dead letters"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{ContentType(self.content_type).label} {self.content_id}: {self.error_type}"
+
+    def decoded(self) -> dict[str, Any]:
+        return decode_blob(self.content_data, label=f"dead letter {self.pk}")
+
+
+# --------------------------------------------------------------------------
+# Audit log
+# --------------------------------------------------------------------------
+
+
+class AuditAction(models.TextChoices):
+    DELETE_DEAD_LETTERS = "delete_dead_letters", "Deleted dead letters"
+    CLEAR_MAPPINGS = "clear_mappings", "Cleared ID mappings"
+    LAUNCH = "launch", "Launched a session"
+    CANCEL = "cancel", "Cancelled a session"
+    RESUME = "resume", "Resumed a session"
+    IMPORT_BACKUP = "import_backup", "Imported a backup"
+
+
+class AuditEvent(models.Model):
+    """Who did what, for actions that leave no session behind (deletes, clears)."""
+
+    Action = AuditAction
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=32, choices=Action.choices)
+    description = models.TextField(blank=True, default="")
+    count = models.IntegerField(default=0)
+    session = models.ForeignKey(
+        RestorationSession,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    details = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        db_table = "audit_events"
+        verbose_name = "audit event"
+        ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=AuditAction.values), name="audit_events_action_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"
+
+
+def content_rows(ids: Sequence[tuple[str, int]]) -> Iterator[ContentItem]:
+    """Fetch backup rows by (id, type) pairs in bounded batches."""
+    by_type: dict[int, list[str]] = {}
+    for content_id, content_type in ids:
+        by_type.setdefault(content_type, []).append(str(content_id))
+    for content_type, type_ids in by_type.items():
+        for start in range(0, len(type_ids), IN_BATCH):
+            yield from ContentItem.objects.filter(
+                content_type=content_type, content_id__in=type_ids[start : start + IN_BATCH]
+            )

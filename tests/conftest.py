@@ -1,0 +1,23 @@
+"""Shared fixtures: the cast of users (operator, auditor, outsider)."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+
+@pytest.fixture
+def operator(db) -> User:
+    user = User.objects.create_user("olivia", password="operator-pass-123")
+    user.groups.add(Group.objects.get(name="Restore operators"))
+    return user
+
+
+@pytest.fixture
+def auditor(db) -> User:
+    user = User.objects.create_user("arthur", password="auditor-pass-123")
+    user.groups.add(Group.objects.get(name="Auditors"))
+    return user
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return User.objects.create_user("oscar", password="outsider-pass-123")
