@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from restoration.config import RestorationConfig
 from restoration.content_types import ContentType
 
 # SQLite allows 999 bound parameters per statement on old builds (32766 on new);
@@ -181,6 +182,44 @@ class RestorationSessionQuerySet(models.QuerySet["RestorationSession"]):
     def create_restoration_session(self, **fields: Any) -> RestorationSession:
         return self.create(**fields)
 
+    def launch(
+        self,
+        config: RestorationConfig,
+        *,
+        destination_section: str,
+        source_section: str = "",
+        kind: str | None = None,
+        user: Any = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> RestorationSession:
+        """Record a pending session and queue `run_session` once the row is committed.
+
+        config.destination_instance / source_instance are base URLs (never secrets);
+        the sections name the looker.ini entries the worker reads credentials from.
+        """
+        if kind is None:
+            kind = SessionKind.DRY_RUN if config.dry_run else SessionKind.RESTORE
+        with transaction.atomic():
+            session = self.create(
+                kind=kind,
+                status=SessionStatus.PENDING,
+                destination_instance=config.destination_instance,
+                source_instance=config.source_instance or config.destination_instance,
+                destination_section=destination_section,
+                source_section=source_section,
+                config=config.model_dump(mode="json"),
+                metadata=metadata or {},
+                launched_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+            AuditEvent.objects.create(
+                user=session.launched_by,
+                action=AuditAction.LAUNCH,
+                session=session,
+                description=f"{session.get_kind_display()} into {session.destination_instance}",
+            )
+            transaction.on_commit(session.enqueue)
+        return session
+
     def get_restoration_session(self, session_id: str) -> RestorationSession | None:
         return self.filter(pk=session_id).first()
 
@@ -298,6 +337,16 @@ class RestorationSession(models.Model):
                 f"Invalid status: {self.status!r}; expected one of {', '.join(SessionStatus.values)}"
             )
         super().save(*args, **kwargs)
+
+    def enqueue(self) -> str:
+        """Hand the session to a django-q2 worker; returns the task id."""
+        from django_q.tasks import async_task
+
+        return async_task("restoration.tasks.run_session", self.pk, task_name=f"session {self.pk}")
+
+    @property
+    def restoration_config(self) -> RestorationConfig:
+        return RestorationConfig.model_validate(self.config or {})
 
     @property
     def is_finished(self) -> bool:

@@ -21,3 +21,7 @@ def auditor(db) -> User:
 @pytest.fixture
 def outsider(db) -> User:
     return User.objects.create_user("oscar", password="outsider-pass-123")
+
+
+# Fixture modules owned by their areas (the emulator's live servers, ...).
+pytest_plugins = ["tests.fixtures_emulator"]

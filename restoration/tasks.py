@@ -1,0 +1,8 @@
+"""django-q2 tasks: plain functions referenced by dotted path, given primary keys."""
+
+
+def run_session(session_id: str) -> None:
+    """Run (or resume) one restoration session to its end. Implemented by the engine."""
+    from restoration.engine import run_session as run
+
+    run(session_id)

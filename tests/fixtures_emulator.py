@@ -1,0 +1,1 @@
+"""Live Looker emulator fixtures (filled in by the emulator work)."""
