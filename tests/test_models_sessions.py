@@ -1,0 +1,199 @@
+"""Restoration sessions: create, get, update, list, launch, claim, beat, cancel, finish."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django_q.models import OrmQ
+
+from restoration.config import RestorationConfig
+from restoration.models import AuditEvent, RestorationSession, SessionKind, SessionStatus
+
+pytestmark = pytest.mark.django_db
+
+DEST = "https://dest.looker.example:19999"
+
+
+def new_session(**fields) -> RestorationSession:
+    return RestorationSession.objects.create_restoration_session(
+        destination_instance=fields.pop("destination_instance", DEST), **fields
+    )
+
+
+def test_create_restoration_session_fills_the_design_defaults():
+    session = new_session()
+    session.refresh_from_db()
+    assert len(session.id) == 36
+    assert session.status == SessionStatus.PENDING
+    assert session.kind == SessionKind.RESTORE
+    assert (session.total_items, session.success_count, session.error_count) == (0, 0, 0)
+    assert session.completed_at is None
+
+
+def test_get_restoration_session_returns_none_for_an_unknown_id():
+    session = new_session()
+    assert RestorationSession.objects.get_restoration_session(session.id) == session
+    assert RestorationSession.objects.get_restoration_session("no-such-session") is None
+
+
+def test_update_restoration_session_writes_only_the_named_fields():
+    session = new_session()
+    stale_copy = RestorationSession.objects.get(pk=session.pk)
+    session.add_counts(success_count=3)
+    stale_copy.update_restoration_session(status=SessionStatus.RUNNING, worker="host:1")
+    session.refresh_from_db()
+    assert session.status == SessionStatus.RUNNING
+    assert session.worker == "host:1"
+    assert session.success_count == 3  # the stale copy did not overwrite the counter
+
+
+def test_an_unknown_status_is_refused_in_python():
+    session = new_session()
+    with pytest.raises(ValueError, match="Invalid status: 'paused'"):
+        session.update_restoration_session(status="paused")
+
+
+def test_an_unknown_status_is_refused_by_the_database():
+    session = new_session()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RestorationSession.objects.filter(pk=session.pk).update(status="paused")
+
+
+def test_an_unknown_kind_is_refused_by_the_database():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        new_session(kind="rollback")
+
+
+def test_list_restoration_sessions_is_newest_first_and_filters_by_status():
+    now = timezone.now()
+    old = new_session(started_at=now - timedelta(hours=2), status=SessionStatus.COMPLETED)
+    mid = new_session(started_at=now - timedelta(hours=1), status=SessionStatus.FAILED)
+    new = new_session(started_at=now, status=SessionStatus.COMPLETED)
+    assert RestorationSession.objects.list_restoration_sessions() == [new, mid, old]
+    assert RestorationSession.objects.list_restoration_sessions(status="completed") == [new, old]
+    assert RestorationSession.objects.list_restoration_sessions(limit=1, offset=1) == [mid]
+
+
+def test_add_counts_adds_in_sql_without_losing_concurrent_increments():
+    session = new_session()
+    other_copy = RestorationSession.objects.get(pk=session.pk)
+    session.add_counts(total_items=2, success_count=2)
+    other_copy.add_counts(total_items=1, error_count=1, skipped_count=0)
+    session.refresh_from_db()
+    assert (session.total_items, session.success_count, session.error_count) == (3, 2, 1)
+
+
+def test_claim_moves_pending_to_running_once():
+    session = new_session()
+    assert session.claim("host-a:1") is True
+    assert session.status == SessionStatus.RUNNING and session.worker == "host-a:1"
+    assert RestorationSession.objects.get(pk=session.pk).claim("host-b:2") is False
+    session.refresh_from_db()
+    assert session.worker == "host-a:1"
+
+
+def test_claim_takes_a_failed_session_back_for_resume():
+    session = new_session(status=SessionStatus.FAILED, completed_at=timezone.now())
+    assert session.claim("host:1") is True
+    assert session.completed_at is None
+
+
+def test_beat_fails_once_the_session_is_no_longer_this_workers():
+    session = new_session()
+    session.claim("host:1")
+    assert session.beat("host:1") is True
+    assert session.beat("host:2") is False
+    session.finish(SessionStatus.CANCELLED)
+    assert session.beat("host:1") is False
+
+
+def test_stale_finds_running_sessions_whose_heartbeat_stopped():
+    now = timezone.now()
+    quiet = new_session(status=SessionStatus.RUNNING, heartbeat_at=now - timedelta(minutes=10))
+    new_session(status=SessionStatus.RUNNING, heartbeat_at=now)
+    never_beat = new_session(status=SessionStatus.RUNNING, started_at=now - timedelta(hours=1))
+    new_session(status=SessionStatus.FAILED, heartbeat_at=now - timedelta(hours=1))
+    stale = RestorationSession.objects.stale(now - timedelta(minutes=5))
+    assert set(stale) == {quiet, never_beat}
+
+
+def test_request_cancel_cancels_a_pending_session_at_once():
+    session = new_session()
+    assert session.request_cancel() is True
+    assert session.status == SessionStatus.CANCELLED
+    assert session.completed_at is not None
+
+
+def test_request_cancel_asks_a_running_worker_to_stop():
+    session = new_session()
+    session.claim("host:1")
+    assert session.request_cancel() is True
+    assert session.status == SessionStatus.RUNNING
+    assert session.cancel_requested()
+
+
+def test_request_cancel_of_a_finished_session_changes_nothing():
+    session = new_session()
+    session.finish(SessionStatus.COMPLETED)
+    assert session.request_cancel() is False
+    assert session.status == SessionStatus.COMPLETED
+    assert not session.cancel_requested()
+
+
+def test_finish_records_the_summary_and_the_error():
+    session = new_session(metadata={"plan": {"per_type": {"1": 4}}})
+    session.finish(SessionStatus.FAILED, error="destination unreachable", summary={"ok": 0})
+    session.refresh_from_db()
+    assert session.status == SessionStatus.FAILED
+    assert session.last_error == "destination unreachable"
+    assert session.metadata == {"plan": {"per_type": {"1": 4}}, "summary": {"ok": 0}}
+    assert session.is_finished and session.is_resumable
+
+
+def test_finish_refuses_a_status_that_is_not_final():
+    with pytest.raises(ValueError, match="not a finished status"):
+        new_session().finish(SessionStatus.RUNNING)
+
+
+def test_launch_records_a_pending_session_an_audit_event_and_queues_it(
+    operator, django_capture_on_commit_callbacks
+):
+    config = RestorationConfig(destination_instance=DEST, dry_run=True, workers=2)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        session = RestorationSession.objects.launch(
+            config, destination_section="destination", source_section="source", user=operator
+        )
+    assert len(callbacks) == 1
+    session.refresh_from_db()
+    assert session.kind == SessionKind.DRY_RUN
+    assert session.status == SessionStatus.PENDING
+    assert session.launched_by == operator
+    assert session.source_instance == DEST  # same-instance restore when no source is given
+    assert session.restoration_config == config
+    event = AuditEvent.objects.get(session=session)
+    assert event.action == AuditEvent.Action.LAUNCH and event.user == operator
+    queued = OrmQ.objects.get()
+    assert queued.task["args"] == (session.pk,)
+    assert queued.task["func"] == "restoration.tasks.run_session"
+
+
+def test_launch_queues_nothing_when_the_transaction_rolls_back(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            RestorationSession.objects.launch(
+                RestorationConfig(destination_instance=DEST), destination_section="destination"
+            )
+            raise RuntimeError("form failed after launch")
+    assert callbacks == []
+    assert not RestorationSession.objects.exists()
+    assert not OrmQ.objects.exists()
+
+
+def test_sessions_are_indexed_by_the_design_names():
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "restoration_sessions")
+    assert "idx_restoration_session_status" in indexes
+    assert "idx_restoration_sess_started" in indexes
