@@ -423,6 +423,20 @@ class RestorationSession(models.Model):
             self.metadata = {**(self.metadata or {}), "summary": summary}
         self.save(update_fields=["status", "completed_at", "last_error", "metadata"])
 
+    def dry_run_items(self) -> list[dict[str, Any]]:
+        """What a dry run found, item by item, in plan order (for the session page)."""
+        return [
+            {
+                "content_type": row.content_type,
+                "content_id": row.content_id,
+                "name": row.name,
+                "action": row.action,
+                "reason": row.reason,
+                "diff": row.diff or {},
+            }
+            for row in self.dry_run_rows.order_by("content_type_rank", "position", "id")
+        ]
+
 
 # --------------------------------------------------------------------------
 # Checkpoints
@@ -694,6 +708,60 @@ class DeadLetterQuerySet(models.QuerySet["DeadLetterItem"]):
                 )
         return deleted
 
+    def retry(self, user: Any = None) -> RestorationSession:
+        """Retry these dead letters as a background session of kind dlq_retry.
+
+        Success removes a dead letter; a new failure updates it in place. Dead letters
+        from sessions with different destinations get one session each; the first is
+        returned and the others are listed in its metadata["sibling_sessions"].
+        """
+        groups: dict[tuple[str, str, str, str], list[int]] = {}
+        origin: dict[tuple[str, str, str, str], RestorationSession] = {}
+        for item in self.select_related("session").only(
+            "id",
+            "session__id",
+            "session__destination_section",
+            "session__source_section",
+            "session__destination_instance",
+            "session__source_instance",
+            "session__config",
+        ):
+            s = item.session
+            key = (
+                s.destination_section,
+                s.source_section,
+                s.destination_instance,
+                s.source_instance or "",
+            )
+            groups.setdefault(key, []).append(item.pk)
+            origin.setdefault(key, s)
+        if not groups:
+            raise ValueError("No dead letters selected to retry")
+        sessions = []
+        for key, ids in groups.items():
+            base = origin[key].restoration_config
+            config = base.model_copy(
+                update={"dry_run": False, "content_types": None, "content_ids": None}
+            )
+            sessions.append(
+                RestorationSession.objects.launch(
+                    config,
+                    destination_section=key[0],
+                    source_section=key[1],
+                    kind=SessionKind.DLQ_RETRY,
+                    user=user,
+                    metadata={"dead_letter_ids": sorted(ids), "retry_of": origin[key].pk},
+                )
+            )
+        first = sessions[0]
+        if len(sessions) > 1:
+            first.metadata = {
+                **(first.metadata or {}),
+                "sibling_sessions": [s.pk for s in sessions[1:]],
+            }
+            first.save(update_fields=["metadata"])
+        return first
+
 
 class DeadLetterItem(models.Model):
     """An item that still failed after its retries, with everything needed to retry it."""
@@ -737,6 +805,59 @@ class DeadLetterItem(models.Model):
 
     def decoded(self) -> dict[str, Any]:
         return decode_blob(self.content_data, label=f"dead letter {self.pk}")
+
+
+# --------------------------------------------------------------------------
+# Dry runs
+# --------------------------------------------------------------------------
+
+
+class DryRunAction(models.TextChoices):
+    CREATE = "create", "Would create"
+    UPDATE = "update", "Would update"
+    SKIP = "skip", "Would skip"
+    FAIL = "fail", "Would fail"
+
+
+class DryRunItem(models.Model):
+    """What a dry run found for one backup item: create, update (with a diff), skip or fail.
+
+    A table rather than a JSON list on the session, so a 100k-item dry run writes
+    each row once instead of rewriting an ever-growing document at every checkpoint.
+    """
+
+    Action = DryRunAction
+
+    session = models.ForeignKey(
+        RestorationSession, on_delete=models.CASCADE, related_name="dry_run_rows", db_index=False
+    )
+    content_type = models.IntegerField(choices=ContentType.choices)
+    content_type_rank = models.IntegerField(default=0, help_text="Position in dependency order.")
+    position = models.IntegerField(default=0, help_text="Position in the plan within its type.")
+    content_id = models.TextField()
+    name = models.TextField(blank=True, default="")
+    action = models.CharField(max_length=8, choices=DryRunAction.choices)
+    reason = models.TextField(blank=True, default="")
+    diff = models.JSONField(null=True, blank=True, help_text="{field: [destination, backup]}")
+
+    class Meta:
+        db_table = "dry_run_items"
+        verbose_name = "dry-run item"
+        indexes = [
+            models.Index(
+                fields=["session", "content_type_rank", "position"], name="idx_dry_run_session"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=DryRunAction.values), name="dry_run_items_action_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_action_display()} {ContentType(self.content_type).label} {self.content_id}"
+        )
 
 
 # --------------------------------------------------------------------------

@@ -6,3 +6,10 @@ def run_session(session_id: str) -> None:
     from restoration.engine import run_session as run
 
     run(session_id)
+
+
+def reap_stale_sessions() -> int:
+    """Resume sessions whose worker stopped beating (run every minute by django-q2's schedule)."""
+    from restoration.engine.reaper import reap_stale_sessions as reap
+
+    return len(reap())
