@@ -1,0 +1,214 @@
+"""`manage.py import_backup`: a lookervault SQLite backup into content_items."""
+
+import io
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+import pytest
+from django.core.management import CommandError, call_command
+
+from restoration.content_types import ContentType
+from restoration.models import AuditEvent, ContentItem, encode_blob
+
+pytestmark = pytest.mark.django_db
+
+# lookervault's content_items, schema v4, as lookervault creates it (plus a column
+# of a later version, which the import must ignore).
+LOOKERVAULT_DDL = """
+CREATE TABLE content_items (
+    id TEXT NOT NULL,
+    content_type INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    owner_id TEXT,
+    owner_email TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    synced_at TEXT NOT NULL,
+    deleted_at TEXT,
+    content_size INTEGER NOT NULL,
+    content_data BLOB NOT NULL,
+    folder_id TEXT,
+    extra_from_a_later_version TEXT,
+    PRIMARY KEY (id, content_type)
+);
+CREATE TABLE sync_checkpoints (id INTEGER PRIMARY KEY, content_type INTEGER);
+"""
+
+
+def backup_row(content_id, content_type=ContentType.DASHBOARD, **overrides):
+    data = overrides.pop("data", {"id": content_id, "title": f"Title {content_id}"})
+    blob = overrides.pop("blob", None) or msgspec.msgpack.encode(data)
+    row = {
+        "id": content_id,
+        "content_type": int(content_type),
+        "name": f"Title {content_id}",
+        "owner_id": "3",
+        "owner_email": "ann@example.com",
+        "created_at": "2025-01-02T03:04:05",
+        "updated_at": "2025-06-01T10:00:00+00:00",
+        "synced_at": "2026-11-01T00:00:00.123456",
+        "deleted_at": None,
+        "content_size": len(blob),
+        "content_data": blob,
+        "folder_id": "9",
+    }
+    row.update(overrides)
+    return row
+
+
+def write_backup(path: Path, rows) -> Path:
+    connection = sqlite3.connect(path)
+    connection.executescript(LOOKERVAULT_DDL)
+    for row in rows:
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        connection.execute(
+            f"INSERT INTO content_items ({columns}) VALUES ({marks})", list(row.values())
+        )
+    connection.commit()
+    connection.close()
+    return path
+
+
+def run_import(path: Path, *args: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_backup", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_it_imports_every_column(tmp_path):
+    path = write_backup(
+        tmp_path / "backup.db",
+        [backup_row("12", deleted_at="2026-10-01T00:00:00Z", data={"id": "12", "tiles": [1]})],
+    )
+    out, _ = run_import(path)
+    assert "Imported 1 of 1 rows" in out
+    item = ContentItem.objects.get_content("12", ContentType.DASHBOARD)
+    assert item.name == "Title 12"
+    assert (item.owner_id, item.owner_email, item.folder_id) == ("3", "ann@example.com", "9")
+    assert item.created_at == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert item.updated_at == datetime(2025, 6, 1, 10, tzinfo=UTC)
+    assert item.synced_at == datetime(2026, 11, 1, 0, 0, 0, 123456, tzinfo=UTC)
+    assert item.deleted_at == datetime(2026, 10, 1, tzinfo=UTC)
+    assert item.decoded() == {"id": "12", "tiles": [1]}
+    assert item.content_size == len(encode_blob({"id": "12", "tiles": [1]}))
+
+
+def test_the_same_id_in_two_types_makes_two_items(tmp_path):
+    path = write_backup(
+        tmp_path / "b.db", [backup_row("1", ContentType.LOOK), backup_row("1", ContentType.USER)]
+    )
+    run_import(path)
+    assert ContentItem.objects.filter(content_id="1").count() == 2
+
+
+def test_importing_twice_updates_instead_of_duplicating(tmp_path):
+    run_import(write_backup(tmp_path / "first.db", [backup_row("1"), backup_row("2")]))
+    second = write_backup(
+        tmp_path / "second.db",
+        [backup_row("2", name="Renamed", data={"id": "2", "title": "Renamed"}), backup_row("3")],
+    )
+    run_import(second)
+    run_import(second)
+    assert ContentItem.objects.count() == 3
+    item = ContentItem.objects.get_content("2", ContentType.DASHBOARD)
+    assert item.name == "Renamed" and item.decoded()["title"] == "Renamed"
+
+
+def test_a_row_whose_blob_does_not_decode_is_reported_and_skipped(tmp_path):
+    run_import(write_backup(tmp_path / "good.db", [backup_row("5", data={"id": "5", "v": 1})]))
+    path = write_backup(
+        tmp_path / "bad.db",
+        [
+            backup_row("4"),
+            backup_row("5", blob=b"\xc1not messagepack", name="Corrupted"),
+            backup_row("6", ContentType.LOOK, blob=msgspec.msgpack.encode([1, 2, 3])),
+            backup_row("7"),
+        ],
+    )
+    out, err = run_import(path)
+    assert "Imported 2 of 4 rows" in out
+    assert "skipped: Dashboard 5 is not valid MessagePack" in err
+    assert "skipped: Look 6 holds a list, not a Looker object" in err
+    assert "Skipped 2 unreadable row(s)" in err
+    # What we already held for dashboard 5 is untouched.
+    kept = ContentItem.objects.get_content("5", ContentType.DASHBOARD)
+    assert kept.name == "Title 5" and kept.decoded() == {"id": "5", "v": 1}
+    assert ContentItem.objects.get_content("6", ContentType.LOOK) is None
+    assert {i.content_id for i in ContentItem.objects.all()} == {"4", "5", "7"}
+
+
+def test_a_row_with_an_unknown_type_or_a_bad_time_is_skipped_by_name(tmp_path):
+    path = write_backup(
+        tmp_path / "b.db",
+        [backup_row("1", content_type=99), backup_row("2", updated_at="last tuesday")],
+    )
+    _, err = run_import(path)
+    assert "skipped: id 1: unknown content_type 99" in err
+    assert "skipped: Dashboard 2: updated_at 'last tuesday' is not an ISO 8601 time" in err
+    assert not ContentItem.objects.exists()
+
+
+def test_the_import_is_recorded_in_the_audit_log(tmp_path):
+    path = write_backup(tmp_path / "b.db", [backup_row("1"), backup_row("2", blob=b"\xc1")])
+    run_import(path)
+    event = AuditEvent.objects.get()
+    assert event.action == AuditEvent.Action.IMPORT_BACKUP
+    assert event.count == 1
+    assert event.details["rows"] == 2 and event.details["skipped_count"] == 1
+    (skipped,) = event.details["skipped"]
+    assert skipped.startswith("Dashboard 2 is not valid MessagePack")
+    assert event.details["file"] == str(path.resolve())
+
+
+def test_it_streams_in_batches_and_shows_progress(tmp_path):
+    path = write_backup(tmp_path / "b.db", [backup_row(str(n)) for n in range(50)])
+    _, err = run_import(path, "--batch-size", "10")
+    assert ContentItem.objects.count() == 50
+    assert "50/50 rows" in err and "100%" in err
+
+
+def test_it_leaves_the_backup_file_unchanged(tmp_path):
+    path = write_backup(tmp_path / "b.db", [backup_row("1")])
+    before = path.read_bytes()
+    run_import(path)
+    assert path.read_bytes() == before
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        run_import(tmp_path / "nope.db")
+
+
+def test_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("these are not the rows you are looking for\n" * 100)
+    with pytest.raises(CommandError, match="is not a SQLite database"):
+        run_import(path)
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_sqlite_file_without_content_items_is_a_clear_error(tmp_path):
+    path = tmp_path / "other.db"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE dashboards (id TEXT)")
+    connection.close()
+    with pytest.raises(CommandError, match=r"no content_items table \(dashboards\)"):
+        run_import(path)
+
+
+def test_a_content_items_table_missing_columns_is_a_clear_error(tmp_path):
+    path = tmp_path / "v2.db"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE content_items (id TEXT, content_type INTEGER, name TEXT)")
+    connection.close()
+    with pytest.raises(CommandError, match="lacks the column.*owner_id.*content_data.*folder_id"):
+        run_import(path)
+
+
+def test_it_refuses_a_batch_size_below_one(tmp_path):
+    path = write_backup(tmp_path / "b.db", [backup_row("1")])
+    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+        run_import(path, "--batch-size", "0")
