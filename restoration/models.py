@@ -407,6 +407,26 @@ class RestorationSession(models.Model):
         self.refresh_from_db()
         return changed == 1
 
+    def resume(self) -> bool:
+        """Queue a failed or cancelled session again; it picks up from its checkpoints.
+
+        Compare-and-set on the status, so two clicks on Resume queue it once.
+        """
+        changed = (
+            type(self)
+            .objects.filter(pk=self.pk, status__in=RESUMABLE_STATUSES)
+            .update(
+                status=SessionStatus.PENDING,
+                cancel_requested_at=None,
+                completed_at=None,
+                resume_count=F("resume_count") + 1,
+            )
+        )
+        self.refresh_from_db()
+        if changed:
+            transaction.on_commit(self.enqueue)
+        return changed == 1
+
     def cancel_requested(self) -> bool:
         return type(self).objects.filter(pk=self.pk, cancel_requested_at__isnull=False).exists()
 
