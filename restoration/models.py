@@ -613,6 +613,29 @@ class IDMappingQuerySet(models.QuerySet["IDMapping"]):
         deleted, _ = qs.delete()
         return deleted
 
+    def clear_recorded(self, user: Any, description: str) -> int:
+        """Delete these mappings and write who, when and what to the audit log.
+
+        A cleared mapping makes the next restore create the object again instead of
+        updating the copy it made before, so who cleared what must stay on record.
+        """
+        with transaction.atomic():
+            scope = list(
+                self.values("source_instance", "destination_instance", "content_type")
+                .annotate(n=models.Count("id"))
+                .order_by("source_instance", "destination_instance", "content_type")[:100]
+            )
+            deleted, _ = self.delete()
+            if deleted:
+                AuditEvent.objects.create(
+                    user=user if getattr(user, "is_authenticated", False) else None,
+                    action=AuditEvent.Action.CLEAR_MAPPINGS,
+                    description=description,
+                    count=deleted,
+                    details={"scope": scope},
+                )
+        return deleted
+
 
 class IDMapping(models.Model):
     """Where a source object went: (source instance, type, source id) -> destination id.

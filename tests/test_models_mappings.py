@@ -106,3 +106,29 @@ def test_clear_mappings_narrows_by_instance_and_type():
     assert list(IDMapping.objects.values_list("destination_id", flat=True)) == ["13"]
     assert IDMapping.objects.clear_mappings() == 1
     assert not IDMapping.objects.exists()
+
+
+def test_clear_recorded_writes_who_and_what_to_the_audit_log(operator):
+    from restoration.models import AuditEvent
+
+    IDMapping.objects.save_id_mapping(SRC, DEST, ContentType.LOOK, "1", "10")
+    IDMapping.objects.save_id_mapping(SRC, DEST, ContentType.LOOK, "2", "20")
+    IDMapping.objects.save_id_mapping(SRC, OTHER_DEST, ContentType.LOOK, "1", "12")
+    cleared = IDMapping.objects.filter(destination_instance=DEST).clear_recorded(
+        operator, "destination was wiped"
+    )
+    assert cleared == 2
+    assert list(IDMapping.objects.values_list("destination_id", flat=True)) == ["12"]
+    event = AuditEvent.objects.get()
+    assert (event.user, event.action, event.count) == (operator, "clear_mappings", 2)
+    assert event.description == "destination was wiped"
+    assert event.details["scope"] == [
+        {
+            "source_instance": SRC,
+            "destination_instance": DEST,
+            "content_type": ContentType.LOOK,
+            "n": 2,
+        }
+    ]
+    assert IDMapping.objects.none().clear_recorded(operator, "nothing") == 0
+    assert AuditEvent.objects.count() == 1
