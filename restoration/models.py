@@ -952,6 +952,32 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"
 
 
+# --------------------------------------------------------------------------
+# Shared rate limits (restoration.looker.ratelimit.SharedRateLimiter)
+# --------------------------------------------------------------------------
+
+
+class RateLimitState(models.Model):
+    """The pace of API calls into one Looker instance, shared by every session and worker.
+
+    Used when there is no Redis; each acquire updates the row under select_for_update.
+    Times are Unix seconds (floats) so any worker machine can compare them.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    next_at = models.FloatField(default=0.0, help_text="Earliest start of the next call.")
+    factor = models.FloatField(default=1.0, help_text="Share of the rate in force after 429s.")
+    backoff_at = models.FloatField(default=0.0)
+    pause_until = models.FloatField(default=0.0)
+
+    class Meta:
+        db_table = "rate_limit_state"
+        verbose_name = "shared rate limit"
+
+    def __str__(self) -> str:
+        return self.key
+
+
 def content_rows(ids: Sequence[tuple[str, int]]) -> Iterator[ContentItem]:
     """Fetch backup rows by (id, type) pairs in bounded batches."""
     by_type: dict[int, list[str]] = {}
