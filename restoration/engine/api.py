@@ -1,0 +1,132 @@
+"""The engine's door to the destination Looker: one SDK client per worker thread, one
+LookerCaller (rate limiter + retries) per session, and no writes at all in a dry run.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Any
+
+from looker_sdk.rtl.serialize import converter40
+
+from restoration.looker.calls import LookerCaller, LookerCallFailed
+from restoration.looker.instances import make_sdk
+
+
+class ItemFailed(Exception):
+    """An item could not be restored; carries what the dead-letter queue records."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error_type: str = "RestoreError",
+        status: int | None = None,
+        response_body: Any = None,
+        request_payload: Any = None,
+        retry_history: list[dict[str, Any]] | None = None,
+        call: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error_type = error_type
+        self.status = status
+        self.response_body = response_body
+        self.request_payload = request_payload
+        self.retry_history = retry_history or []
+        self.call = call
+        self.stack = ""
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "call": self.call,
+            "request_payload": self.request_payload,
+            "response_status": self.status,
+            "response_body": self.response_body,
+            "retry_history": self.retry_history,
+        }
+
+
+class MissingReference(ItemFailed):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, error_type="MissingReference")
+
+
+class DryRunWriteBlocked(RuntimeError):
+    """A dry run tried to write to the destination: a bug, never a Looker answer."""
+
+
+def as_dict(value: Any) -> Any:
+    """An SDK model (or list of them) as plain JSON-able data, None fields left out."""
+    if value is None or value == "":
+        return value
+    return converter40.unstructure(value)
+
+
+def payload_of(body: Any) -> Any:
+    try:
+        return as_dict(body)
+    except Exception:  # a payload we cannot show must not hide the real error
+        return repr(body)
+
+
+class DestinationAPI:
+    """Calls into one Looker instance on behalf of one session."""
+
+    def __init__(self, section: str, caller: LookerCaller, *, dry_run: bool) -> None:
+        self.section = section
+        self.caller = caller
+        self.dry_run = dry_run
+        self._local = threading.local()
+        self._clients: list[Any] = []
+        self._clients_lock = threading.Lock()
+
+    def sdk(self) -> Any:
+        client = getattr(self._local, "sdk", None)
+        if client is None:
+            client = make_sdk(self.section)
+            self._local.sdk = client
+            with self._clients_lock:
+                self._clients.append(client)
+        return client
+
+    def read(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return self._call(method, args, kwargs, payload=None)
+
+    def write(self, method: str, *args: Any, body: Any = None, **kwargs: Any) -> Any:
+        if self.dry_run:
+            raise DryRunWriteBlocked(f"dry run attempted {method}")
+        if body is not None:
+            kwargs["body"] = body
+        return self._call(method, args, kwargs, payload=body)
+
+    def _call(self, method: str, args: tuple, kwargs: dict, payload: Any) -> Any:
+        fn = getattr(self.sdk(), method)
+        try:
+            return self.caller.call(fn, *args, **kwargs)
+        except LookerCallFailed as exc:
+            raise failure_from(exc, method, payload) from exc
+
+    def close(self) -> None:
+        with self._clients_lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            try:
+                client.auth.logout()
+            except Exception:  # logging out is a courtesy; the token expires anyway
+                pass
+
+
+def failure_from(exc: LookerCallFailed, method: str, payload: Any) -> ItemFailed:
+    failed = ItemFailed(
+        f"{method}: {exc.message}",
+        error_type=exc.error_type,
+        status=exc.status,
+        response_body=exc.body,
+        request_payload=exc.payload if exc.payload is not None else payload_of(payload),
+        retry_history=list(exc.retry_history),
+        call=method,
+    )
+    failed.stack = "".join(traceback.format_exception(exc))
+    return failed

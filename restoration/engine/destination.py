@@ -1,0 +1,225 @@
+"""What the destination already holds (prefetched in bulk, one type at a time) and where
+each source object went (the ID mappings), shared by a session's worker threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from restoration.content_types import ContentType
+from restoration.engine.api import DestinationAPI, as_dict
+from restoration.models import IDMapping, RestorationSession
+
+PAGE = 1000
+
+
+def _s(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def user_email(obj: dict[str, Any]) -> str | None:
+    email = obj.get("email") or (obj.get("credentials_email") or {}).get("email")
+    return email.strip().lower() if email else None
+
+
+def plan_target(obj: dict[str, Any]) -> tuple[str, str | None]:
+    for name in ("dashboard_id", "look_id", "lookml_dashboard_id", "query_id"):
+        if obj.get(name):
+            return (name, _s(obj[name]))
+    return ("", None)
+
+
+def natural_key(content_type: int, obj: dict[str, Any]) -> Any:
+    """How an object is recognised without an id: the same rule for backup and destination
+    objects (a backup object's references must already be translated)."""
+    t = content_type
+    if t == ContentType.USER:
+        return user_email(obj)
+    if t in (
+        ContentType.GROUP,
+        ContentType.ROLE,
+        ContentType.PERMISSION_SET,
+        ContentType.MODEL_SET,
+        ContentType.LOOKML_MODEL,
+    ):
+        return obj.get("name") or None
+    if t == ContentType.FOLDER:
+        return (_s(obj.get("parent_id")), obj.get("name")) if obj.get("name") else None
+    if t in (ContentType.LOOK, ContentType.DASHBOARD):
+        return (_s(obj.get("folder_id")), obj.get("title")) if obj.get("title") else None
+    if t == ContentType.BOARD:
+        return obj.get("title") or None
+    if t == ContentType.SCHEDULED_PLAN:
+        return (obj.get("name"), _s(obj.get("user_id")), plan_target(obj))
+    return None
+
+
+@dataclass
+class TypeIndex:
+    """The destination's objects of one type, by id and by natural key."""
+
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
+    by_key: dict[Any, str] = field(default_factory=dict)
+
+    def add(self, content_type: int, obj: dict[str, Any]) -> None:
+        oid = _s(obj.get("name") if content_type == ContentType.LOOKML_MODEL else obj.get("id"))
+        if oid is None:
+            return
+        if obj.get("deleted"):
+            self.deleted.add(oid)
+            self.by_id.pop(oid, None)
+            return
+        self.deleted.discard(oid)
+        self.by_id[oid] = obj
+        key = natural_key(content_type, obj)
+        if key is not None:
+            self.by_key.setdefault(key, oid)
+
+
+class DestinationState:
+    """Lazily prefetched destination indexes; every load is a few list/search calls."""
+
+    def __init__(self, api: DestinationAPI) -> None:
+        self.api = api
+        self._indexes: dict[int, TypeIndex] = {}
+        self._locks: dict[int, threading.Lock] = {t: threading.Lock() for t in ContentType}
+        self._lock = threading.Lock()
+        self.me: dict[str, Any] | None = None
+        self.connections: set[str] | None = None
+
+    def index(self, content_type: int) -> TypeIndex:
+        found = self._indexes.get(content_type)
+        if found is not None:
+            return found
+        with self._locks[content_type]:
+            if content_type not in self._indexes:
+                index = TypeIndex()
+                for obj in self._load(content_type):
+                    index.add(content_type, obj)
+                self._indexes[content_type] = index
+            return self._indexes[content_type]
+
+    def remember(self, content_type: int, obj: Any) -> None:
+        data = obj if isinstance(obj, dict) else as_dict(obj)
+        with self._lock:
+            self.index(content_type).add(content_type, data)
+
+    def connection_names(self) -> set[str]:
+        if self.connections is None:
+            self.connections = {
+                c.get("name") for c in self._list("all_connections", fields="name") if c.get("name")
+            }
+        return self.connections
+
+    # -- loading ---------------------------------------------------------------
+    def _list(self, method: str, **kwargs: Any) -> list[dict[str, Any]]:
+        return [as_dict(o) for o in self.api.read(method, **kwargs) or []]
+
+    def _paged(self, method: str, **kwargs: Any) -> list[dict[str, Any]]:
+        """limit/offset paging; stops on a short page or a page that repeats itself
+        (an endpoint that ignores the paging parameters)."""
+        out: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        offset = 0
+        while True:
+            page = self._list(method, limit=PAGE, offset=offset, **kwargs)
+            fresh = [o for o in page if str(o.get("id")) not in seen]
+            out.extend(fresh)
+            seen.update(str(o.get("id")) for o in fresh)
+            if len(page) < PAGE or not fresh:
+                return out
+            offset += PAGE
+
+    def _load(self, content_type: int) -> list[dict[str, Any]]:
+        t = content_type
+        loaders: dict[int, Callable[[], list[dict[str, Any]]]] = {
+            ContentType.USER: lambda: self._paged("all_users"),
+            ContentType.GROUP: lambda: self._list("all_groups"),
+            ContentType.PERMISSION_SET: lambda: self._list("all_permission_sets"),
+            ContentType.MODEL_SET: lambda: self._list("all_model_sets"),
+            ContentType.ROLE: lambda: self._list("all_roles"),
+            ContentType.FOLDER: lambda: self._list("all_folders"),
+            ContentType.LOOKML_MODEL: lambda: self._list("all_lookml_models"),
+            ContentType.BOARD: lambda: self._list("all_boards"),
+            ContentType.SCHEDULED_PLAN: lambda: self._list("all_scheduled_plans", all_users=True),
+            ContentType.LOOK: lambda: self._content("search_looks", deleted_value=True),
+            ContentType.DASHBOARD: lambda: self._content("search_dashboards", deleted_value="true"),
+        }
+        loader = loaders.get(t)
+        return loader() if loader else []
+
+    def _content(self, method: str, deleted_value: Any) -> list[dict[str, Any]]:
+        fields = "id,title,folder_id,deleted,updated_at,user_id"
+        live = self._paged(method, fields=fields)
+        gone = self._paged(method, fields=fields, deleted=deleted_value)
+        for obj in gone:
+            obj["deleted"] = True
+        # A live object wins over a stale "deleted" row with the same id.
+        return gone + live
+
+
+class Mappings:
+    """source id -> destination id per type for one (source, destination) pair.
+
+    Loaded per type on first use; a new mapping is written to the database at once
+    (the same step as the create that produced it), except in a dry run, where
+    planned creates get placeholder ids that never leave memory.
+    """
+
+    def __init__(
+        self,
+        source_instance: str,
+        destination_instance: str,
+        session: RestorationSession | None,
+        *,
+        persist: bool,
+        db_lock: threading.RLock,
+    ) -> None:
+        self.source_instance = source_instance
+        self.destination_instance = destination_instance
+        self.session = session
+        self.persist = persist
+        self.db_lock = db_lock
+        self._by_type: dict[int, dict[str, str]] = {}
+        self._lock = threading.Lock()
+
+    def _type(self, content_type: int) -> dict[str, str]:
+        found = self._by_type.get(content_type)
+        if found is None:
+            with self.db_lock:
+                rows = IDMapping.objects.filter(
+                    source_instance=self.source_instance,
+                    destination_instance=self.destination_instance,
+                    content_type=content_type,
+                ).values_list("source_id", "destination_id")
+                found = dict(rows.iterator(chunk_size=5000))
+            with self._lock:
+                found = self._by_type.setdefault(content_type, found)
+        return found
+
+    def get(self, content_type: int, source_id: Any) -> str | None:
+        if source_id in (None, ""):
+            return None
+        return self._type(content_type).get(str(source_id))
+
+    def put(self, content_type: int, source_id: Any, destination_id: Any) -> None:
+        source_id, destination_id = str(source_id), str(destination_id)
+        table = self._type(content_type)
+        if table.get(source_id) == destination_id:
+            return
+        if self.persist:
+            with self.db_lock:
+                IDMapping.objects.save_id_mapping(
+                    self.source_instance,
+                    self.destination_instance,
+                    content_type,
+                    source_id,
+                    destination_id,
+                    session=self.session,
+                )
+        with self._lock:
+            table[source_id] = destination_id

@@ -1,0 +1,41 @@
+"""Finding sessions whose worker died (a killed cluster, a lost machine) and resuming them."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from restoration.models import RestorationSession, SessionStatus
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER_SECONDS = float(getattr(settings, "RESTORE_STALE_AFTER_SECONDS", 60))
+
+
+def reap_stale_sessions(stale_after: float | None = None) -> list[RestorationSession]:
+    """Mark running sessions with a stale heartbeat failed, then queue each to resume.
+
+    The compare-and-set on (status, heartbeat_at) means two reapers never resume the
+    same session twice, and a worker that beats in the meantime keeps its session.
+    """
+    seconds = STALE_AFTER_SECONDS if stale_after is None else stale_after
+    cutoff = timezone.now() - timedelta(seconds=seconds)
+    resumed = []
+    for session in RestorationSession.objects.stale(cutoff):
+        changed = RestorationSession.objects.filter(
+            pk=session.pk, status=SessionStatus.RUNNING, heartbeat_at=session.heartbeat_at
+        ).update(
+            status=SessionStatus.FAILED,
+            completed_at=timezone.now(),
+            last_error=f"Worker {session.worker or '?'} stopped beating; resumed from its checkpoints",
+        )
+        if changed != 1:
+            continue
+        logger.warning("session %s: worker %s went silent; resuming", session.pk, session.worker)
+        transaction.on_commit(session.enqueue)
+        resumed.append(session)
+    return resumed

@@ -1,0 +1,487 @@
+"""Running one session to its end: claim it, walk the plan type by type with a pool of
+worker threads, and save progress (checkpoint, counters, dead letters, dry-run rows)
+in one transaction per checkpoint, so a resume after any crash counts nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone
+
+from restoration.config import RestorationSummary
+from restoration.content_types import ContentType, dependency_rank
+from restoration.engine.api import DestinationAPI, DryRunWriteBlocked, ItemFailed
+from restoration.engine.checkpoints import TypeProgress
+from restoration.engine.destination import DestinationState, Mappings
+from restoration.engine.plan import Plan, PlanEntry, load_blobs
+from restoration.engine.restorer import Outcome, Restorer
+from restoration.looker.calls import LookerCaller
+from restoration.looker.instances import InstanceNotConfigured, get_instance
+from restoration.looker.ratelimit import RateLimiter
+from restoration.models import (
+    DeadLetterItem,
+    DryRunItem,
+    RestorationCheckpoint,
+    RestorationSession,
+    SessionKind,
+    SessionStatus,
+    encode_blob,
+)
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = float(getattr(settings, "RESTORE_HEARTBEAT_SECONDS", 5))
+FLUSH_SECONDS = 1.0
+THROUGHPUT_SAMPLES = 240
+BLOB_BATCH = 64
+
+
+@dataclass
+class Done:
+    """A finished item waiting for the next checkpoint to record it."""
+
+    entry: PlanEntry
+    outcome: Outcome | None = None
+    failure: ItemFailed | None = None
+    blob: Any = None
+
+
+class SessionStopped(Exception):
+    """Cancel requested, or another worker took the session over."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+class SessionRunner:
+    def __init__(self, session: RestorationSession) -> None:
+        self.session = session
+        self.config = session.restoration_config
+        self.worker = worker_name()
+        self.db_lock = threading.RLock()
+        self.stop = threading.Event()
+        self.stop_reason = ""
+        self.summary_types: Counter[int] = Counter()
+        self.summary_errors: Counter[str] = Counter()
+        self.started = time.monotonic()
+        self.items_done = 0
+
+    # -- lifecycle ----------------------------------------------------------------
+    def run(self) -> None:
+        session = self.session
+        if not session.claim(self.worker):
+            logger.info("session %s is not pending or resumable; nothing to do", session.pk)
+            return
+        # A resumed session starts afresh: an old cancel request must not stop it again.
+        RestorationSession.objects.filter(pk=session.pk).update(cancel_requested_at=None)
+        if session.metadata and session.metadata.get("ran_before"):
+            session.add_counts(resume_count=1)
+        self._set_metadata(ran_before=True)
+        heart = threading.Thread(
+            target=self._heartbeat, name=f"heartbeat {session.pk[:8]}", daemon=True
+        )
+        heart.start()
+        api = None
+        try:
+            api, restorer = self._connect()
+            self._run_plan(restorer)
+            if self.stop.is_set() and self.stop_reason == "cancel":
+                self._finish(SessionStatus.CANCELLED, "Cancelled by request")
+            elif self.stop.is_set():
+                logger.warning("session %s stopped here: %s", session.pk, self.stop_reason)
+            else:
+                self._finish(SessionStatus.COMPLETED)
+        except SessionFailed as exc:
+            self._finish(SessionStatus.FAILED, str(exc))
+        except Exception as exc:  # the session must end failed and resumable, never stuck
+            logger.exception("session %s failed", session.pk)
+            self._finish(SessionStatus.FAILED, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.stop.set()
+            heart.join(timeout=HEARTBEAT_SECONDS + 5)
+            if api is not None:
+                api.close()
+
+    def _connect(self) -> tuple[DestinationAPI, Restorer]:
+        session, config = self.session, self.config
+        try:
+            get_instance(session.destination_section)
+        except InstanceNotConfigured as exc:
+            raise SessionFailed(f"Destination {session.destination_section!r}: {exc}") from exc
+        limiter = RateLimiter(config.rate_limit_per_second, config.rate_limit_per_minute)
+        self.limiter = limiter
+        self.caller = LookerCaller(limiter, max_retries=config.max_retries)
+        api = DestinationAPI(session.destination_section, self.caller, dry_run=config.dry_run)
+        try:
+            me = api.read("me", fields="id,display_name")
+        except ItemFailed as exc:
+            raise SessionFailed(
+                f"Cannot use destination {session.destination_section!r} "
+                f"({session.destination_instance}): {exc.message}"
+            ) from exc
+        except Exception as exc:  # wrong credentials surface as a bare SDKError at login
+            raise SessionFailed(
+                f"Cannot log in to destination {session.destination_section!r} "
+                f"({session.destination_instance}): {exc}"
+            ) from exc
+        state = DestinationState(api)
+        state.me = {"id": str(getattr(me, "id", ""))}
+        source = session.source_instance or session.destination_instance
+        mappings = Mappings(
+            source,
+            session.destination_instance,
+            session,
+            persist=not config.dry_run,
+            db_lock=self.db_lock,
+        )
+        restorer = Restorer(
+            config,
+            api,
+            mappings,
+            state,
+            same_instance=source == session.destination_instance,
+            db_lock=self.db_lock,
+        )
+        return api, restorer
+
+    def _finish(self, status: str, error: str = "") -> None:
+        with self.db_lock:
+            self._write_metadata_samples()
+            summary = self.summary()
+            self.session.finish(status, error=error, summary=summary.as_json())
+
+    # -- plan ------------------------------------------------------------------------
+    def _run_plan(self, restorer: Restorer) -> None:
+        session = self.session
+        dead_letters = None
+        if session.kind == SessionKind.DLQ_RETRY:
+            dead_letters = list((session.metadata or {}).get("dead_letter_ids") or [])
+        plan = Plan(self.config, dead_letter_ids=dead_letters)
+        per_type = plan.per_type()
+        planned = sum(per_type.values())
+        unknown = plan.unknown_ids()
+        self._set_metadata(
+            plan={
+                "per_type": {str(t): n for t, n in per_type.items()},
+                "skipped_types": {str(t): r for t, r in plan.skipped_types().items()},
+                "unknown_ids": unknown,
+            }
+        )
+        session.update_restoration_session(planned_items=planned)
+        if unknown:
+            logger.warning("session %s: ids not in the backup: %s", session.pk, unknown)
+        workers = self.config.workers
+        with ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix=f"restore-{session.pk[:8]}"
+        ) as pool:
+            try:
+                for content_type in plan.types():
+                    if self.stop.is_set():
+                        break
+                    self._run_type(plan, content_type, restorer, pool)
+            finally:
+                self._close_worker_connections(pool, workers)
+
+    def _close_worker_connections(self, pool: ThreadPoolExecutor, workers: int) -> None:
+        barrier = threading.Barrier(workers)
+
+        def close() -> None:
+            try:
+                barrier.wait(timeout=10)
+            except threading.BrokenBarrierError:
+                pass
+            connections.close_all()
+
+        for f in [pool.submit(close) for _ in range(workers)]:
+            f.result()
+
+    def _checkpoint_for(self, content_type: int) -> RestorationCheckpoint:
+        with self.db_lock:
+            found = (
+                RestorationCheckpoint.objects.filter(
+                    session=self.session, content_type=content_type
+                )
+                .order_by("-id")
+                .first()
+            )
+            if found is None:
+                found = RestorationCheckpoint.objects.create(
+                    session=self.session, content_type=content_type, checkpoint_data={}
+                )
+            return found
+
+    def _run_type(
+        self, plan: Plan, content_type: int, restorer: Restorer, pool: ThreadPoolExecutor
+    ) -> None:
+        checkpoint = self._checkpoint_for(content_type)
+        if checkpoint.completed_at is not None:
+            return
+        progress = TypeProgress.from_data(checkpoint.checkpoint_data)
+        try:
+            restorer.prepare(content_type)
+        except ItemFailed as exc:
+            raise SessionFailed(
+                f"Cannot read the destination's {ContentType(content_type).label.lower()}s: {exc.message}"
+            ) from exc
+        pending: list[Done] = []
+        in_flight: dict[Future, PlanEntry] = {}
+        window = max(4, self.config.workers * 4)
+        last_flush = time.monotonic()
+        level = None
+
+        def drain(block_until: int) -> None:
+            nonlocal last_flush
+            while len(in_flight) > block_until:
+                finished, _ = wait(list(in_flight), timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    in_flight.pop(future)
+                    pending.append(future.result())
+                if len(pending) >= self.config.checkpoint_interval or (
+                    time.monotonic() - last_flush >= FLUSH_SECONDS
+                ):
+                    self._flush(checkpoint, progress, pending)
+                    last_flush = time.monotonic()
+
+        batch: list[PlanEntry] = []
+
+        def submit(batch: list[PlanEntry]) -> None:
+            with self.db_lock:
+                blobs = load_blobs(batch)
+            for e in batch:
+                in_flight[pool.submit(self._process, restorer, e, blobs.get(e.offset))] = e
+                drain(window)
+
+        for entry in plan.entries(content_type):
+            if self.stop.is_set():
+                break
+            if progress.is_done(entry.offset, entry.content_id):
+                progress.mark_done(entry.offset, entry.content_id)
+                continue
+            if level is not None and entry.level != level:
+                # Folders: every parent is restored before any child starts.
+                submit(batch)
+                batch = []
+                drain(0)
+            level = entry.level
+            batch.append(entry)
+            if len(batch) >= BLOB_BATCH:
+                submit(batch)
+                batch = []
+        if batch and not self.stop.is_set():
+            submit(batch)
+        drain(0)
+        self._flush(checkpoint, progress, pending, complete=not self.stop.is_set())
+
+    def _process(self, restorer: Restorer, entry: PlanEntry, blob: Any) -> Done:
+        try:
+            return Done(entry, outcome=restorer.restore(entry, blob))
+        except ItemFailed as exc:
+            if not exc.stack:
+                exc.stack = "".join(traceback.format_exception(exc))
+            return Done(entry, failure=exc, blob=blob)
+        except DryRunWriteBlocked:
+            raise
+        except Exception as exc:  # one bad item must not stop the session
+            logger.exception("unexpected failure restoring %s", entry)
+            failed = ItemFailed(f"{type(exc).__name__}: {exc}", error_type=type(exc).__name__)
+            failed.stack = "".join(traceback.format_exception(exc))
+            return Done(entry, failure=failed, blob=blob)
+
+    # -- checkpoints -------------------------------------------------------------------
+    def _flush(
+        self,
+        checkpoint: RestorationCheckpoint,
+        progress: TypeProgress,
+        pending: list[Done],
+        *,
+        complete: bool = False,
+    ) -> None:
+        """Record finished items: checkpoint, counters, dead letters and dry-run rows in one
+        transaction, so a crash loses all of a flush or none of it."""
+        done, pending[:] = list(pending), []
+        counts: Counter[str] = Counter()
+        letters: list[DeadLetterItem] = []
+        rows: list[DryRunItem] = []
+        retried: list[int] = []
+        failed_retries: list[tuple[int, ItemFailed]] = []
+        for item in done:
+            e = item.entry
+            progress.mark_done(e.offset, e.content_id)
+            counts["total_items"] += 1
+            self.summary_types[e.content_type] += 1
+            if item.failure is not None:
+                counts["error_count"] += 1
+                self.summary_errors[item.failure.error_type] += 1
+                if self.config.dry_run:
+                    rows.append(self._dry_row(e, "fail", item.failure.message, {}))
+                elif e.dead_letter_id is not None:
+                    failed_retries.append((e.dead_letter_id, item.failure))
+                else:
+                    letters.append(self._dead_letter(e, item))
+                continue
+            outcome = item.outcome
+            assert outcome is not None
+            status = outcome.status
+            counts["success_count" if status != "skipped" else "skipped_count"] += 1
+            if status == "created":
+                counts["created_count"] += 1
+            elif status == "updated":
+                counts["updated_count"] += 1
+            if e.dead_letter_id is not None:
+                retried.append(e.dead_letter_id)
+            if self.config.dry_run:
+                action = {"created": "create", "updated": "update"}.get(status, "skip")
+                rows.append(self._dry_row(e, action, outcome.reason, outcome.diff))
+        self.items_done += len(done)
+        api_calls = self.caller.calls
+        counts["api_calls"] = api_calls - (getattr(self, "_calls_recorded", 0))
+        self._calls_recorded = api_calls
+        with self.db_lock, transaction.atomic():
+            checkpoint.item_count += len(done)
+            checkpoint.error_count += counts["error_count"]
+            checkpoint.checkpoint_data = progress.data()
+            fields = ["checkpoint_data", "item_count", "error_count"]
+            if complete:
+                checkpoint.completed_at = timezone.now()
+                fields.append("completed_at")
+            checkpoint.save(update_fields=fields)
+            if letters:
+                DeadLetterItem.objects.bulk_create(letters)
+            if rows:
+                DryRunItem.objects.bulk_create(rows)
+            if retried:
+                DeadLetterItem.objects.filter(pk__in=retried).delete()
+            for pk, failure in failed_retries:
+                DeadLetterItem.objects.filter(pk=pk).update(
+                    error_message=failure.message,
+                    error_type=failure.error_type,
+                    stack_trace=failure.stack,
+                    retry_count=_retry_count(failure),
+                    failed_at=timezone.now(),
+                    metadata=failure.metadata(),
+                )
+            self.session.add_counts(**counts)
+            self._write_metadata_samples()
+
+    def _dead_letter(self, entry: PlanEntry, item: Done) -> DeadLetterItem:
+        failure = item.failure
+        assert failure is not None
+        blob = item.blob
+        if blob is None:
+            blob = encode_blob({"id": entry.content_id})
+        return DeadLetterItem(
+            session=self.session,
+            content_id=entry.content_id,
+            content_type=entry.content_type,
+            content_data=bytes(blob),
+            error_message=failure.message[:10000],
+            error_type=failure.error_type,
+            stack_trace=failure.stack,
+            retry_count=_retry_count(failure),
+            metadata={**failure.metadata(), "name": entry.name},
+        )
+
+    def _dry_row(self, entry: PlanEntry, action: str, reason: str, diff: dict) -> DryRunItem:
+        return DryRunItem(
+            session=self.session,
+            content_type=entry.content_type,
+            content_type_rank=dependency_rank(entry.content_type),
+            position=entry.offset,
+            content_id=entry.content_id,
+            name=entry.name,
+            action=action,
+            reason=reason,
+            diff=_jsonable(diff),
+        )
+
+    # -- metadata, heartbeat, summary ---------------------------------------------------------
+    def _set_metadata(self, **values: Any) -> None:
+        with self.db_lock:
+            self.session.refresh_from_db(fields=["metadata"])
+            self.session.metadata = {**(self.session.metadata or {}), **values}
+            self.session.save(update_fields=["metadata"])
+
+    def _write_metadata_samples(self) -> None:
+        session = self.session
+        session.refresh_from_db(fields=["metadata", "total_items"])
+        meta = dict(session.metadata or {})
+        samples = list(meta.get("throughput") or [])
+        samples.append([datetime.now(UTC).isoformat(timespec="seconds"), session.total_items])
+        meta["throughput"] = samples[-THROUGHPUT_SAMPLES:]
+        limiter = getattr(self, "limiter", None)
+        meta["throttled"] = bool(limiter.throttled) if limiter is not None else False
+        session.metadata = meta
+        session.save(update_fields=["metadata"])
+
+    def _heartbeat(self) -> None:
+        try:
+            while not self.stop.wait(min(HEARTBEAT_SECONDS, 1.0)):
+                with self.db_lock:
+                    if self.session.cancel_requested():
+                        self.stop_reason = "cancel"
+                        self.stop.set()
+                        return
+                    if time.monotonic() - getattr(self, "_last_beat", 0) >= HEARTBEAT_SECONDS:
+                        self._last_beat = time.monotonic()
+                        if not self.session.beat(self.worker):
+                            self.stop_reason = "the session no longer runs here"
+                            self.stop.set()
+                            return
+        finally:
+            connections.close_all()
+
+    def summary(self) -> RestorationSummary:
+        session = self.session
+        session.refresh_from_db()
+        duration = max(0.001, time.monotonic() - self.started)
+        return RestorationSummary(
+            session_id=session.pk,
+            total_items=session.total_items,
+            success_count=session.success_count,
+            created_count=session.created_count,
+            updated_count=session.updated_count,
+            error_count=session.error_count,
+            skipped_count=session.skipped_count,
+            duration_seconds=round(duration, 3),
+            average_throughput=round(self.items_done / duration, 3),
+            content_type_breakdown=dict(self.summary_types),
+            error_breakdown=dict(self.summary_errors),
+            api_calls=session.api_calls,
+        )
+
+
+class SessionFailed(Exception):
+    """The session cannot go on (unreachable destination, wrong credentials, ...)."""
+
+
+def _retry_count(failure: ItemFailed) -> int:
+    return max(0, len(failure.retry_history) - 1)
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=str))
+
+
+def run_session(session_id: str) -> None:
+    """Run or resume one session to its end (the django-q2 task)."""
+    session = RestorationSession.objects.filter(pk=session_id).first()
+    if session is None:
+        logger.warning("session %s does not exist", session_id)
+        return
+    SessionRunner(session).run()
