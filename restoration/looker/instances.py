@@ -41,6 +41,10 @@ class LookerInstance:
     base_url: str
     verify_ssl: bool = True
     timeout: int = DEFAULT_TIMEOUT
+    # The instance's own API limit, held by all sessions together (SharedRateLimiter);
+    # None when looker.ini sets none.
+    rate_limit_per_second: float | None = None
+    rate_limit_per_minute: float | None = None
 
     def __str__(self) -> str:
         return f"{self.section} ({self.base_url})"
@@ -109,8 +113,21 @@ def _instance_from(section: str, values: configparser.SectionProxy) -> LookerIns
         raise InstanceNotConfigured(
             f"looker.ini [{section}] timeout {timeout_text!r} is not a whole number of seconds"
         ) from None
+    limits = {}
+    for name in ("rate_limit_per_second", "rate_limit_per_minute"):
+        text = clean_value(values.get(name, ""))
+        if not text:
+            continue
+        try:
+            limits[name] = float(text)
+            if limits[name] <= 0:
+                raise ValueError
+        except ValueError:
+            raise InstanceNotConfigured(
+                f"looker.ini [{section}] {name} {text!r} is not a positive number"
+            ) from None
     return LookerInstance(
-        section=section, base_url=base_url, verify_ssl=verify_ssl, timeout=timeout
+        section=section, base_url=base_url, verify_ssl=verify_ssl, timeout=timeout, **limits
     )
 
 
