@@ -1,8 +1,47 @@
+"""URLs of the restoration app; names are prefixed "restoration-"."""
+
 from django.urls import path
 
 from restoration import views
+from restoration.views import backup, deadletters, history, home, launch, mappings, sessions
 
 urlpatterns = [
-    path("", views.home, name="restoration-home"),
+    path("", home.home, name="restoration-home"),
     path("healthz", views.healthz, name="restoration-healthz"),
+    path("sessions/new", launch.launch_form, name="restoration-launch-form"),
+    path("sessions/launch", launch.launch, name="restoration-launch"),
+    path("sessions/", history.history, name="restoration-history"),
+    path("sessions/export.csv", history.history_csv, name="restoration-history-csv"),
+    path("sessions/<str:session_id>/", sessions.session_detail, name="restoration-session"),
+    path("sessions/<str:session_id>/cancel", sessions.cancel, name="restoration-cancel"),
+    path("sessions/<str:session_id>/resume", sessions.resume, name="restoration-resume"),
+    path("audit/", history.audit_log, name="restoration-audit"),
+    path("mappings/", mappings.mappings, name="restoration-mappings"),
+    path("mappings/export.csv", mappings.mappings_csv, name="restoration-mappings-csv"),
+    path("mappings/clear", mappings.clear_mappings, name="restoration-clear-mappings"),
+    path("dead-letters/", deadletters.dead_letters, name="restoration-dead-letters"),
+    path(
+        "dead-letters/retry", deadletters.retry_dead_letters, name="restoration-retry-dead-letters"
+    ),
+    path(
+        "dead-letters/delete",
+        deadletters.delete_dead_letters,
+        name="restoration-delete-dead-letters",
+    ),
+    path(
+        "dead-letters/<int:item_id>/",
+        deadletters.dead_letter_detail,
+        name="restoration-dead-letter",
+    ),
+    path(
+        "dead-letters/<int:item_id>/retry",
+        deadletters.retry_dead_letter,
+        name="restoration-retry-dead-letter",
+    ),
+    path("backup/", backup.backup, name="restoration-backup"),
+    path(
+        "backup/<slug:type_slug>/<str:content_id>/",
+        backup.backup_item,
+        name="restoration-backup-item",
+    ),
 ]

@@ -1,16 +1,11 @@
-"""Pages of the restoration app."""
+"""Pages of the restoration app: one module per page family; healthz lives here."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from restoration.health import cluster_health
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "restoration/home.html", {"cluster": cluster_health()})
 
 
 @login_not_required

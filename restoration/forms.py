@@ -1,0 +1,245 @@
+"""The launch form: reads what a person typed, lets RestorationConfig judge it,
+and puts each of pydantic's complaints next to the field it is about."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from pydantic import ValidationError
+
+from restoration.config import RestorationConfig
+from restoration.content_types import DEPENDENCY_ORDER, RESTORABLE_TYPES
+from restoration.models import IN_BATCH, ContentItem
+
+
+@dataclass(frozen=True)
+class InstanceChoice:
+    """A looker.ini section as the page shows it: a name and a URL, never a secret."""
+
+    section: str
+    base_url: str
+
+
+def configured_instances() -> tuple[list[InstanceChoice], str]:
+    """The Looker instances of looker.ini, and why there are none when there are none."""
+    try:
+        from restoration.looker.instances import list_instances
+    except ImportError:
+        return [], "The Looker client layer (restoration.looker) is not installed."
+    try:
+        instances = list_instances()
+    except Exception as exc:  # noqa: BLE001 - a broken looker.ini must not break the page
+        return [], f"looker.ini could not be read: {exc}"
+    choices = [InstanceChoice(i.section, i.base_url) for i in instances]
+    if not choices:
+        return [], f"looker.ini ({settings.LOOKER_INI}) names no Looker instance."
+    return choices, ""
+
+
+# pydantic field -> form field its errors belong next to.
+ERROR_FIELDS = {
+    "destination_instance": "destination",
+    "source_instance": "source",
+    "date_range": "date_from",
+}
+
+IDS_SEPARATOR = re.compile(r"[\s,;]+")
+
+
+class NumberField(forms.CharField):
+    """A number box whose value RestorationConfig parses and bounds (one set of rules)."""
+
+    widget = forms.NumberInput
+
+
+class LaunchForm(forms.Form):
+    destination = forms.ChoiceField(
+        label="Destination instance", help_text="The Looker instance to write into."
+    )
+    source = forms.ChoiceField(
+        label="Source instance",
+        required=False,
+        help_text="Where the backup came from, when it is another instance.",
+    )
+    content_types = forms.TypedMultipleChoiceField(
+        label="Content types",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked restores every type.",
+    )
+    content_ids = forms.CharField(
+        label="Content ids",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Ids separated by commas or spaces; leave empty for all.",
+    )
+    date_from = forms.DateField(
+        label="Changed from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Only items last changed on or after this day.",
+    )
+    date_to = forms.DateField(
+        label="Changed until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    workers = NumberField(label="Workers", help_text="Parallel workers (1-32).")
+    rate_limit_per_second = NumberField(label="API calls per second")
+    rate_limit_per_minute = NumberField(label="API calls per minute")
+    checkpoint_interval = NumberField(label="Checkpoint every (items)")
+    max_retries = NumberField(label="Retries of a transient failure", help_text="0-10.")
+    dry_run = forms.BooleanField(
+        label="Dry run: plan and compare, write nothing", required=False, initial=True
+    )
+    skip_if_modified = forms.BooleanField(
+        label="Skip objects changed in the destination since the backup", required=False
+    )
+    include_deleted = forms.BooleanField(
+        label="Also restore objects deleted before the backup", required=False
+    )
+    disable_schedules = forms.ChoiceField(
+        label="Scheduled plans",
+        required=False,
+        choices=[
+            ("", "Disabled when restoring into another instance (default)"),
+            ("yes", "Restore them disabled"),
+            ("no", "Restore them as they were"),
+        ],
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        instances: list[InstanceChoice],
+        type_counts: dict[int, int],
+        **kwargs: Any,
+    ) -> None:
+        defaults = RestorationConfig()
+        kwargs.setdefault("initial", {})
+        for name in (
+            "workers",
+            "rate_limit_per_second",
+            "rate_limit_per_minute",
+            "checkpoint_interval",
+            "max_retries",
+        ):
+            kwargs["initial"].setdefault(name, getattr(defaults, name))
+        super().__init__(*args, **kwargs)
+        self.instances = {i.section: i for i in instances}
+        labels = [(i.section, f"{i.section} — {i.base_url}") for i in instances]
+        self.fields["destination"].choices = labels
+        self.fields["source"].choices = [("", "Same as the destination")] + labels
+        self.fields["content_types"].choices = [
+            (int(t), f"{t.label} ({type_counts.get(int(t), 0):,})") for t in DEPENDENCY_ORDER
+        ]
+        self.config: RestorationConfig | None = None
+
+    def content_id_list(self) -> list[str]:
+        text = self.cleaned_data.get("content_ids") or ""
+        return [i for i in IDS_SEPARATOR.split(text) if i]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        destination = self.instances[data["destination"]]
+        source = self.instances.get(data.get("source") or "")
+        values: dict[str, Any] = {
+            name: data.get(name)
+            for name in (
+                "workers",
+                "rate_limit_per_second",
+                "rate_limit_per_minute",
+                "checkpoint_interval",
+                "max_retries",
+                "dry_run",
+                "skip_if_modified",
+                "include_deleted",
+            )
+        }
+        values["destination_instance"] = destination.base_url
+        values["source_instance"] = source.base_url if source else None
+        values["content_types"] = data.get("content_types") or None
+        values["content_ids"] = self.content_id_list() or None
+        values["disable_schedules"] = {"yes": True, "no": False}.get(data.get("disable_schedules"))
+        if data.get("date_from") or data.get("date_to"):
+            tz = timezone.get_current_timezone()
+            start = data.get("date_from")
+            end = data.get("date_to")
+            values["date_range"] = (
+                datetime.combine(start, time.min, tz) if start else datetime(2000, 1, 1, tzinfo=tz),
+                datetime.combine(end, time.max, tz) if end else timezone.now(),
+            )
+        try:
+            self.config = RestorationConfig(**values)
+        except ValidationError as exc:
+            for error in exc.errors():
+                self.add_pydantic_error(error)
+            return data
+        unknown = self.unknown_ids(self.config)
+        if unknown:
+            shown = ", ".join(unknown[:20]) + (" …" if len(unknown) > 20 else "")
+            self.add_error("content_ids", f"Not in the backup: {shown}")
+            self.config = None
+        return data
+
+    def add_pydantic_error(self, error: dict[str, Any]) -> None:
+        message = str(error["msg"]).removeprefix("Value error, ")
+        loc = [str(part) for part in error.get("loc", ())]
+        name = loc[0] if loc else ""
+        if not name and ":" in message:
+            # Model-level checks name their field first ("date_range: the start is ...").
+            name, _, message = message.partition(":")
+            message = message.strip()
+        field = ERROR_FIELDS.get(name, name)
+        if field in self.fields:
+            self.add_error(field, message[:1].upper() + message[1:])
+        else:
+            self.add_error(None, f"{name}: {message}" if name else message)
+
+    def unknown_ids(self, config: RestorationConfig) -> list[str]:
+        if not config.content_ids:
+            return []
+        types = config.content_types or sorted(RESTORABLE_TYPES)
+        found: set[str] = set()
+        for start in range(0, len(config.content_ids), IN_BATCH):
+            chunk = config.content_ids[start : start + IN_BATCH]
+            found.update(
+                ContentItem.objects.filter(
+                    content_type__in=types, content_id__in=chunk
+                ).values_list("content_id", flat=True)
+            )
+        return [i for i in config.content_ids if i not in found]
+
+    @property
+    def destination_instance(self) -> InstanceChoice:
+        return self.instances[self.cleaned_data["destination"]]
+
+    @property
+    def source_instance(self) -> InstanceChoice | None:
+        return self.instances.get(self.cleaned_data.get("source") or "")
+
+
+def selected_items(config: RestorationConfig) -> int:
+    """How many backup items the config selects (what a confirmation page announces)."""
+    qs = ContentItem.objects.filter(content_type__in=config.content_types or RESTORABLE_TYPES)
+    if not config.include_deleted:
+        qs = qs.active()
+    if config.date_range:
+        start, end = config.date_range
+        qs = qs.filter(Q(updated_at__gte=start) & Q(updated_at__lte=end))
+    if not config.content_ids:
+        return qs.count()
+    total = 0
+    for start in range(0, len(config.content_ids), IN_BATCH):
+        total += qs.filter(content_id__in=config.content_ids[start : start + IN_BATCH]).count()
+    return total

@@ -1,0 +1,111 @@
+"""Template filters for restoreadmin's pages: links into Looker, durations, rates, JSON."""
+
+import json
+from typing import Any
+
+from django import template
+
+from restoration.content_types import ContentType
+
+register = template.Library()
+
+# Where an object of each type opens in Looker's own UI.
+LOOKER_PATHS = {
+    ContentType.DASHBOARD: "/dashboards/{id}",
+    ContentType.LOOK: "/looks/{id}",
+    ContentType.FOLDER: "/folders/{id}",
+    ContentType.BOARD: "/boards/{id}",
+    ContentType.USER: "/admin/users/{id}/edit",
+    ContentType.GROUP: "/admin/groups/{id}/edit",
+    ContentType.ROLE: "/admin/roles/{id}/edit",
+    ContentType.PERMISSION_SET: "/admin/permission_sets/{id}/edit",
+    ContentType.MODEL_SET: "/admin/model_sets/{id}/edit",
+    ContentType.SCHEDULED_PLAN: "/admin/scheduled_jobs/{id}",
+    ContentType.LOOKML_MODEL: "/projects/models/{id}",
+}
+
+
+@register.simple_tag
+def looker_url(base_url: str, content_type: int, object_id: str) -> str:
+    """The object's page in a Looker instance's UI, or "" when Looker has none."""
+    path = LOOKER_PATHS.get(ContentType(content_type)) if content_type in ContentType else None
+    if not base_url or not path or not object_id:
+        return ""
+    return base_url.rstrip("/") + path.format(id=object_id)
+
+
+@register.filter
+def content_type_label(value: Any) -> str:
+    try:
+        return ContentType(int(value)).label
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def content_type_slug(value: Any) -> str:
+    try:
+        return ContentType(int(value)).slug
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """1h 02m, 3m 20s, 45s."""
+    if seconds is None:
+        return "—"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+@register.filter
+def rate(items_per_second: float | None) -> str:
+    if items_per_second is None:
+        return "—"
+    if items_per_second >= 10:
+        return f"{items_per_second:,.0f} items/s"
+    return f"{items_per_second:.1f} items/s"
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    return json.dumps(value, indent=2, sort_keys=True, default=repr, ensure_ascii=False)
+
+
+@register.filter
+def get_item(mapping: dict, key: Any) -> Any:
+    if not mapping:
+        return None
+    return mapping.get(key, mapping.get(str(key)))
+
+
+@register.filter
+def percent_of(done: int | None, planned: int | None) -> float:
+    """done as a percentage of planned, for a <progress> bar (0 when nothing is planned)."""
+    if not planned:
+        return 0.0
+    return round(min(100.0, 100.0 * (done or 0) / planned), 1)
+
+
+@register.filter
+def as_values(value: Any) -> list[str]:
+    """A bound field's value as the strings hidden inputs carry (none for an unticked box)."""
+    if value is None or value is False or value == "":
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return [str(value)]
