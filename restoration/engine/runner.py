@@ -30,7 +30,7 @@ from restoration.engine.plan import Plan, PlanEntry, load_blobs
 from restoration.engine.restorer import Outcome, Restorer
 from restoration.looker.calls import LookerCaller
 from restoration.looker.instances import InstanceNotConfigured, get_instance
-from restoration.looker.ratelimit import RateLimiter
+from restoration.looker.ratelimit import RateLimiter, shared_limiter_for
 from restoration.models import (
     DeadLetterItem,
     DryRunItem,
@@ -119,12 +119,18 @@ class SessionRunner:
     def _connect(self) -> tuple[DestinationAPI, Restorer]:
         session, config = self.session, self.config
         try:
-            get_instance(session.destination_section)
+            instance = get_instance(session.destination_section)
         except InstanceNotConfigured as exc:
             raise SessionFailed(f"Destination {session.destination_section!r}: {exc}") from exc
         limiter = RateLimiter(config.rate_limit_per_second, config.rate_limit_per_minute)
         self.limiter = limiter
-        self.caller = LookerCaller(limiter, max_retries=config.max_retries)
+        limiters: list[Any] = [limiter]
+        shared = (
+            shared_limiter_for(instance) if hasattr(instance, "rate_limit_per_second") else None
+        )
+        if shared is not None:  # the instance's own limit, shared with every other session
+            limiters.append(shared)
+        self.caller = LookerCaller(limiters, max_retries=config.max_retries)
         api = DestinationAPI(session.destination_section, self.caller, dry_run=config.dry_run)
         try:
             me = api.read("me", fields="id,display_name")

@@ -1,0 +1,74 @@
+"""Watching a session from a terminal: a one-line progress bar, and running it inline
+when no django-q2 cluster is there to pick it up."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import TextIO
+
+from restoration.models import RestorationSession
+
+
+def cluster_running() -> bool:
+    """True when a django-q2 cluster reported itself recently (its stats live in the cache)."""
+    try:
+        from django_q.status import Stat
+
+        return bool(Stat.get_all())
+    except Exception:  # no cache, no broker: treat as no cluster
+        return False
+
+
+def progress_line(session: RestorationSession, width: int = 30) -> str:
+    planned = session.planned_items or 0
+    done = session.total_items
+    ratio = min(1.0, done / planned) if planned else (1.0 if session.is_finished else 0.0)
+    bar = "#" * int(ratio * width) + "." * (width - int(ratio * width))
+    return (
+        f"[{bar}] {ratio:4.0%} {done}/{planned}  created {session.created_count}  "
+        f"updated {session.updated_count}  skipped {session.skipped_count}  "
+        f"failed {session.error_count}  ({session.status})"
+    )
+
+
+def wait_for(
+    session: RestorationSession,
+    *,
+    inline: bool,
+    out: TextIO = sys.stdout,
+    interval: float = 0.5,
+) -> RestorationSession:
+    """Poll until the session finishes, drawing the bar; run it here when `inline`."""
+    runner = None
+    if inline:
+        from restoration.engine import run_session
+
+        def run() -> None:
+            from django.db import connections
+
+            try:
+                run_session(session.pk)
+            finally:
+                connections.close_all()
+
+        runner = threading.Thread(target=run, name=f"session {session.pk[:8]}", daemon=True)
+        runner.start()
+    tty = out.isatty()
+    last = ""
+    while True:
+        session.refresh_from_db()
+        line = progress_line(session)
+        if line != last:
+            out.write(("\r" + line) if tty else (line + "\n"))
+            out.flush()
+            last = line
+        if session.is_finished and (runner is None or not runner.is_alive()):
+            break
+        if runner is not None and not runner.is_alive() and not session.is_finished:
+            break  # the runner gave up without finishing (another worker holds it)
+        time.sleep(interval)
+    if tty:
+        out.write("\n")
+    return session

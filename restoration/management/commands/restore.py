@@ -1,0 +1,169 @@
+"""manage.py restore: launch (or resume) a restore or dry run from the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from pydantic import ValidationError
+
+from restoration.config import RestorationConfig
+from restoration.content_types import ContentType
+from restoration.engine.progress import cluster_running, wait_for
+from restoration.looker.instances import InstanceNotConfigured, get_instance
+from restoration.models import RestorationSession
+
+
+def parse_when(value: str, *, end: bool) -> datetime:
+    when = parse_datetime(value)
+    if when is None:
+        day = parse_date(value)
+        if day is None:
+            raise CommandError(f"{value!r} is not a date (YYYY-MM-DD) or ISO date-time")
+        when = datetime.combine(day, time.max if end else time.min)
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when, timezone.get_default_timezone())
+    return when
+
+
+class Command(BaseCommand):
+    help = "Restore backup content into a Looker instance (a looker.ini section)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--destination", help="looker.ini section to restore into")
+        parser.add_argument(
+            "--source",
+            default="",
+            help="looker.ini section the backup came from (default: the destination)",
+        )
+        parser.add_argument("--types", nargs="+", default=None, help="dashboard look folder ...")
+        parser.add_argument("--ids", nargs="+", default=None, help="content ids to restore")
+        parser.add_argument("--since", help="only items updated at or after this date")
+        parser.add_argument("--until", help="only items updated at or before this date")
+        parser.add_argument("--workers", type=int)
+        parser.add_argument("--rate-limit-per-second", type=int)
+        parser.add_argument("--rate-limit-per-minute", type=int)
+        parser.add_argument("--checkpoint-interval", type=int)
+        parser.add_argument("--max-retries", type=int)
+        parser.add_argument("--dry-run", action="store_true")
+        parser.add_argument("--skip-if-modified", action="store_true")
+        parser.add_argument("--include-deleted", action="store_true")
+        schedules = parser.add_mutually_exclusive_group()
+        schedules.add_argument(
+            "--disable-schedules",
+            dest="disable_schedules",
+            action="store_const",
+            const=True,
+            help="restore scheduled plans disabled (default for cross-instance restores)",
+        )
+        schedules.add_argument(
+            "--enable-schedules", dest="disable_schedules", action="store_const", const=False
+        )
+        parser.add_argument("--resume", metavar="SESSION_ID", help="resume this session")
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="wait for the end with a progress bar (runs here when no cluster is running)",
+        )
+        parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["resume"]:
+            session = self.resume(opts["resume"])
+        else:
+            session = self.launch(opts)
+        self.stdout.write(f"Session {session.pk} ({session.get_kind_display().lower()}) queued")
+        if not opts["wait"]:
+            return
+        inline = not cluster_running()
+        if inline:
+            self.stdout.write("No task cluster is running: running the session here")
+        session = wait_for(session, inline=inline, out=self.stdout._out)
+        self.report(session, as_json=opts["json"])
+        if session.status == "failed":
+            raise CommandError(f"Session failed: {session.last_error}", returncode=2)
+        if session.error_count:
+            raise CommandError(
+                f"{session.error_count} item(s) failed; see `manage.py dlq list --session {session.pk}`",
+                returncode=1,
+            )
+
+    def resume(self, session_id: str) -> RestorationSession:
+        session = RestorationSession.objects.filter(pk=session_id).first()
+        if session is None:
+            raise CommandError(f"No session {session_id}")
+        if not session.resume():
+            raise CommandError(
+                f"Session {session_id} is {session.status}; only failed or cancelled sessions resume"
+            )
+        return session
+
+    def launch(self, opts: dict[str, Any]) -> RestorationSession:
+        if not opts["destination"]:
+            raise CommandError("--destination SECTION is required (a section of looker.ini)")
+        try:
+            destination = get_instance(opts["destination"])
+            source = get_instance(opts["source"]) if opts["source"] else destination
+        except InstanceNotConfigured as exc:
+            raise CommandError(str(exc)) from None
+        values: dict[str, Any] = {
+            "destination_instance": destination.base_url,
+            "source_instance": source.base_url,
+            "dry_run": opts["dry_run"],
+            "skip_if_modified": opts["skip_if_modified"],
+            "include_deleted": opts["include_deleted"],
+            "disable_schedules": opts["disable_schedules"],
+            "content_ids": opts["ids"],
+        }
+        for name in ("workers", "rate_limit_per_second", "rate_limit_per_minute"):
+            if opts[name] is not None:
+                values[name] = opts[name]
+        for name in ("checkpoint_interval", "max_retries"):
+            if opts[name] is not None:
+                values[name] = opts[name]
+        if opts["types"]:
+            try:
+                values["content_types"] = [int(ContentType.from_slug(t)) for t in opts["types"]]
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+        if opts["since"] or opts["until"]:
+            since = (
+                parse_when(opts["since"], end=False)
+                if opts["since"]
+                else datetime(1970, 1, 1, tzinfo=UTC)
+            )
+            until = parse_when(opts["until"], end=True) if opts["until"] else timezone.now()
+            values["date_range"] = (since, until)
+        try:
+            config = RestorationConfig(**values)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors()
+            )
+            raise CommandError(f"Invalid restore options: {problems}") from None
+        return RestorationSession.objects.launch(
+            config,
+            destination_section=destination.section,
+            source_section=source.section if opts["source"] else "",
+        )
+
+    def report(self, session: RestorationSession, *, as_json: bool) -> None:
+        summary = (session.metadata or {}).get("summary") or {}
+        if as_json:
+            self.stdout.write(
+                json.dumps({"session_id": session.pk, "status": session.status, "summary": summary})
+            )
+            return
+        self.stdout.write(
+            f"Session {session.pk} {session.status}: {session.total_items} items, "
+            f"{session.created_count} created, {session.updated_count} updated, "
+            f"{session.skipped_count} skipped, {session.error_count} failed, "
+            f"{session.api_calls} API calls"
+        )
+        if summary.get("error_breakdown"):
+            for kind, n in summary["error_breakdown"].items():
+                self.stdout.write(f"  {kind}: {n}")
