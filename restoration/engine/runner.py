@@ -5,6 +5,7 @@ in one transaction per checkpoint, so a resume after any crash counts nothing tw
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -79,6 +80,8 @@ class SessionRunner:
         self.summary_errors: Counter[str] = Counter()
         self.started = time.monotonic()
         self.items_done = 0
+        self.checkpoint_bytes = 0  # JSON written to checkpoints: must grow linearly
+        self.checkpoint_max_bytes = 0
 
     # -- lifecycle ----------------------------------------------------------------
     def run(self) -> None:
@@ -360,6 +363,9 @@ class SessionRunner:
             checkpoint.item_count += len(done)
             checkpoint.error_count += counts["error_count"]
             checkpoint.checkpoint_data = progress.data()
+            size = len(json.dumps(checkpoint.checkpoint_data))
+            self.checkpoint_bytes += size
+            self.checkpoint_max_bytes = max(self.checkpoint_max_bytes, size)
             fields = ["checkpoint_data", "item_count", "error_count"]
             if complete:
                 checkpoint.completed_at = timezone.now()
@@ -430,6 +436,8 @@ class SessionRunner:
         meta["throughput"] = samples[-THROUGHPUT_SAMPLES:]
         limiter = getattr(self, "limiter", None)
         meta["throttled"] = bool(limiter.throttled) if limiter is not None else False
+        meta["checkpoint_bytes"] = self.checkpoint_bytes
+        meta["checkpoint_max_bytes"] = self.checkpoint_max_bytes
         session.metadata = meta
         session.save(update_fields=["metadata"])
 
@@ -479,8 +487,6 @@ def _retry_count(failure: ItemFailed) -> int:
 
 
 def _jsonable(value: Any) -> Any:
-    import json
-
     return json.loads(json.dumps(value, default=str))
 
 

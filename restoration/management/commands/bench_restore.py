@@ -1,0 +1,255 @@
+"""`manage.py bench_restore`: how close a restore runs to the rate it is allowed.
+
+Each run happens in a child process with its own temporary SQLite database, against
+a Looker emulator in a process of its own (`manage.py looker_emulator`), so the child's
+CPU time is the engine's alone. The emulator gets latency L and a server rate limit R;
+the session runs W workers under the same R. For each run the ceiling is
+min(R, W / L) calls/s and efficiency = achieved calls/s / ceiling.
+The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+MANAGE = Path(settings.BASE_DIR) / "manage.py"
+CLIENT_ID, CLIENT_SECRET = "bench", "bench-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def control(base_url: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(
+        f"{base_url}/_emulator/{path}",
+        data=data,
+        method="POST" if data is not None else "GET",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
+class Command(BaseCommand):
+    help = "Benchmark restore throughput, API calls per item, engine CPU, checkpoint bytes, RSS."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--workers", default="1,8,32", help="comma-separated worker counts")
+        parser.add_argument("--latency-ms", default="20,100", help="comma-separated latencies")
+        parser.add_argument(
+            "--rate", default="100,10", help="comma-separated rate limits (calls/s)"
+        )
+        parser.add_argument(
+            "--seconds", type=float, default=5.0, help="target length of each run at its ceiling"
+        )
+        parser.add_argument(
+            "--cpu-items", type=int, default=2000, help="items of the L=0 CPU run (0: skip)"
+        )
+        parser.add_argument(
+            "--rss-items", type=int, default=0, help="items of the memory run (e.g. 100000)"
+        )
+        parser.add_argument("--child", help=argparse_hidden())
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["child"]:
+            self.stdout.write(json.dumps(run_child(json.loads(opts["child"]))))
+            return
+        runs = []
+        for rate in [int(x) for x in opts["rate"].split(",")]:
+            for latency in [int(x) for x in opts["latency_ms"].split(",")]:
+                for workers in [int(x) for x in opts["workers"].split(",")]:
+                    ceiling = min(rate, workers / (latency / 1000)) if latency else rate
+                    items = max(20, int(ceiling * opts["seconds"]))
+                    runs.append(
+                        self.run(
+                            {
+                                "items": items,
+                                "workers": workers,
+                                "latency_ms": latency,
+                                "rate": rate,
+                            }
+                        )
+                    )
+        cpu = None
+        if opts["cpu_items"]:
+            cpu = self.run({"items": opts["cpu_items"], "workers": 4, "latency_ms": 0, "rate": 0})
+        rss = None
+        if opts["rss_items"]:
+            rss = self.run({"items": opts["rss_items"], "workers": 16, "latency_ms": 0, "rate": 0})
+        limited = [r for r in runs if r["rate"]]
+        figures = {
+            "runs": runs,
+            "min_efficiency": min((r["efficiency"] for r in limited), default=None),
+            "max_calls_per_min_write": max((r["calls_per_min_write"] for r in runs), default=None),
+            "cpu_ms_per_item": cpu["cpu_ms_per_item"] if cpu else None,
+            "cpu_run": cpu,
+            "rss_run": rss,
+            "peak_rss_mb_100k": rss["peak_rss_mb"] if rss else None,
+        }
+        self.stdout.write(json.dumps(figures))
+
+    def run(self, spec: dict[str, Any]) -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="bench-restore-") as tmp:
+            env = {
+                **os.environ,
+                "RESTOREADMIN_DATA_DIR": tmp,
+                "LOOKER_INI": str(Path(tmp) / "looker.ini"),
+                "LOG_LEVEL": "WARNING",
+            }
+            env.pop("DATABASE_URL", None)
+            done = subprocess.run(
+                [sys.executable, str(MANAGE), "bench_restore", "--child", json.dumps(spec)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=3600,
+            )
+        if done.returncode != 0:
+            raise CommandError(f"bench run {spec} failed:\n{done.stderr[-4000:]}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        self.stdout.write(
+            f"W={spec['workers']:>2} L={spec['latency_ms']:>3}ms R={spec['rate'] or '-':>3}/s "
+            f"items={result['items']:>6} calls/item={result['api_calls_per_item']:.3f} "
+            f"wall={result['wall_s']:.2f}s achieved={result['achieved_calls_per_s']:.1f}/s "
+            f"efficiency={result['efficiency'] if result['efficiency'] is not None else '-'} "
+            f"cpu={result['cpu_ms_per_item']:.3f}ms/item rss={result['peak_rss_mb']:.0f}MB"
+        )
+        return result
+
+
+def argparse_hidden() -> str:
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def run_child(spec: dict[str, Any]) -> dict[str, Any]:
+    """One measured restore of `items` groups (a simple item: one write each)."""
+    from restoration.config import RestorationConfig
+    from restoration.content_types import ContentType
+    from restoration.engine import run_session
+    from restoration.models import ContentItem, RestorationSession, encode_blob
+
+    call_command("migrate", verbosity=0)
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    emulator = subprocess.Popen(
+        [
+            sys.executable,
+            str(MANAGE),
+            "looker_emulator",
+            "--port",
+            str(port),
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                control(base_url, "counters")
+                break
+            except OSError:
+                if time.monotonic() > deadline or emulator.poll() is not None:
+                    raise CommandError("the emulator did not start") from None
+                time.sleep(0.1)
+        faults: dict[str, Any] = {"latency_ms": spec["latency_ms"]}
+        if spec["rate"]:
+            faults["rate_limit_per_second"] = spec["rate"]
+        control(base_url, "faults", faults)
+        Path(os.environ["LOOKER_INI"]).write_text(
+            f"[bench]\nbase_url={base_url}\nclient_id={CLIENT_ID}\n"
+            f"client_secret={CLIENT_SECRET}\nverify_ssl=false\ntimeout=30\n"
+        )
+        items = spec["items"]
+        rows = (
+            ContentItem(
+                content_type=ContentType.GROUP,
+                content_id=str(i),
+                name=f"bench group {i}",
+                content_data=encode_blob({"id": str(i), "name": f"bench group {i}"}),
+            )
+            for i in range(1, items + 1)
+        )
+        batch: list[ContentItem] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 5000:
+                ContentItem.objects.bulk_create(batch)
+                batch = []
+        ContentItem.objects.bulk_create(batch)
+        rate = spec["rate"] or 1_000_000
+        config = RestorationConfig(
+            workers=spec["workers"],
+            rate_limit_per_second=rate,
+            rate_limit_per_minute=rate * 60,
+            content_types=[ContentType.GROUP],
+            source_instance="http://bench-source.invalid",
+            destination_instance=base_url,
+        )
+        session = RestorationSession.objects.launch(config, destination_section="bench")
+        control(base_url, "counters/reset", {})
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        run_session(session.pk)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        session.refresh_from_db()
+        counters = control(base_url, "counters")
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+    if session.status != "completed" or session.success_count != items:
+        raise CommandError(
+            f"bench session ended {session.status} with {session.success_count}/{items} restored: "
+            f"{session.last_error}"
+        )
+    writes = counters.get("writes", 0)
+    calls = session.api_calls
+    latency = spec["latency_ms"] / 1000
+    ceiling = (
+        min(spec["rate"], spec["workers"] / latency)
+        if spec["rate"] and latency
+        else (spec["rate"] or None)
+    )
+    achieved = calls / wall
+    meta = session.metadata or {}
+    return {
+        **spec,
+        "api_calls": calls,
+        "api_calls_per_item": round(calls / items, 4),
+        "min_writes_per_item": round(writes / items, 4),
+        "calls_per_min_write": round((calls / items) / max(writes / items, 1e-9), 4),
+        "wall_s": round(wall, 3),
+        "achieved_calls_per_s": round(achieved, 2),
+        "ceiling_calls_per_s": ceiling,
+        "efficiency": round(achieved / ceiling, 4) if ceiling else None,
+        "cpu_ms_per_item": round(cpu * 1000 / items, 4),
+        "checkpoint_bytes": meta.get("checkpoint_bytes"),
+        "checkpoint_bytes_per_item": round((meta.get("checkpoint_bytes") or 0) / items, 3),
+        "checkpoint_max_bytes": meta.get("checkpoint_max_bytes"),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "server_429s": counters.get("calls", {}).get("429", 0),
+    }
