@@ -1,0 +1,456 @@
+"""The emulator's WSGI application: routing, login tokens, Looker-shaped errors, injected
+faults, call counters and the `/_emulator/` control API."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from . import sdk_types
+from .faults import FaultSettings, RateLimit
+from .store import Store
+
+API_PREFIX = "/api/4.0"
+TOKEN_LIFETIME = 3600
+DOCS = "https://cloud.google.com/looker/docs/r/err/4.0"
+# Operations that answer without a token.
+PUBLIC_OPERATIONS = {"login", "versions"}
+NOT_WRITES = {"login", "logout"}
+
+
+class LookerError(Exception):
+    """An error answer in Looker's shape; 422 carries field problems (ValidationError)."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        errors: list[sdk_types.FieldProblem] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors or []
+        self.headers = headers or {}
+
+
+def not_found() -> LookerError:
+    return LookerError(404, "Not found")
+
+
+def validation_failed(*problems: sdk_types.FieldProblem) -> LookerError:
+    return LookerError(422, "Validation Failed", list(problems))
+
+
+def problem(field: str, code: str, message: str) -> sdk_types.FieldProblem:
+    return sdk_types.FieldProblem(field, code, message)
+
+
+def doc_url(status: int, verb: str, template: str) -> str:
+    path = re.sub(r"\{(\w+)\}", r":\1", template).lstrip("/")
+    return f"{DOCS}/{status}/{verb.lower()}/{path}"
+
+
+class NoContent:
+    """Handler result for 204 answers."""
+
+
+NO_CONTENT = NoContent()
+
+
+@dataclass
+class Route:
+    verb: str
+    template: str
+    operation: str
+    handler: Callable[[Call], Any]
+    kind: str | None
+    regex: re.Pattern[str]
+    literal_segments: int
+
+
+ROUTES: list[Route] = []
+
+
+def route(verb: str, template: str, operation: str, kind: str | None = None):
+    """Register a handler for one Looker operation (paths as in the spec, after /api/4.0)."""
+
+    def register(fn: Callable[[Call], Any]) -> Callable[[Call], Any]:
+        pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
+        literal = sum(1 for part in template.split("/") if part and not part.startswith("{"))
+        ROUTES.append(Route(verb, template, operation, fn, kind, re.compile(pattern), literal))
+        return fn
+
+    return register
+
+
+class Router:
+    def __init__(self, routes: Iterable[Route]) -> None:
+        self._index: dict[tuple[str, int, str], list[Route]] = {}
+        for r in routes:
+            parts = r.template.strip("/").split("/")
+            key = (r.verb, len(parts), parts[0])
+            self._index.setdefault(key, []).append(r)
+        for candidates in self._index.values():
+            # "/dashboards/search" must win over "/dashboards/{dashboard_id}".
+            candidates.sort(key=lambda r: -r.literal_segments)
+
+    def match(self, verb: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        parts = path.strip("/").split("/")
+        for r in self._index.get((verb, len(parts), parts[0]), ()):
+            m = r.regex.match(path)
+            if m:
+                return r, {k: unquote(v) for k, v in m.groupdict().items()}
+        return None
+
+    def verbs_for(self, path: str) -> list[str]:
+        return [v for v in ("GET", "POST", "PUT", "PATCH", "DELETE") if self.match(v, path)]
+
+
+class Call:
+    """One API call as the handlers see it."""
+
+    def __init__(
+        self,
+        app: EmulatorApp,
+        route: Route,
+        params: dict[str, str],
+        query: dict[str, str],
+        raw_body: bytes,
+        user_id: str | None,
+    ) -> None:
+        self.app = app
+        self.store = app.store
+        self.route = route
+        self.params = params
+        self.query = query
+        self.raw_body = raw_body
+        self.user_id = user_id
+        self._json: Any = None
+        self._parsed = False
+
+    @property
+    def operation(self) -> str:
+        return self.route.operation
+
+    def json(self) -> Any:
+        if not self._parsed:
+            self._parsed = True
+            if self.raw_body.strip():
+                try:
+                    self._json = json.loads(self.raw_body)
+                except ValueError as exc:
+                    raise LookerError(400, f"JSON parse error: {exc}") from None
+        return self._json
+
+    def body(self, model_name: str | None = None, required: bool = True) -> dict[str, Any]:
+        """The request body checked against the SDK's body model of this operation."""
+        data = self.json()
+        if data is None:
+            if not required:
+                data = {}
+            else:
+                raise LookerError(400, "Request body is required")
+        if not isinstance(data, dict):
+            raise LookerError(400, "Request body must be a JSON object")
+        if model_name is None:
+            body_type = sdk_types.operation_types(self.operation)[0]
+            model_name = body_type.__name__
+        problems: list[sdk_types.FieldProblem] = []
+        cleaned = sdk_types.clean(data, model_name, problems)
+        if problems:
+            raise validation_failed(*problems)
+        self.check_rejections(cleaned)
+        return cleaned
+
+    def check_rejections(self, body: dict[str, Any], kind: str | None = None) -> None:
+        kind = kind or self.route.kind
+        for rejection in self.app.faults.rejections:
+            if kind and rejection.matches(kind, body):
+                if rejection.status == 422:
+                    raise validation_failed(
+                        problem(rejection.field, "invalid", f"{rejection.field} is not allowed.")
+                    )
+                raise LookerError(rejection.status, f"Rejected {kind} {rejection.field}")
+
+    def id_list(self, name: str) -> list[str] | None:
+        raw = self.query.get(name)
+        if raw is None:
+            return None
+        raw = raw.strip()
+        if raw.startswith("["):
+            try:
+                return [str(v) for v in json.loads(raw)]
+            except ValueError:
+                raise LookerError(400, f"{name} must be a comma separated list") from None
+        return [v for v in raw.split(",") if v]
+
+    def flag(self, name: str) -> bool | None:
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return None
+        if raw.lower() in ("true", "1", "yes"):
+            return True
+        if raw.lower() in ("false", "0", "no"):
+            return False
+        raise LookerError(400, f"{name} must be true or false")
+
+    def number(self, name: str) -> int | None:
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            raise LookerError(400, f"{name} must be an integer") from None
+
+
+class EmulatorApp:
+    """WSGI callable serving Looker API 4.0 paths plus the /_emulator/ control API."""
+
+    def __init__(
+        self,
+        store: Store,
+        client_id: str,
+        client_secret: str,
+        faults: FaultSettings | None = None,
+        reseed: Callable[[str | None], None] | None = None,
+    ) -> None:
+        from . import handlers  # noqa: F401  (registers the routes)
+
+        self.store = store
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.faults = faults or FaultSettings()
+        self.router = Router(ROUTES)
+        self.reseed = reseed
+        self._rate_limit = RateLimit()
+        self._counter_lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self.writes = 0
+        self.stopping = threading.Event()
+        self.base_url = "http://127.0.0.1"
+        self._random = random.Random()
+
+    # --- counters -----------------------------------------------------------------
+    def counters(self) -> dict[str, Any]:
+        with self._counter_lock:
+            return {
+                "calls": dict(self.calls),
+                "creates": dict(self.store.create_counts),
+                "writes": self.writes,
+            }
+
+    def reset_counters(self) -> None:
+        with self._counter_lock:
+            self.calls.clear()
+            self.writes = 0
+            self.store.create_counts.clear()
+
+    # --- tokens ----------------------------------------------------------------------
+    def issue_token(self, user_id: str) -> str:
+        token = secrets.token_urlsafe(30)
+        with self.store.lock:
+            tokens = dict(self.store.meta.get("tokens", {}))
+            now = time.time()
+            tokens = {t: v for t, v in tokens.items() if v["expires_at"] > now}
+            tokens[token] = {"user_id": user_id, "expires_at": now + TOKEN_LIFETIME}
+            self.store.set_meta("tokens", tokens)
+            self.store.flush()
+        return token
+
+    def revoke_token(self, token: str) -> None:
+        with self.store.lock:
+            tokens = dict(self.store.meta.get("tokens", {}))
+            tokens.pop(token, None)
+            self.store.set_meta("tokens", tokens)
+            self.store.flush()
+
+    def token_user(self, environ: dict[str, Any]) -> tuple[str | None, str | None]:
+        header = environ.get("HTTP_AUTHORIZATION", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() not in ("token", "bearer") or not token:
+            return None, None
+        info = self.store.meta.get("tokens", {}).get(token.strip())
+        if not info or info["expires_at"] < time.time():
+            return None, None
+        return info["user_id"], token.strip()
+
+    # --- WSGI --------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "/") or "/"
+        verb = environ.get("REQUEST_METHOD", "GET").upper()
+        if path.startswith("/_emulator/"):
+            return self._control(environ, start_response, verb, path)
+        status, headers, body = self._api(environ, verb, path)
+        if status == -1:
+            environ["looker_emulator.drop"] = True
+            start_response("500 Internal Server Error", [("Content-Length", "0")])
+            return [b""]
+        payload = b"" if body is None else json.dumps(body).encode()
+        headers = [*headers, ("Content-Length", str(len(payload)))]
+        if body is not None:
+            headers.append(("Content-Type", "application/json"))
+        start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
+        return [payload]
+
+    def _api(self, environ: dict[str, Any], verb: str, path: str) -> tuple[int, list, Any]:
+        if path == "/api/logout":
+            api_path = "/logout"
+        elif path.startswith(API_PREFIX + "/"):
+            api_path = path[len(API_PREFIX) :]
+        else:
+            return 404, [], {"message": "Not found", "documentation_url": f"{DOCS}/404/"}
+        matched = self.router.match(verb, api_path.rstrip("/") or "/")
+        if matched is None:
+            with self._counter_lock:
+                self.calls[f"{verb} {path}"] += 1
+            template = api_path
+            status = 405 if self.router.verbs_for(api_path) else 404
+            message = "Method Not Allowed" if status == 405 else "Not found"
+            return (
+                status,
+                [],
+                {"message": message, "documentation_url": doc_url(status, verb, template)},
+            )
+        r, params = matched
+        route_key = f"{verb} {API_PREFIX}{r.template}"
+        with self._counter_lock:
+            self.calls[route_key] += 1
+            if verb != "GET" and r.operation not in NOT_WRITES:
+                self.writes += 1
+        try:
+            self._inject_faults(route_key)
+            query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+            raw = _read_body(environ)
+            user_id = None
+            if r.operation not in PUBLIC_OPERATIONS:
+                user_id, token = self.token_user(environ)
+                if user_id is None:
+                    raise LookerError(401, "Requires authentication.")
+                query["_token"] = token or ""
+            call = Call(self, r, params, query, raw, user_id)
+            with self.store.lock:
+                try:
+                    result = r.handler(call)
+                finally:
+                    self.store.flush()
+        except _Drop:
+            return -1, [], None
+        except LookerError as exc:
+            body: dict[str, Any] = {
+                "message": exc.message,
+                "documentation_url": doc_url(exc.status, verb, r.template),
+            }
+            if exc.status == 422:
+                body["errors"] = [
+                    {
+                        "field": p.field,
+                        "code": p.code,
+                        "message": p.message,
+                        "documentation_url": body["documentation_url"],
+                    }
+                    for p in exc.errors
+                ]
+            return exc.status, list(exc.headers.items()), body
+        if result is NO_CONTENT:
+            return 204, [], None
+        fields = query.get("fields")
+        if fields:
+            result = sdk_types.apply_fields(result, fields)
+        return 200, [], result
+
+    def _inject_faults(self, route_key: str) -> None:
+        f = self.faults
+        if not f.applies_to(route_key):
+            return
+        rnd = self._random.random
+        if f.drop_rate and rnd() < f.drop_rate:
+            raise _Drop()
+        if f.latency_ms or f.jitter_ms:
+            time.sleep((f.latency_ms + rnd() * f.jitter_ms) / 1000)
+        if f.hang_rate and rnd() < f.hang_rate:
+            # Served late, like a slow Looker: the client has usually given up by then.
+            self.stopping.wait(f.hang_seconds)
+        if not self._rate_limit.allow(f.rate_limit_per_second):
+            headers = {}
+            if f.retry_after is not None:
+                headers["Retry-After"] = f"{f.retry_after:g}"
+            raise LookerError(429, "Too Many Requests", headers=headers)
+        if f.error_rate and rnd() < f.error_rate and f.error_statuses:
+            status = self._random.choice(f.error_statuses)
+            raise LookerError(status, _REASONS.get(status, "Server Error"))
+
+    # --- control API ---------------------------------------------------------------
+    def _control(self, environ, start_response, verb: str, path: str) -> Iterable[bytes]:
+        status, body = 200, None
+        try:
+            raw = _read_body(environ)
+            data = json.loads(raw) if raw.strip() else {}
+            if path == "/_emulator/counters" and verb == "GET":
+                body = self.counters()
+            elif path == "/_emulator/counters/reset" and verb == "POST":
+                self.reset_counters()
+                body = self.counters()
+            elif path == "/_emulator/faults" and verb == "GET":
+                body = self.faults.as_dict()
+            elif path == "/_emulator/faults" and verb == "POST":
+                if data.pop("clear", False):
+                    self.faults.__init__()  # type: ignore[misc]
+                self.faults.update(data)
+                body = self.faults.as_dict()
+            elif path == "/_emulator/reset" and verb == "POST":
+                if self.reseed is None:
+                    raise ValueError("this emulator cannot be reset")
+                self.reseed(data.get("seed"))
+                body = {"ok": True}
+            else:
+                status, body = 404, {"message": "unknown control path"}
+        except (ValueError, TypeError) as exc:
+            status, body = 400, {"message": str(exc)}
+        payload = json.dumps(body).encode()
+        start_response(
+            f"{status} {_REASONS.get(status, 'Unknown')}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+        )
+        return [payload]
+
+
+class _Drop(Exception):
+    """Close the connection without answering."""
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+_REASONS = {
+    200: "OK",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}

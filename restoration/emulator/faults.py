@@ -1,0 +1,92 @@
+"""Injected trouble: latency, a server-side rate limit, random 5xx, hangs, dropped
+connections and deterministic rejections, as a flaky real Looker would give."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class Rejection:
+    """Answer `status` when a create/update of `kind` has `field` matching `pattern`."""
+
+    kind: str
+    field: str
+    pattern: str
+    status: int = 422
+
+    def matches(self, kind: str, body: dict[str, Any]) -> bool:
+        value = body.get(self.field)
+        return kind == self.kind and value is not None and re.search(self.pattern, str(value))
+
+
+@dataclass
+class FaultSettings:
+    latency_ms: float = 0
+    jitter_ms: float = 0
+    rate_limit_per_second: float = 0  # 0 = unlimited
+    retry_after: float | None = None  # seconds sent in Retry-After with a 429, if set
+    error_rate: float = 0  # share of calls answered with one of error_statuses
+    error_statuses: list[int] = field(default_factory=lambda: [500, 502, 503])
+    hang_rate: float = 0  # share of calls that hang for hang_seconds before being served
+    hang_seconds: float = 30
+    drop_rate: float = 0  # share of calls whose connection is closed without an answer
+    route_pattern: str = ""  # faults apply only to "VERB /api/4.0/path" matching it
+    rejections: list[Rejection] = field(default_factory=list)
+
+    def update(self, values: dict[str, Any]) -> None:
+        known = {f.name for f in fields(self)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
+        for key, value in values.items():
+            if key == "rejections":
+                value = [r if isinstance(r, Rejection) else Rejection(**r) for r in value or []]
+                for r in value:
+                    re.compile(r.pattern)
+            elif key == "error_statuses":
+                value = [int(v) for v in value]
+            elif key == "route_pattern":
+                value = value or ""
+                re.compile(value)
+            elif key == "retry_after":
+                value = None if value is None else float(value)
+            else:
+                value = float(value)
+            setattr(self, key, value)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def applies_to(self, route_key: str) -> bool:
+        return not self.route_pattern or re.search(self.route_pattern, route_key) is not None
+
+
+class RateLimit:
+    """Token bucket holding one second's worth of calls."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens = 0.0
+        self._at = time.monotonic()
+        self._rate = 0.0
+
+    def allow(self, per_second: float) -> bool:
+        if per_second <= 0:
+            return True
+        with self._lock:
+            now = time.monotonic()
+            if per_second != self._rate:
+                self._rate = per_second
+                self._tokens = per_second
+            else:
+                self._tokens = min(per_second, self._tokens + (now - self._at) * per_second)
+            self._at = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return True
+            return False

@@ -1,0 +1,686 @@
+"""Building an instance: Looker's built-ins, plus the "demo" and "scale:N" content.
+
+Seeds are deterministic: every choice comes from random.Random(seed string), and objects
+are created in a fixed order through the same `domain` functions the API uses, so their
+ids and shapes are what a real instance would answer.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import threading
+from typing import Any
+
+from . import domain as d
+from .store import Store
+
+API_USER_ID = "1"
+
+CONNECTIONS = [
+    {
+        "name": "thelook",
+        "dialect_name": "mysql",
+        "host": "db.example.com",
+        "port": "3306",
+        "database": "thelook",
+        "username": "looker",
+    },
+    {
+        "name": "bigquery_prod",
+        "dialect_name": "bigquery_standard_sql",
+        "host": "analytics-prod",
+        "database": "warehouse",
+        "username": None,
+    },
+    {
+        "name": "snowflake_finance",
+        "dialect_name": "snowflake",
+        "host": "acme.snowflakecomputing.com",
+        "port": "443",
+        "database": "FINANCE",
+        "username": "LOOKER",
+    },
+]
+
+
+_TEMPLATES: dict[str | None, tuple[dict, dict, dict]] = {}
+_TEMPLATES_LOCK = threading.Lock()
+
+
+def build_instance(s: Store, seed: str | None) -> None:
+    """Fill an empty store: built-ins always, then the seed's content.
+
+    A seed is built once per process and copied afterwards: tests start many emulators.
+    """
+    seed = None if seed in ("", "empty") else seed
+    with _TEMPLATES_LOCK:
+        if seed not in _TEMPLATES:
+            template = Store()
+            _build(template, seed)
+            _TEMPLATES[seed] = (dict(template.tables), dict(template.sequences), template.meta)
+        tables, sequences, meta = copy.deepcopy(_TEMPLATES[seed])
+    for kind, objects in tables.items():
+        for object_id, obj in objects.items():
+            s.tables[kind][object_id] = obj
+            s.touch(kind, object_id)
+    s.sequences.update(sequences)
+    for key, value in meta.items():
+        s.set_meta(key, value)
+    s.create_counts.clear()
+
+
+def _build(s: Store, seed: str | None) -> None:
+    install_builtins(s)
+    if seed in (None, "", "empty"):
+        pass
+    elif seed == "demo":
+        _demo(s, random.Random("demo"), scale=1)
+    elif seed.startswith("scale:"):
+        try:
+            dashboards = int(seed.split(":", 1)[1])
+        except ValueError:
+            raise ValueError(
+                f"bad seed {seed!r}: use scale:N with a number of dashboards"
+            ) from None
+        _scale(s, random.Random(seed), dashboards)
+    else:
+        raise ValueError(f"unknown seed {seed!r}: use demo, scale:N or nothing")
+
+
+def install_builtins(s: Store) -> None:
+    """What every Looker instance has before anyone touches it."""
+    for conn in CONNECTIONS:
+        s.insert(
+            "connection",
+            {**conn, "id": conn["name"], "created_at": d.now()},
+            object_id=conn["name"],
+        )
+    d.create_folder(s, "Shared", None, None, object_id=d.SHARED_FOLDER_ID, is_shared_root=True)
+    d.create_folder(s, "Users", None, None, object_id=d.USERS_FOLDER_ID, is_users_root=True)
+    admin_ps = d.create_permission_set(
+        s, {"name": "Admin", "permissions": sorted(d.PERMISSIONS)}, built_in=True, all_access=True
+    )
+    all_ms = d.create_model_set(s, {"name": "All", "models": []}, built_in=True, all_access=True)
+    admin = d.create_role(
+        s,
+        {"name": "Admin", "permission_set_id": admin_ps["id"], "model_set_id": all_ms["id"]},
+        _built_in=True,
+    )
+    api_user = d.create_user(
+        s,
+        {
+            "first_name": "Looker",
+            "last_name": "API",
+            "credentials_email": {"email": "api-admin@example.com"},
+        },
+        object_id=API_USER_ID,
+    )
+    api_user["role_ids"] = [admin["id"]]
+    s.set_meta("api_user_id", API_USER_ID)
+
+
+# --- demo content ----------------------------------------------------------------------
+
+FIRST_NAMES = [
+    "Lloyd",
+    "Zachary",
+    "Balthazar",
+    "Aaron",
+    "Amanda",
+    "Priya",
+    "Mateo",
+    "Chen",
+    "Fatima",
+    "Olga",
+    "Kwame",
+    "Sofia",
+    "Liam",
+    "Noor",
+    "Hiroshi",
+    "Elena",
+    "Diego",
+    "Ingrid",
+    "Tariq",
+    "Maya",
+    "Jonas",
+    "Aisha",
+    "Ravi",
+    "Camille",
+    "Tomasz",
+]
+LAST_NAMES = [
+    "Llookicorn",
+    "Zoomify",
+    "Bombastic",
+    "Aardvark",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Tanaka",
+    "Haddad",
+    "Kowalski",
+    "Silva",
+    "Nakamura",
+    "Fischer",
+    "Mensah",
+    "Patel",
+    "Rossi",
+    "Novak",
+]
+EXPLORES: dict[str, dict[str, list[str]]] = {
+    "thelook": {
+        "order_items": [
+            "order_items.created_date",
+            "order_items.total_sale_price",
+            "order_items.count",
+            "users.state",
+            "products.category",
+        ],
+        "users": [
+            "users.id",
+            "users.age",
+            "users.city",
+            "users.state",
+            "users.country",
+            "users.count",
+        ],
+        "products": [
+            "products.brand",
+            "products.category",
+            "products.count",
+            "products.retail_price",
+        ],
+        "inventory_items": [
+            "inventory_items.created_month",
+            "inventory_items.cost",
+            "inventory_items.count",
+        ],
+    },
+    "ecommerce_bq": {
+        "events": [
+            "events.event_type",
+            "events.created_date",
+            "events.count",
+            "events.unique_visitors",
+        ],
+        "sessions": ["sessions.traffic_source", "sessions.duration", "sessions.count"],
+    },
+    "faa": {
+        "flights": [
+            "flights.depart_date",
+            "flights.carrier",
+            "flights.count",
+            "flights.average_distance",
+        ],
+        "airports": [
+            "airports.state",
+            "airports.count",
+            "airports.average_elevation",
+            "airports.facility_type",
+        ],
+    },
+}
+MODEL_CONNECTION = {"thelook": "thelook", "ecommerce_bq": "bigquery_prod", "faa": "bigquery_prod"}
+VIS_TYPES = [
+    "looker_column",
+    "looker_bar",
+    "looker_line",
+    "looker_pie",
+    "single_value",
+    "table",
+    "looker_area",
+]
+TOPICS = [
+    "Revenue",
+    "Orders",
+    "Customers",
+    "Inventory",
+    "Returns",
+    "Margin",
+    "Web Traffic",
+    "Conversion",
+    "Retention",
+    "Flights",
+    "Delays",
+    "Airports",
+    "Campaigns",
+    "Regional Sales",
+    "Brand Performance",
+]
+QUALIFIERS = [
+    "Weekly",
+    "Monthly",
+    "Quarterly",
+    "YTD",
+    "by Region",
+    "by Channel",
+    "Overview",
+    "Deep Dive",
+    "Trends",
+    "KPIs",
+]
+
+
+def _title(rnd: random.Random, used: set[str]) -> str:
+    for _ in range(100):
+        title = f"{rnd.choice(TOPICS)} {rnd.choice(QUALIFIERS)}"
+        if title not in used:
+            used.add(title)
+            return title
+    title = f"{rnd.choice(TOPICS)} {len(used) + 1}"
+    used.add(title)
+    return title
+
+
+def _query(s: Store, rnd: random.Random) -> dict[str, Any]:
+    model = rnd.choice(sorted(EXPLORES))
+    view = rnd.choice(sorted(EXPLORES[model]))
+    fields = rnd.sample(EXPLORES[model][view], k=min(len(EXPLORES[model][view]), rnd.randint(2, 4)))
+    body: dict[str, Any] = {
+        "model": model,
+        "view": view,
+        "fields": fields,
+        "sorts": [f"{fields[-1]} desc"],
+        "limit": str(rnd.choice([10, 50, 500, 5000])),
+        "vis_config": {
+            "type": rnd.choice(VIS_TYPES),
+            "show_view_names": False,
+            "stacking": rnd.choice(["", "normal"]),
+        },
+    }
+    if rnd.random() < 0.5:
+        body["filters"] = {fields[0]: rnd.choice(["30 days", "NOT NULL", "-Unknown", "2026"])}
+    return d.create_query(s, body)
+
+
+def _demo(s: Store, rnd: random.Random, scale: int) -> None:
+    counts = {
+        "users": 20 * scale,
+        "looks": 50 * scale,
+        "dashboards": 30 * scale,
+        "boards": 3 * scale,
+        "plans": 10 * scale,
+    }
+    _populate(s, rnd, counts, folders_per_area=1 + scale // 5)
+
+
+def _scale(s: Store, rnd: random.Random, dashboards: int) -> None:
+    counts = {
+        "users": max(20, dashboards // 10),
+        "looks": dashboards,
+        "dashboards": dashboards,
+        "boards": max(1, dashboards // 20),
+        "plans": max(2, dashboards // 10),
+    }
+    _populate(s, rnd, counts, folders_per_area=max(1, dashboards // 40))
+
+
+def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_area: int) -> None:
+    for model, explores in EXPLORES.items():
+        d.create_lookml_model(
+            s,
+            {
+                "name": model,
+                "project_name": model,
+                "allowed_db_connection_names": [MODEL_CONNECTION[model]],
+                "unlimited_db_connections": False,
+            },
+            explores=sorted(explores),
+        )
+
+    viewer_ps = d.create_permission_set(
+        s,
+        {
+            "name": "Viewer",
+            "permissions": [
+                "access_data",
+                "see_looks",
+                "see_user_dashboards",
+                "see_lookml_dashboards",
+                "see_drill_overlay",
+            ],
+        },
+    )
+    explorer_ps = d.create_permission_set(
+        s,
+        {
+            "name": "Explorer",
+            "permissions": [
+                "access_data",
+                "see_looks",
+                "see_user_dashboards",
+                "explore",
+                "save_content",
+                "download_with_limit",
+                "schedule_look_emails",
+                "create_table_calculations",
+                "see_drill_overlay",
+            ],
+        },
+    )
+    developer_ps = d.create_permission_set(
+        s,
+        {
+            "name": "LookML Developer",
+            "permissions": [
+                "access_data",
+                "see_looks",
+                "explore",
+                "see_lookml",
+                "develop",
+                "deploy",
+                "see_sql",
+                "use_sql_runner",
+            ],
+        },
+    )
+    retail_ms = d.create_model_set(s, {"name": "Retail", "models": ["thelook", "ecommerce_bq"]})
+    ops_ms = d.create_model_set(s, {"name": "Operations", "models": ["faa"]})
+    all_ms_id = "1"
+    roles = {
+        "viewer": d.create_role(
+            s,
+            {
+                "name": "Retail Viewer",
+                "permission_set_id": viewer_ps["id"],
+                "model_set_id": retail_ms["id"],
+            },
+        ),
+        "explorer": d.create_role(
+            s,
+            {
+                "name": "Retail Explorer",
+                "permission_set_id": explorer_ps["id"],
+                "model_set_id": retail_ms["id"],
+            },
+        ),
+        "ops": d.create_role(
+            s,
+            {
+                "name": "Operations Explorer",
+                "permission_set_id": explorer_ps["id"],
+                "model_set_id": ops_ms["id"],
+            },
+        ),
+        "developer": d.create_role(
+            s,
+            {
+                "name": "Developer",
+                "permission_set_id": developer_ps["id"],
+                "model_set_id": all_ms_id,
+            },
+        ),
+    }
+
+    group_names = [
+        "Analytics",
+        "Marketing Analysts",
+        "Finance Analysts",
+        "Operations",
+        "Flight Ops",
+        "Executives",
+        "Data Engineering",
+    ]
+    groups = {
+        name: d.create_group(s, {"name": name, "can_add_to_content_metadata": True})
+        for name in group_names
+    }
+    d.add_group_to_group(s, groups["Analytics"], groups["Marketing Analysts"]["id"])
+    d.add_group_to_group(s, groups["Analytics"], groups["Finance Analysts"]["id"])
+    d.add_group_to_group(s, groups["Operations"], groups["Flight Ops"]["id"])
+    roles["viewer"]["_group_ids"] = [groups["Executives"]["id"]]
+    roles["explorer"]["_group_ids"] = [groups["Analytics"]["id"]]
+    roles["ops"]["_group_ids"] = [groups["Operations"]["id"]]
+    roles["developer"]["_group_ids"] = [groups["Data Engineering"]["id"]]
+
+    users = []
+    used_emails: set[str] = set()
+    for i in range(counts["users"]):
+        first, last = FIRST_NAMES[i % len(FIRST_NAMES)], rnd.choice(LAST_NAMES)
+        email = f"{first}.{last}@example.com".lower()
+        if email in used_emails:
+            email = f"{first}.{last}{i}@example.com".lower()
+        used_emails.add(email)
+        user = d.create_user(
+            s,
+            {
+                "first_name": first,
+                "last_name": last,
+                "locale": rnd.choice(["en", "en", "de", "fr", "ja"]),
+                "is_disabled": rnd.random() < 0.05,
+                "credentials_email": {"email": email},
+            },
+        )
+        user["_group_ids"] = [
+            g["id"] for g in rnd.sample(list(groups.values()), k=rnd.randint(1, 2))
+        ]
+        if rnd.random() < 0.3:
+            user["role_ids"] = [rnd.choice(list(roles.values()))["id"]]
+        users.append(user)
+
+    # Shared folder tree, two levels deep, plus some content in personal folders.
+    folders = []
+    tree = {
+        "Sales": ["Regional", "Quarterly Reviews"],
+        "Marketing": ["Campaigns"],
+        "Operations": ["Flight Ops"],
+        "Finance": ["Budget 2026"],
+        "Executive": [],
+    }
+    for area, subs in tree.items():
+        for n in range(folders_per_area):
+            name = area if n == 0 else f"{area} {n + 1}"
+            top = d.create_folder(s, name, d.SHARED_FOLDER_ID, users[0]["id"])
+            folders.append(top)
+            for sub in subs:
+                folders.append(d.create_folder(s, sub, top["id"], rnd.choice(users)["id"]))
+    personal = [s.get("folder", u["personal_folder_id"]) for u in users[:5]]
+    scratch = d.create_folder(s, "Scratch", personal[0]["id"], users[0]["id"])
+    content_folders = folders + personal + [scratch]
+
+    # Content access: the Finance tree is restricted to finance people.
+    finance = next(f for f in folders if f["name"] == "Finance")
+    cm = s.get("content_metadata", finance["content_metadata_id"])
+    d.update_content_metadata(s, cm, {"inherits": False})
+    d.create_content_access(
+        s,
+        {
+            "content_metadata_id": cm["id"],
+            "group_id": groups["Finance Analysts"]["id"],
+            "permission_type": "edit",
+        },
+    )
+    d.create_content_access(
+        s,
+        {
+            "content_metadata_id": cm["id"],
+            "group_id": groups["Executives"]["id"],
+            "permission_type": "view",
+        },
+    )
+    d.create_content_access(
+        s, {"content_metadata_id": cm["id"], "user_id": users[1]["id"], "permission_type": "edit"}
+    )
+
+    titles_by_folder: dict[str, set[str]] = {}
+    looks = []
+    for i in range(counts["looks"]):
+        folder = content_folders[i % len(content_folders)]
+        owner = rnd.choice(users)
+        query = _query(s, rnd)
+        look = d.create_look(
+            s,
+            {
+                "title": _title(rnd, titles_by_folder.setdefault("look" + folder["id"], set())),
+                "description": rnd.choice(
+                    [None, "Refreshed daily from the warehouse.", "Owned by the analytics team."]
+                ),
+                "folder_id": folder["id"],
+                "query_id": query["id"],
+                "is_run_on_load": rnd.random() < 0.3,
+                "public": False,
+            },
+            owner["id"],
+        )
+        looks.append(look)
+
+    dashboards = []
+    for i in range(counts["dashboards"]):
+        folder = content_folders[(i * 3) % len(content_folders)]
+        owner = rnd.choice(users)
+        dash = d.create_dashboard(
+            s,
+            {
+                "title": _title(rnd, titles_by_folder.setdefault("dash" + folder["id"], set())),
+                "description": rnd.choice(
+                    ["", "Top-line numbers for the weekly review.", "Operational health."]
+                ),
+                "folder_id": folder["id"],
+                "background_color": rnd.choice([None, "#f6f8fa", "#ffffff"]),
+                "refresh_interval": rnd.choice([None, "1 hour", "15 minutes"]),
+                "crossfilter_enabled": rnd.random() < 0.3,
+                "filters_bar_collapsed": False,
+                "query_timezone": rnd.choice([None, "UTC", "America/Los_Angeles"]),
+            },
+            owner["id"],
+        )
+        dashboards.append(dash)
+        _tiles(s, rnd, dash, looks)
+
+    # A little trash: soft-deleted content is still there with deleted: true.
+    for obj, kind in ((dashboards[-1], "dashboard"), (looks[-1], "look")):
+        obj.update({"deleted": True, "deleted_at": d.now(), "deleter_id": API_USER_ID})
+        s.touch(kind, obj["id"])
+
+    for b in range(counts["boards"]):
+        board = d.create_board(
+            s,
+            {"title": f"{rnd.choice(TOPICS)} Board {b + 1}", "description": "Start here."},
+            rnd.choice(users)["id"],
+        )
+        for sec in range(2):
+            section = d.create_board_section(
+                s, {"board_id": board["id"], "title": f"Section {sec + 1}", "description": None}
+            )
+            for _ in range(3):
+                if rnd.random() < 0.6:
+                    d.create_board_item(
+                        s,
+                        {
+                            "board_section_id": section["id"],
+                            "dashboard_id": rnd.choice(dashboards[:-1])["id"],
+                        },
+                    )
+                else:
+                    d.create_board_item(
+                        s,
+                        {
+                            "board_section_id": section["id"],
+                            "look_id": rnd.choice(looks[:-1])["id"],
+                        },
+                    )
+
+    for p in range(counts["plans"]):
+        owner = users[p % len(users)] if p % 3 else s.get("user", API_USER_ID)
+        target = (
+            {"dashboard_id": rnd.choice(dashboards[:-1])["id"]}
+            if p % 2 == 0
+            else {"look_id": rnd.choice(looks[:-1])["id"]}
+        )
+        destinations = [
+            {
+                "type": "email",
+                "format": rnd.choice(["wysiwyg_pdf", "csv_zip", "wysiwyg_png"])
+                if "dashboard_id" in target
+                else rnd.choice(["csv", "inline_table", "xlsx"]),
+                "address": rnd.choice(users)["_credentials_email"]["email"],
+                "apply_formatting": True,
+                "apply_vis": True,
+            }
+        ]
+        if rnd.random() < 0.3:
+            destinations.append(
+                {
+                    "type": "webhook",
+                    "format": "json",
+                    "address": "https://hooks.example.com/looker",
+                    "parameters": None,
+                }
+            )
+        d.create_scheduled_plan(
+            s,
+            {
+                "name": f"{rnd.choice(['Daily', 'Weekly', 'Monthly'])} {rnd.choice(TOPICS)} {p + 1}",
+                "crontab": rnd.choice(["0 6 * * *", "0 7 * * 1", "0 8 1 * *"]),
+                "timezone": "UTC",
+                "enabled": rnd.random() < 0.9,
+                "scheduled_plan_destination": destinations,
+                **target,
+            },
+            owner["id"],
+        )
+
+
+def _tiles(s: Store, rnd: random.Random, dash: dict[str, Any], looks: list[dict[str, Any]]) -> None:
+    """Several tiles (query vis, Look-linked vis, text), filters and a 24-column grid."""
+    elements = []
+    for t in range(rnd.randint(3, 6)):
+        kind = rnd.choices(["vis", "look", "text"], weights=[6, 2, 1])[0]
+        if kind == "text":
+            body = {
+                "type": "text",
+                "title_text": "Read me",
+                "body_text": "Numbers are refreshed every morning.",
+                "subtitle_text": None,
+            }
+        elif kind == "look":
+            look = rnd.choice(looks)
+            body = {"type": "vis", "look_id": look["id"], "title": look["title"]}
+        else:
+            query = _query(s, rnd)
+            body = {
+                "type": "vis",
+                "query_id": query["id"],
+                "title": f"{rnd.choice(TOPICS)} tile {t + 1}",
+            }
+        elements.append(d.create_element(s, {"dashboard_id": dash["id"], **body}))
+    if rnd.random() < 0.8:
+        d.create_filter(
+            s,
+            {
+                "dashboard_id": dash["id"],
+                "name": "Date",
+                "title": "Date",
+                "type": "date_filter",
+                "default_value": rnd.choice(["7 days", "30 days", "1 years"]),
+                "allow_multiple_values": True,
+                "required": False,
+                "ui_config": None,
+            },
+        )
+    if rnd.random() < 0.5:
+        d.create_filter(
+            s,
+            {
+                "dashboard_id": dash["id"],
+                "name": "Brand",
+                "title": "Brand",
+                "type": "field_filter",
+                "model": "thelook",
+                "explore": "products",
+                "dimension": "products.brand",
+                "default_value": "",
+                "allow_multiple_values": True,
+                "listens_to_filters": [],
+            },
+        )
+    layout = s.get("dashboard_layout", dash["_layout_ids"][0])
+    row = col = 0
+    for component_id in layout["_component_ids"]:
+        component = s.get("dashboard_layout_component", component_id)
+        width = rnd.choice([8, 8, 12, 24])
+        if col + width > 24:
+            row, col = row + 6, 0
+        component.update({"row": row, "column": col, "width": width, "height": 6})
+        col += width

@@ -1,0 +1,196 @@
+"""`LookerEmulator`: the emulated instance served over HTTP on 127.0.0.1 from a thread.
+
+The HTTP layer is a small threaded HTTP/1.1 server with keep-alive (the SDK reuses its
+connection) that runs the WSGI app; it can also close a connection without answering,
+which is how dropped connections are injected.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import sys
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from .app import EmulatorApp
+from .faults import FaultSettings
+from .seed import build_instance
+from .store import Store
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "LookerEmulator/1.0"
+    app: EmulatorApp
+
+    def _serve(self) -> None:
+        path, _, query = self.path.partition("?")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": self.command,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "CONTENT_LENGTH": self.headers.get("Content-Length", ""),
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": str(self.server.server_address[1]),
+            "SERVER_PROTOCOL": self.request_version,
+            "wsgi.input": self.rfile,
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http",
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        for key, value in self.headers.items():
+            name = "HTTP_" + key.upper().replace("-", "_")
+            if name not in ("HTTP_CONTENT_LENGTH", "HTTP_CONTENT_TYPE"):
+                environ[name] = value
+        status_headers: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info=None):
+            status_headers[:] = [status, headers]
+
+        chunks = self.app(environ, start_response)
+        if environ.get("looker_emulator.drop"):
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        body = b"".join(chunks)
+        status, headers = status_headers
+        code, _, reason = status.partition(" ")
+        self.send_response(int(code), reason)
+        for key, value in headers:
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        # Quiet by default: tests and benchmarks make tens of thousands of calls.
+        if getattr(self.server, "verbose", False):
+            super().log_message(format, *args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+class LookerEmulator:
+    """A Looker 4.0 instance for tests and demos.
+
+    `seed`: None (an empty instance with Looker's built-ins), "demo" or "scale:N".
+    `state_file`: a SQLite file holding the instance across restarts.
+    """
+
+    def __init__(
+        self,
+        seed: str | None = None,
+        state_file: str | None = None,
+        client_id: str = "emulator",
+        client_secret: str = "emulator-secret",
+        faults: dict[str, Any] | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.seed = seed
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.store = Store(state_file)
+        with self.store.lock:
+            if not self.store.load():
+                build_instance(self.store, seed)
+            self.store.flush()
+        self.app = EmulatorApp(
+            self.store, client_id, client_secret, FaultSettings(), reseed=self.reset
+        )
+        if faults:
+            self.app.faults.update(faults)
+        self.app.reset_counters()
+        self.verbose = verbose
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -------------------------------------------------------------------
+    def start(self, port: int = 0) -> LookerEmulator:
+        handler = type("Handler", (_Handler,), {"app": self.app})
+        self._server = _Server(("127.0.0.1", port), handler)
+        self._server.verbose = self.verbose  # type: ignore[attr-defined]
+        self.app.stopping.clear()
+        self.app.base_url = self.base_url
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.app.stopping.set()  # wakes hanging requests
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.store.close()
+
+    def __enter__(self) -> LookerEmulator:
+        return self.start() if self._server is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- control API as methods --------------------------------------------------------
+    def counters(self) -> dict[str, Any]:
+        return self.app.counters()
+
+    def reset_counters(self) -> None:
+        self.app.reset_counters()
+
+    def set_faults(self, clear: bool = False, **settings: Any) -> dict[str, Any]:
+        """Change injected faults; `clear=True` first returns to no faults at all."""
+        if clear:
+            self.app.faults.__init__()  # type: ignore[misc]
+        self.app.faults.update(settings)
+        return self.app.faults.as_dict()
+
+    def reset(self, seed: str | None = None) -> None:
+        """Back to a fresh instance: the given seed, else the one this emulator started with."""
+        with self.store.lock:
+            self.store.clear()
+            build_instance(self.store, seed if seed is not None else self.seed)
+            self.store.flush()
+        self.app.reset_counters()
+
+    def control(self, method: str, path: str, data: dict[str, Any] | None = None) -> Any:
+        """Call the HTTP control API (used by tests to prove it works over the wire)."""
+        body = json.dumps(data).encode() if data is not None else None
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=body,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(io.TextIOWrapper(response, encoding="utf-8"))
