@@ -44,6 +44,17 @@ def outsider_client(outsider) -> Client:
 
 
 @pytest.fixture
+def looker_ini_file(tmp_path, settings):
+    path = tmp_path / "looker.ini"
+    path.write_text(
+        "[prod]\nbase_url=https://prod.looker.example.com\nclient_id=abc\nclient_secret=TOPSECRET\n\n"
+        "[staging]\nbase_url=https://staging.looker.example.com\nclient_id=def\nclient_secret=ALSOSECRET\n"
+    )
+    settings.LOOKER_INI = str(path)
+    return path
+
+
+@pytest.fixture
 def htmx_headers() -> dict[str, str]:
     return {"HTTP_HX_REQUEST": "true"}
 

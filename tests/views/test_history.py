@@ -1,0 +1,91 @@
+"""GET /sessions/: every session, filters, keyset paging."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from restoration.models import RestorationSession, SessionStatus
+from tests.views.conftest import make_session
+
+
+def make_many(n: int) -> list[RestorationSession]:
+    now = timezone.now()
+    return [
+        make_session(started_at=now - timedelta(minutes=i), status=SessionStatus.COMPLETED)
+        for i in range(n)
+    ]
+
+
+def test_it_lists_sessions_newest_first(operator_client, django_assert_max_num_queries):
+    older, newer = make_session(started_at=timezone.now() - timedelta(days=1)), make_session()
+    with django_assert_max_num_queries(10):
+        body = operator_client.get("/sessions/").content.decode()
+    assert body.index(f"/sessions/{newer.pk}/") < body.index(f"/sessions/{older.pk}/")
+
+
+def test_it_filters_by_status_destination_launcher_and_date(operator_client, operator):
+    wanted = make_session(
+        status=SessionStatus.FAILED,
+        destination_instance="https://a.example.com",
+        launched_by=operator,
+    )
+    others = [
+        make_session(
+            status=SessionStatus.FAILED,
+            destination_instance="https://b.example.com",
+            launched_by=operator,
+        ),
+        make_session(
+            status=SessionStatus.COMPLETED,
+            destination_instance="https://a.example.com",
+            launched_by=operator,
+        ),
+        make_session(status=SessionStatus.FAILED, destination_instance="https://a.example.com"),
+        make_session(
+            status=SessionStatus.FAILED,
+            destination_instance="https://a.example.com",
+            launched_by=operator,
+            started_at=timezone.now() - timedelta(days=10),
+        ),
+    ]
+    today = timezone.localdate().isoformat()
+    body = operator_client.get(
+        "/sessions/",
+        {
+            "status": "failed",
+            "destination": "https://a.example.com",
+            "launcher": "olivia",
+            "since": today,
+            "until": today,
+        },
+    ).content.decode()
+    assert not [s.pk for s in others if f"/sessions/{s.pk}/" in body]
+    assert f"/sessions/{wanted.pk}/" in body
+
+
+def test_keyset_paging_walks_every_session_once(operator_client, htmx_headers):
+    sessions = make_many(60)
+    first = operator_client.get("/sessions/").content.decode()
+    shown = [s.pk for s in sessions if f"/sessions/{s.pk}/" in first]
+    assert len(shown) == 50 and 'id="paging-area"' in first
+    next_url = first.split('hx-get="')[-1].split('"')[0].replace("&amp;", "&")
+    more = operator_client.get(next_url, **htmx_headers)
+    body = more.content.decode()
+    assert "<html" not in body
+    rest = [s.pk for s in sessions if f"/sessions/{s.pk}/" in body]
+    assert len(rest) == 10 and not set(rest) & set(shown)
+    assert 'id="paging-area"' not in body
+
+
+def test_a_mangled_after_key_shows_the_first_page(operator_client):
+    make_many(2)
+    assert operator_client.get("/sessions/?after=garbage~x").status_code == 200
+
+
+def test_auditors_may_read_it(auditor_client):
+    make_session()
+    assert auditor_client.get("/sessions/").status_code == 200
+
+
+def test_outsiders_are_refused(outsider_client):
+    assert outsider_client.get("/sessions/").status_code == 403

@@ -1,0 +1,57 @@
+"""The home page: running sessions (live), recent ones, dead letters by type, inventory, cluster."""
+
+from restoration.content_types import ContentType
+from restoration.models import SessionStatus
+from tests.views.conftest import make_content, make_dead_letter, make_running_session, make_session
+
+
+def test_it_shows_running_sessions_dead_letters_and_inventory(
+    operator_client, django_assert_max_num_queries
+):
+    running = make_running_session()
+    make_dead_letter(running)
+    make_content("7", ContentType.LOOK, name="Weekly revenue")
+    with django_assert_max_num_queries(12):
+        response = operator_client.get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f"/sessions/{running.pk}/" in body
+    assert 'hx-trigger="every 2s' in body  # polls while something runs
+    assert "Dead letters by type" in body and "Dashboard" in body
+    assert "Look" in body and "Backup inventory" in body
+
+
+def test_it_warns_loudly_when_sessions_wait_without_a_cluster(operator_client):
+    make_session(status=SessionStatus.PENDING)
+    response = operator_client.get("/")
+    assert "Sessions are waiting and no task cluster is running" in response.content.decode()
+
+
+def test_htmx_poll_returns_only_the_running_list(operator_client, htmx_headers):
+    running = make_running_session()
+    response = operator_client.get("/", **htmx_headers)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" not in body and f"/sessions/{running.pk}/" in body
+
+
+def test_htmx_poll_stops_when_nothing_runs(operator_client, htmx_headers):
+    make_session(status=SessionStatus.COMPLETED)
+    response = operator_client.get("/", **htmx_headers)
+    assert response.status_code == 286
+    assert "Nothing is running" in response.content.decode()
+
+
+def test_it_requires_login(client, db):
+    response = client.get("/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_it_refuses_users_without_view_permission(outsider_client):
+    assert outsider_client.get("/").status_code == 403
+
+
+def test_auditors_see_it_read_only(auditor_client):
+    response = auditor_client.get("/")
+    assert response.status_code == 200
+    assert "read-only" in response.content.decode()

@@ -1,0 +1,129 @@
+"""POST /sessions/launch: pydantic validation next to fields, confirmation of real restores, launch."""
+
+import pytest
+
+from restoration.content_types import ContentType
+from restoration.models import AuditEvent, RestorationSession, SessionKind
+from tests.views.conftest import make_content
+
+VALID = {
+    "destination": "staging",
+    "source": "prod",
+    "workers": "4",
+    "rate_limit_per_second": "5",
+    "rate_limit_per_minute": "200",
+    "checkpoint_interval": "50",
+    "max_retries": "3",
+    "disable_schedules": "",
+}
+
+
+@pytest.fixture
+def backup(db):
+    for i in range(3):
+        make_content(str(i + 1), ContentType.DASHBOARD, name=f"Dashboard {i + 1}")
+    make_content("9", ContentType.LOOK, name="A look")
+
+
+def test_a_dry_run_launches_at_once(operator_client, looker_ini_file, backup, operator):
+    response = operator_client.post("/sessions/launch", {**VALID, "dry_run": "on"})
+    session = RestorationSession.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/sessions/{session.pk}/"
+    assert session.kind == SessionKind.DRY_RUN
+    assert session.destination_instance == "https://staging.looker.example.com"
+    assert session.destination_section == "staging" and session.source_section == "prod"
+    assert session.config["workers"] == 4 and session.config["rate_limit_per_minute"] == 200
+    assert session.launched_by == operator
+    assert "TOPSECRET" not in str(session.config)
+
+
+def test_a_real_restore_asks_for_confirmation_with_what_it_touches(
+    operator_client, looker_ini_file, backup
+):
+    response = operator_client.post("/sessions/launch", {**VALID, "content_types": ["1"]})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "3 items" in body and "https://staging.looker.example.com" in body
+    assert 'name="confirmed" value="yes"' in body
+    assert not RestorationSession.objects.exists()
+
+
+def test_confirming_launches_the_restore(operator_client, looker_ini_file, backup):
+    response = operator_client.post(
+        "/sessions/launch", {**VALID, "content_types": ["1"], "confirmed": "yes"}
+    )
+    session = RestorationSession.objects.get()
+    assert response.status_code == 302
+    assert session.kind == SessionKind.RESTORE and session.config["content_types"] == [1]
+    assert AuditEvent.objects.filter(session=session, action=AuditEvent.Action.LAUNCH).exists()
+
+
+def test_edit_goes_back_to_the_filled_form(operator_client, looker_ini_file, backup):
+    response = operator_client.post("/sessions/launch", {**VALID, "workers": "6", "edit": "yes"})
+    assert 'name="workers" value="6"' in response.content.decode()
+    assert not RestorationSession.objects.exists()
+
+
+def test_pydantic_errors_appear_next_to_their_fields(operator_client, looker_ini_file, backup):
+    response = operator_client.post(
+        "/sessions/launch", {**VALID, "workers": "99", "max_retries": "many", "dry_run": "on"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert not RestorationSession.objects.exists()
+    # Each message sits in the field group of its own field (Django's as_field_group).
+    workers_group = body[
+        body.index('for="id_workers"') : body.index('for="id_rate_limit_per_second"')
+    ]
+    assert "less than or equal to 32" in workers_group
+    retries_group = body[body.index('for="id_max_retries"') :]
+    assert "valid integer" in retries_group
+    assert 'value="many"' in body  # nothing typed is lost
+
+
+def test_a_reversed_date_range_is_refused_on_the_date_field(
+    operator_client, looker_ini_file, backup
+):
+    response = operator_client.post(
+        "/sessions/launch",
+        {**VALID, "dry_run": "on", "date_from": "2026-02-01", "date_to": "2026-01-01"},
+    )
+    body = response.content.decode()
+    assert "the start is after the end" in body.lower()
+    assert not RestorationSession.objects.exists()
+
+
+def test_unknown_content_ids_are_listed_back(operator_client, looker_ini_file, backup):
+    response = operator_client.post(
+        "/sessions/launch",
+        {**VALID, "dry_run": "on", "content_types": ["1"], "content_ids": "1, 2, 404 405"},
+    )
+    body = response.content.decode()
+    assert "Not in the backup: 404, 405" in body
+    assert not RestorationSession.objects.exists()
+
+
+def test_an_unknown_destination_is_refused(operator_client, looker_ini_file, backup):
+    response = operator_client.post(
+        "/sessions/launch", {**VALID, "destination": "nowhere", "dry_run": "on"}
+    )
+    assert "Select a valid choice" in response.content.decode()
+    assert not RestorationSession.objects.exists()
+
+
+def test_it_rejects_get(operator_client, looker_ini_file):
+    assert operator_client.get("/sessions/launch").status_code == 405
+
+
+def test_auditors_are_refused(auditor_client, looker_ini_file, backup):
+    response = auditor_client.post("/sessions/launch", {**VALID, "dry_run": "on"})
+    assert response.status_code == 403
+    assert not RestorationSession.objects.exists()
+
+
+def test_it_requires_csrf(operator, looker_ini_file, backup):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator)
+    assert client.post("/sessions/launch", {**VALID, "dry_run": "on"}).status_code == 403

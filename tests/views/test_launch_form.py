@@ -1,0 +1,41 @@
+"""GET /sessions/new: the launch form, instances as name + URL, counts per type, pre-fill."""
+
+import re
+
+from restoration.content_types import ContentType
+from tests.views.conftest import make_content
+
+
+def test_it_lists_instances_by_name_and_url_never_secrets(operator_client, looker_ini_file):
+    response = operator_client.get("/sessions/new")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "prod — https://prod.looker.example.com" in body
+    assert "staging — https://staging.looker.example.com" in body
+    assert "TOPSECRET" not in body and "client_id" not in body
+
+
+def test_it_shows_counts_from_the_backup(operator_client, looker_ini_file):
+    make_content("1", ContentType.DASHBOARD)
+    make_content("2", ContentType.DASHBOARD)
+    body = operator_client.get("/sessions/new").content.decode()
+    assert "Dashboard (2)" in body
+
+
+def test_it_prefills_from_a_restore_this_link(operator_client, looker_ini_file):
+    body = operator_client.get("/sessions/new?content_types=1&content_ids=42").content.decode()
+    assert re.search(r'<input type="checkbox" name="content_types" value="1"[^>]*checked', body)
+    assert not re.search(r'<input type="checkbox" name="content_types" value="2"[^>]*checked', body)
+    assert re.search(r">\s*42</textarea>", body)
+
+
+def test_it_explains_a_missing_looker_ini(operator_client, settings, tmp_path):
+    settings.LOOKER_INI = str(tmp_path / "absent.ini")
+    body = operator_client.get("/sessions/new").content.decode()
+    assert "names no Looker instance" in body
+
+
+def test_auditors_see_the_form_without_a_submit_button(auditor_client, looker_ini_file):
+    body = auditor_client.get("/sessions/new").content.decode()
+    assert "launching needs" in body
+    assert ">Continue</button>" not in body

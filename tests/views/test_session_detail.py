@@ -1,0 +1,120 @@
+"""The session page and its progress partial, polled by htmx until the session ends."""
+
+from django.utils import timezone
+
+from restoration.content_types import ContentType
+from restoration.models import DryRunItem, SessionKind, SessionStatus
+from tests.views.conftest import make_dead_letter, make_running_session, make_session
+
+
+def test_it_shows_live_progress_of_a_running_session(
+    operator_client, django_assert_max_num_queries
+):
+    session = make_running_session()
+    dead = make_dead_letter(session)
+    with django_assert_max_num_queries(10):
+        response = operator_client.get(f"/sessions/{session.pk}/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="overall-bar" max="100" value="50.0"' in body
+    assert "hx-trigger=\"every 1s [document.visibilityState === 'visible']\"" in body
+    # Per-type bars in dependency order: folders before dashboards.
+    assert body.index(">Folder</th>") < body.index(">Dashboard</th>")
+    assert "Throttled by the rate limit" in body
+    assert "<svg" in body and "<polyline" in body
+    assert f"/dead-letters/{dead.pk}/" in body
+    assert "1.0 items/s" in body  # 4 items every 4 s
+    assert "Configuration used" in body and "workers" in body
+    assert ">Cancel</button>" in body
+
+
+def test_the_htmx_poll_renders_only_the_progress_partial(
+    operator_client, htmx_headers, django_assert_max_num_queries
+):
+    session = make_running_session()
+    with django_assert_max_num_queries(8):
+        response = operator_client.get(f"/sessions/{session.pk}/", **htmx_headers)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<section id="progress"')
+    assert "<html" not in body and "Configuration used" not in body
+
+
+def test_the_poll_stops_with_286_when_the_session_has_finished(operator_client, htmx_headers):
+    session = make_session(
+        status=SessionStatus.COMPLETED,
+        completed_at=timezone.now(),
+        planned_items=3,
+        total_items=3,
+        created_count=3,
+        metadata={
+            "summary": {
+                "duration_seconds": 12,
+                "total_items": 3,
+                "created_count": 3,
+                "updated_count": 0,
+                "skipped_count": 0,
+                "error_count": 0,
+                "average_throughput": 0.25,
+                "api_calls": 9,
+            }
+        },
+    )
+    response = operator_client.get(f"/sessions/{session.pk}/", **htmx_headers)
+    body = response.content.decode()
+    assert response.status_code == 286
+    assert "hx-trigger" not in body
+    assert 'value="100.0"' in body and "Summary" in body and "12s" in body
+
+
+def test_a_failed_session_offers_resume_not_cancel(operator_client):
+    session = make_session(
+        status=SessionStatus.FAILED, completed_at=timezone.now(), last_error="Looker said 401"
+    )
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    assert ">Resume</button>" in body and ">Cancel</button>" not in body
+    assert "Looker said 401" in body
+
+
+def test_a_dry_run_lists_its_plan_with_field_diffs(operator_client):
+    session = make_session(
+        kind=SessionKind.DRY_RUN, status=SessionStatus.COMPLETED, completed_at=timezone.now()
+    )
+    DryRunItem.objects.create(
+        session=session,
+        content_type=ContentType.DASHBOARD,
+        content_id="42",
+        name="Sales overview",
+        action="update",
+        diff={"title": ["Sales (old)", "Sales overview"]},
+    )
+    DryRunItem.objects.create(
+        session=session,
+        content_type=ContentType.LOOK,
+        content_id="7",
+        name="Weekly",
+        action="create",
+    )
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    assert "Dry-run plan" in body
+    assert "Sales (old)" in body and "Sales overview" in body
+    assert "action-update" in body and "action-create" in body
+
+
+def test_a_finished_dry_run_reloads_the_page_once_to_show_its_plan(operator_client, htmx_headers):
+    session = make_session(
+        kind=SessionKind.DRY_RUN, status=SessionStatus.COMPLETED, completed_at=timezone.now()
+    )
+    response = operator_client.get(f"/sessions/{session.pk}/", **htmx_headers)
+    assert response.status_code == 286 and response["HX-Refresh"] == "true"
+
+
+def test_auditors_see_progress_without_action_buttons(auditor_client):
+    session = make_running_session()
+    body = auditor_client.get(f"/sessions/{session.pk}/").content.decode()
+    assert "overall-bar" in body
+    assert ">Cancel</button>" not in body
+
+
+def test_an_unknown_session_is_404(operator_client):
+    assert operator_client.get("/sessions/nope/").status_code == 404
