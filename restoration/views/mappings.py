@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +13,7 @@ from django.utils.http import urlencode
 
 from restoration.content_types import ContentType
 from restoration.forms import configured_instances
-from restoration.models import AuditEvent, IDMapping, RestorationSession
+from restoration.models import IDMapping, RestorationSession
 from restoration.views.access import HtmxHttpRequest, action, page
 from restoration.views.history import CSV_CHUNK, Echo
 from restoration.views.paging import newest_first_by_id
@@ -132,16 +131,6 @@ def clear_mappings(request: HtmxHttpRequest) -> HttpResponse:
                 "count": selection.count(),
             },
         )
-    with transaction.atomic():
-        deleted = IDMapping.objects.clear_mappings(
-            destination_instance=destination, content_type=content_type
-        )
-        AuditEvent.objects.create(
-            user=request.user,
-            action=AuditEvent.Action.CLEAR_MAPPINGS,
-            description=f"Cleared {what}",
-            count=deleted,
-            details={"destination_instance": destination, "content_type": content_type},
-        )
+    deleted = selection.clear_recorded(request.user, f"Cleared {what}")
     messages.success(request, f"Cleared {deleted:,} ID mappings ({what}).")
     return redirect(reverse("restoration-mappings") + "?" + urlencode({"destination": destination}))
