@@ -209,7 +209,7 @@ def create_folder(
         **flags,
     }
     folder["content_metadata_id"] = _new_content_metadata(
-        s, "space", name, parent_id, folder_id=folder["id"]
+        s, "folder", name, parent_id, folder_id=folder["id"]
     )
     return s.insert("folder", folder)
 
@@ -722,7 +722,7 @@ def render_lookml_model(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_connection(obj: dict[str, Any]) -> dict[str, Any]:
-    return sdk_types.render("DBConnection", obj)
+    return sdk_types.render("DBConnection", {"snippets": [], **obj, "password": None})
 
 
 # --- queries ---------------------------------------------------------------------------
@@ -1558,6 +1558,7 @@ def render_scheduled_plan(s: Store, plan: dict[str, Any]) -> dict[str, Any]:
                 "first_name": user.get("first_name"),
                 "last_name": user.get("last_name"),
                 "display_name": _display_name(user),
+                "avatar_url": f"https://gravatar.example.com/avatar/{user['id']}?s=156&d=blank",
                 "url": f"/api/4.0/users/{user['id']}",
             },
         )

@@ -1007,6 +1007,7 @@ def lookml_model_explore(call: Call) -> dict[str, Any]:
             "project_name": model.get("project_name"),
             "connection_name": (model.get("allowed_db_connection_names") or [None])[0],
             "hidden": False,
+            "supported_measure_types": [],
         },
     )
 

@@ -65,13 +65,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = b"".join(chunks)
         status, headers = status_headers
-        code, _, reason = status.partition(" ")
-        self.send_response(int(code), reason)
-        for key, value in headers:
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        code = int(status.partition(" ")[0])
+        self.log_request(code)
+        # One write for status line, headers and body: separate small writes meet
+        # Nagle's algorithm and delayed ACKs and cost ~40 ms per call on loopback.
+        lines = [f"HTTP/1.1 {status}", f"Server: {self.server_version}"]
+        lines += [f"{key}: {value}" for key, value in headers]
+        if self.close_connection:
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head if self.command == "HEAD" else head + body)
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 
