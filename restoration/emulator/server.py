@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 import json
 import socket
+import socketserver
 import sys
 import threading
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from .app import EmulatorApp
@@ -22,23 +23,58 @@ from .seed import build_instance
 from .store import Store
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "LookerEmulator/1.0"
-    app: EmulatorApp
+class _Handler(socketserver.StreamRequestHandler):
+    """HTTP/1.1 with keep-alive, parsed by hand: http.server's email-based header parsing
+    costs more than the emulator's own work for a simple call."""
 
-    def _serve(self) -> None:
-        path, _, query = self.path.partition("?")
+    app: EmulatorApp
+    verbose = False
+    server_version = "LookerEmulator/1.0"
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def handle(self) -> None:
+        try:
+            while self._handle_one():
+                pass
+        except (ConnectionError, TimeoutError, OSError):
+            pass
+
+    def _handle_one(self) -> bool:
+        request_line = self.rfile.readline(65537)
+        if not request_line:
+            return False
+        try:
+            method, target, version = request_line.decode("latin-1").split()
+        except ValueError:
+            self._reply_raw(400, b"Bad Request")
+            return False
+        headers: dict[str, str] = {}
+        while True:
+            line = self.rfile.readline(65537)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            key, _, value = line.decode("latin-1").partition(":")
+            headers[key.strip().lower()] = value.strip()
+        keep_alive = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = self._read_chunked()
+        else:
+            length = int(headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length > 0 else b""
+        path, _, query = target.partition("?")
         environ: dict[str, Any] = {
-            "REQUEST_METHOD": self.command,
+            "REQUEST_METHOD": method.upper(),
             "PATH_INFO": path,
             "QUERY_STRING": query,
-            "CONTENT_LENGTH": self.headers.get("Content-Length", ""),
-            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": headers.get("content-type", ""),
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": str(self.server.server_address[1]),
-            "SERVER_PROTOCOL": self.request_version,
-            "wsgi.input": self.rfile,
+            "SERVER_PROTOCOL": version,
+            "wsgi.input": io.BytesIO(body),
             "wsgi.errors": sys.stderr,
             "wsgi.url_scheme": "http",
             "wsgi.version": (1, 0),
@@ -46,46 +82,49 @@ class _Handler(BaseHTTPRequestHandler):
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
         }
-        for key, value in self.headers.items():
-            name = "HTTP_" + key.upper().replace("-", "_")
-            if name not in ("HTTP_CONTENT_LENGTH", "HTTP_CONTENT_TYPE"):
-                environ[name] = value
+        for key, value in headers.items():
+            if key not in ("content-length", "content-type"):
+                environ["HTTP_" + key.upper().replace("-", "_")] = value
         status_headers: list[Any] = []
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info=None):
-            status_headers[:] = [status, headers]
+        def start_response(status: str, response_headers: list[tuple[str, str]], exc_info=None):
+            status_headers[:] = [status, response_headers]
 
         chunks = self.app(environ, start_response)
         if environ.get("looker_emulator.drop"):
-            self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            return
-        body = b"".join(chunks)
-        status, headers = status_headers
-        code = int(status.partition(" ")[0])
-        self.log_request(code)
+            return False
+        payload = b"".join(chunks)
+        status, response_headers = status_headers
+        if self.verbose:
+            sys.stderr.write(f"{method} {target} -> {status}\n")
         # One write for status line, headers and body: separate small writes meet
         # Nagle's algorithm and delayed ACKs and cost ~40 ms per call on loopback.
         lines = [f"HTTP/1.1 {status}", f"Server: {self.server_version}"]
-        lines += [f"{key}: {value}" for key, value in headers]
-        if self.close_connection:
+        lines += [f"{key}: {value}" for key, value in response_headers]
+        if not keep_alive:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.wfile.write(head if self.command == "HEAD" else head + body)
+        self.wfile.write(head if method.upper() == "HEAD" else head + payload)
+        return keep_alive
 
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def _read_chunked(self) -> bytes:
+        body = b""
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                self.rfile.readline()
+                return body
+            body += self.rfile.read(size)
+            self.rfile.readline()
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        # Quiet by default: tests and benchmarks make tens of thousands of calls.
-        if getattr(self.server, "verbose", False):
-            super().log_message(format, *args)
+    def _reply_raw(self, code: int, text: bytes) -> None:
+        self.wfile.write(
+            f"HTTP/1.1 {code} {text.decode()}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
+        )
 
 
 class _Server(ThreadingHTTPServer):
@@ -130,9 +169,8 @@ class LookerEmulator:
 
     # --- lifecycle -------------------------------------------------------------------
     def start(self, port: int = 0) -> LookerEmulator:
-        handler = type("Handler", (_Handler,), {"app": self.app})
+        handler = type("Handler", (_Handler,), {"app": self.app, "verbose": self.verbose})
         self._server = _Server(("127.0.0.1", port), handler)
-        self._server.verbose = self.verbose  # type: ignore[attr-defined]
         self.app.stopping.clear()
         self.app.base_url = self.base_url
         self._thread = threading.Thread(
