@@ -13,3 +13,10 @@ def reap_stale_sessions() -> int:
     from restoration.engine.reaper import reap_stale_sessions as reap
 
     return len(reap())
+
+
+def run_extraction(session_id: str) -> None:
+    """Take a backup: run one extraction session (kind "extract") to its end."""
+    from restoration.extraction import run_extraction as run
+
+    run(session_id)
