@@ -20,6 +20,7 @@ from looker_sdk.rtl import transport as sdk_transport
 from looker_sdk.sdk import constants
 from looker_sdk.sdk.api40.methods import Looker40SDK
 
+from restoration.looker.serialization import deserialize40
 from restoration.looker.transport import RecordingSession
 
 logger = logging.getLogger(__name__)
@@ -204,8 +205,8 @@ def sdk_for(instance: LookerInstance, path: Path) -> Looker40SDK:
     api = IniSettings(instance, path)
     transport = requests_transport.RequestsTransport(api, RecordingSession())
     return Looker40SDK(
-        auth_session.AuthSession(api, transport, serialize.deserialize40, "4.0"),
-        serialize.deserialize40,
+        auth_session.AuthSession(api, transport, deserialize40, "4.0"),
+        deserialize40,
         serialize.serialize40,
         transport,
         "4.0",

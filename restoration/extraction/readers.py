@@ -1,0 +1,332 @@
+"""How each Looker content type is read: a listing (paged where the API pages) and,
+where the listing is not the whole object, a read of one object.
+
+Each object is stored as the SDK returns it (`api_dict` of the model: None fields
+dropped at every depth, datetimes as the SDK writes them), MessagePack as lookervault
+writes it, with
+secrets removed and these additions, which the API spreads over sub-resources:
+
+- group: `user_ids` (direct member users), `group_ids` (member groups);
+- role: `user_ids` (users given the role directly), `group_ids` (groups given it);
+- folder: `content_metadata` (`{id, inherits, ...}`) and `content_metadata_accesses`
+  (each `{id, content_metadata_id, group_id | user_id, permission_type}`).
+
+Dashboards come from `dashboard(id)` with their elements (each with its query, look
+and result_maker / merge result), filters, layouts and layout components; Looks from
+`look(id)` with their query; boards from `board(id)` with sections and items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from restoration.content_types import ContentType
+from restoration.looker.calls import LookerCallFailed
+from restoration.looker.serialization import api_dict
+
+PAGE_SIZE = 100
+
+Call = Callable[..., Any]
+
+# Keys that must never reach the backup, wherever they appear.
+SECRET_KEYS = frozenset(
+    {
+        "client_secret",
+        "password",
+        "access_token",
+        "refresh_token",
+        "secret_parameters",
+        "password_reset_url",
+        "account_setup_url",
+        "api_key",
+    }
+)
+# Of a user's credentials only the email login is restorable (and carries no secret
+# once its reset/setup links are gone); the others hold API keys and IdP links.
+KEPT_USER_CREDENTIALS = frozenset({"credentials_email"})
+
+
+def as_dict(model: Any) -> dict[str, Any]:
+    """The object as the API's JSON has it (restoration.looker.serialization.api_dict)."""
+    return api_dict(model)
+
+
+def scrub(value: Any) -> Any:
+    """Copy of value without any secret key, at any depth."""
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items() if k not in SECRET_KEYS}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value
+
+
+def without_secrets(content_type: int, data: dict[str, Any]) -> dict[str, Any]:
+    """The object as stored in the backup: no passwords, tokens, API3 keys or secret parameters."""
+    if content_type == ContentType.USER:
+        data = {
+            k: v
+            for k, v in data.items()
+            if not (k.startswith("credentials_") and k not in KEPT_USER_CREDENTIALS)
+            and k != "sessions"
+        }
+    return scrub(data)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One object as the listing showed it: its id, last change and, if complete, itself."""
+
+    content_id: str
+    updated_at: datetime | None = None
+    data: dict[str, Any] | None = None
+
+
+def _pages(fetch_page: Callable[[int, int], list[Any]]) -> Iterator[Any]:
+    offset = 0
+    while True:
+        page = list(fetch_page(PAGE_SIZE, offset))
+        yield from page
+        if len(page) < PAGE_SIZE:
+            return
+        offset += PAGE_SIZE
+
+
+class Reader:
+    """Reads one content type. `list()` runs on the coordinating thread, `read()` on workers."""
+
+    content_type: ContentType
+    # True when read() must run for every listed object (the listing is not the whole object).
+    reads_each = False
+    # True when the listing gives updated_at, so --incremental can skip unchanged objects.
+    has_updated_at = False
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        raise NotImplementedError
+
+    def read(self, sdk: Any, call: Call, listed: Listed) -> dict[str, Any]:
+        """The whole object; raise LookerCallFailed (404 when it is gone)."""
+        if listed.data is None:
+            raise ValueError(f"{self.content_type.label} {listed.content_id} has no data")
+        return listed.data
+
+
+class DashboardReader(Reader):
+    content_type = ContentType.DASHBOARD
+    reads_each = True
+    has_updated_at = True
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        for d in _pages(
+            lambda limit, offset: call(
+                sdk.search_dashboards,
+                fields="id,updated_at",
+                sorts="id",
+                limit=limit,
+                offset=offset,
+            )
+        ):
+            yield Listed(str(d.id), d.updated_at)
+
+    def read(self, sdk: Any, call: Call, listed: Listed) -> dict[str, Any]:
+        return as_dict(call(sdk.dashboard, listed.content_id))
+
+
+class LookReader(Reader):
+    content_type = ContentType.LOOK
+    reads_each = True
+    has_updated_at = True
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        for look in _pages(
+            lambda limit, offset: call(
+                sdk.search_looks, fields="id,updated_at", sorts="id", limit=limit, offset=offset
+            )
+        ):
+            yield Listed(str(look.id), look.updated_at)
+
+    def read(self, sdk: Any, call: Call, listed: Listed) -> dict[str, Any]:
+        return as_dict(call(sdk.look, listed.content_id))
+
+
+class BoardReader(Reader):
+    content_type = ContentType.BOARD
+    reads_each = True
+    has_updated_at = True
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        for board in _pages(
+            lambda limit, offset: call(
+                sdk.search_boards, fields="id,updated_at", sorts="id", limit=limit, offset=offset
+            )
+        ):
+            yield Listed(str(board.id), board.updated_at)
+
+    def read(self, sdk: Any, call: Call, listed: Listed) -> dict[str, Any]:
+        return as_dict(call(sdk.board, listed.content_id))
+
+
+class UserReader(Reader):
+    content_type = ContentType.USER
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        for user in _pages(
+            lambda limit, offset: call(sdk.search_users, sorts="id", limit=limit, offset=offset)
+        ):
+            yield Listed(str(user.id), None, as_dict(user))
+
+
+def _ids(rows: Any) -> list[str]:
+    return [str(r.id) for r in rows]
+
+
+class GroupReader(Reader):
+    content_type = ContentType.GROUP
+    reads_each = True
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        for group in _pages(
+            lambda limit, offset: call(sdk.search_groups, sorts="id", limit=limit, offset=offset)
+        ):
+            yield Listed(str(group.id), None, as_dict(group))
+
+    def read(self, sdk: Any, call: Call, listed: Listed) -> dict[str, Any]:
+        group_id = listed.content_id
+        users = list(
+            _pages(
+                lambda limit, offset: call(
+                    sdk.all_group_users,
+                    group_id,
+                    fields="id",
+                    sorts="id",
+                    limit=limit,
+                    offset=offset,
+                )
+            )
+        )
+        groups = call(sdk.all_group_groups, group_id, fields="id")
+        return {**(listed.data or {}), "user_ids": _ids(users), "group_ids": _ids(groups)}
+
+
+class RoleReader(Reader):
+    content_type = ContentType.ROLE
+    reads_each = True
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        for role in _pages(
+            lambda limit, offset: call(sdk.search_roles, sorts="id", limit=limit, offset=offset)
+        ):
+            yield Listed(str(role.id), None, as_dict(role))
+
+    def read(self, sdk: Any, call: Call, listed: Listed) -> dict[str, Any]:
+        role_id = listed.content_id
+        users = call(sdk.role_users, role_id, fields="id", direct_association_only=True)
+        groups = call(sdk.role_groups, role_id, fields="id")
+        return {**(listed.data or {}), "user_ids": _ids(users), "group_ids": _ids(groups)}
+
+
+class FolderReader(Reader):
+    content_type = ContentType.FOLDER
+    reads_each = True
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        for folder in _pages(
+            lambda limit, offset: call(sdk.search_folders, sorts="id", limit=limit, offset=offset)
+        ):
+            yield Listed(str(folder.id), None, as_dict(folder))
+
+    def read(self, sdk: Any, call: Call, listed: Listed) -> dict[str, Any]:
+        data = dict(listed.data or {})
+        metadata_id = data.get("content_metadata_id")
+        if metadata_id:
+            data["content_metadata"] = as_dict(call(sdk.content_metadata, str(metadata_id)))
+            data["content_metadata_accesses"] = [
+                as_dict(a) for a in call(sdk.all_content_metadata_accesses, str(metadata_id))
+            ]
+        return data
+
+
+class PermissionSetReader(Reader):
+    content_type = ContentType.PERMISSION_SET
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        for ps in call(sdk.all_permission_sets):
+            yield Listed(str(ps.id), None, as_dict(ps))
+
+
+class ModelSetReader(Reader):
+    content_type = ContentType.MODEL_SET
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        for ms in call(sdk.all_model_sets):
+            yield Listed(str(ms.id), None, as_dict(ms))
+
+
+class ScheduledPlanReader(Reader):
+    content_type = ContentType.SCHEDULED_PLAN
+    has_updated_at = True
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        for plan in call(sdk.all_scheduled_plans, all_users=True):
+            yield Listed(str(plan.id), plan.updated_at, as_dict(plan))
+
+
+class LookmlModelReader(Reader):
+    content_type = ContentType.LOOKML_MODEL
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        for model in call(sdk.all_lookml_models):
+            yield Listed(str(model.name), None, as_dict(model))
+
+
+EXPLORE_ID_SEPARATOR = "::"
+
+
+def explore_id(model_name: str, explore_name: str) -> str:
+    return f"{model_name}{EXPLORE_ID_SEPARATOR}{explore_name}"
+
+
+class ExploreReader(Reader):
+    """Explores are defined in LookML: backed up for reference, never restored."""
+
+    content_type = ContentType.EXPLORE
+    reads_each = True
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        for model in call(sdk.all_lookml_models, fields="name,explores"):
+            for explore in model.explores or []:
+                if explore.name:
+                    yield Listed(explore_id(str(model.name), str(explore.name)))
+
+    def read(self, sdk: Any, call: Call, listed: Listed) -> dict[str, Any]:
+        model_name, _, explore_name = listed.content_id.partition(EXPLORE_ID_SEPARATOR)
+        return as_dict(call(sdk.lookml_model_explore, model_name, explore_name))
+
+
+# Extraction order: users first, so every later owner_id finds its email.
+READERS: dict[ContentType, Reader] = {
+    r.content_type: r
+    for r in (
+        UserReader(),
+        GroupReader(),
+        PermissionSetReader(),
+        ModelSetReader(),
+        RoleReader(),
+        FolderReader(),
+        LookmlModelReader(),
+        ExploreReader(),
+        LookReader(),
+        DashboardReader(),
+        BoardReader(),
+        ScheduledPlanReader(),
+    )
+}
+
+EXTRACTABLE_TYPES: tuple[ContentType, ...] = tuple(READERS)
+
+
+def is_gone(exc: LookerCallFailed) -> bool:
+    """The object disappeared between the listing and its read."""
+    return exc.status == 404

@@ -1,0 +1,525 @@
+"""Taking a backup of one Looker instance: an extraction session reads every selected
+content type through LookerCaller with worker threads and keeps content_items in step.
+
+An extraction is a RestorationSession with kind="extract"; source_instance and
+destination_instance are both the extracted instance's base URL, the sections its
+looker.ini section. Its counters mean: planned_items = objects listed, total_items =
+objects processed, success_count = stored or already current, created_count = new
+rows, updated_count = rewritten rows, skipped_count = rows already current,
+error_count = objects (or listings) that could not be read, api_calls = Looker calls.
+metadata["extraction"] holds the options, metadata["per_type"] the per-type tallies
+(listed, created, updated, unchanged, deleted, errors), metadata["errors"] the first
+200 failures, metadata["plan"]["per_type"] the listed counts and
+metadata["throughput"] [time, items done] samples, as restore sessions have them.
+One RestorationCheckpoint per type carries item_count / error_count for progress.
+
+Only the coordinating thread touches the database; workers only call Looker, each
+with its own SDK client. A failed object is logged, counted and left as it was in the
+backup (never marked deleted), so the next run reads it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from restoration.config import RestorationConfig
+from restoration.content_types import ContentType
+from restoration.extraction.readers import (
+    EXTRACTABLE_TYPES,
+    READERS,
+    Listed,
+    Reader,
+    is_gone,
+    without_secrets,
+)
+from restoration.extraction.rows import BackupWriter, ExtractedItem, OwnerEmails
+from restoration.looker.calls import LookerCaller, LookerCallFailed
+from restoration.looker.instances import InstanceNotConfigured, get_instance, ini_path, sdk_for
+from restoration.looker.ratelimit import RateLimiter, shared_limiter_for
+from restoration.models import (
+    AuditAction,
+    AuditEvent,
+    RestorationCheckpoint,
+    RestorationSession,
+    SessionKind,
+    SessionStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+WRITE_BATCH = 100
+TICK_SECONDS = 2.0
+MAX_RECORDED_ERRORS = 200
+MAX_THROUGHPUT_SAMPLES = 500
+
+
+@dataclass
+class ExtractionOptions:
+    """What an extraction is asked to do; stored on the session so a worker can run it."""
+
+    types: list[int] = field(default_factory=lambda: [int(t) for t in EXTRACTABLE_TYPES])
+    workers: int = 4
+    incremental: bool = False
+    rate_limit_per_second: int = 10
+    rate_limit_per_minute: int = 600
+    max_retries: int = 5
+
+    def __post_init__(self) -> None:
+        unknown = [t for t in self.types if t not in ContentType.values]
+        if unknown:
+            raise ValueError(f"unknown content type(s): {unknown}")
+        if not 1 <= self.workers <= 32:
+            raise ValueError("workers must be between 1 and 32")
+        if self.rate_limit_per_second < 1 or self.rate_limit_per_minute < 1:
+            raise ValueError("rate limits must be at least 1")
+        self.types = [int(t) for t in EXTRACTABLE_TYPES if int(t) in set(self.types)]
+
+    @classmethod
+    def from_session(cls, session: RestorationSession) -> ExtractionOptions:
+        saved = (session.metadata or {}).get("extraction", {})
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in saved.items() if k in known})
+
+
+@dataclass
+class TypeTally:
+    listed: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    errors: int = 0
+
+    @property
+    def done(self) -> int:
+        return self.created + self.updated + self.unchanged + self.errors
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def create_extraction_session(
+    section: str,
+    options: ExtractionOptions,
+    *,
+    user: Any = None,
+    status: str = SessionStatus.PENDING,
+) -> RestorationSession:
+    """Record an extraction session for a looker.ini section (raises InstanceNotConfigured)."""
+    instance = get_instance(section)
+    config = RestorationConfig(
+        workers=options.workers,
+        rate_limit_per_second=options.rate_limit_per_second,
+        rate_limit_per_minute=options.rate_limit_per_minute,
+        max_retries=options.max_retries,
+        content_types=options.types,
+        source_instance=instance.base_url,
+        destination_instance=instance.base_url,
+    )
+    launched_by = user if getattr(user, "is_authenticated", False) else None
+    with transaction.atomic():
+        session = RestorationSession.objects.create(
+            kind=SessionKind.EXTRACT,
+            status=status,
+            source_instance=instance.base_url,
+            destination_instance=instance.base_url,
+            source_section=section,
+            destination_section=section,
+            config=config.model_dump(mode="json"),
+            metadata={"extraction": asdict(options)},
+            launched_by=launched_by,
+        )
+        AuditEvent.objects.create(
+            user=launched_by,
+            action=AuditAction.LAUNCH,
+            session=session,
+            description=f"Backup (extract) of {section} ({instance.base_url})",
+        )
+    return session
+
+
+def launch_extraction(
+    section: str, options: ExtractionOptions | None = None, *, user: Any = None
+) -> RestorationSession:
+    """Record a pending extraction and queue it for a django-q2 worker once committed."""
+    from django_q.tasks import async_task
+
+    with transaction.atomic():
+        session = create_extraction_session(section, options or ExtractionOptions(), user=user)
+        transaction.on_commit(
+            lambda: async_task(
+                "restoration.tasks.run_extraction", session.pk, task_name=f"extract {session.pk}"
+            )
+        )
+    return session
+
+
+def run_extraction(
+    session_id: str, progress: Callable[[Progress], None] | None = None
+) -> RestorationSession:
+    """Run one extraction session to its end (the django-q2 task and the command both use it)."""
+    session = RestorationSession.objects.get(pk=session_id)
+    if session.kind != SessionKind.EXTRACT:
+        raise ValueError(
+            f"session {session_id} is a {session.get_kind_display()}, not an extraction"
+        )
+    worker = worker_name()
+    if session.status != SessionStatus.RUNNING or session.worker != worker:
+        if not session.claim(worker):
+            logger.info("Extraction %s is %s; not running it here", session_id, session.status)
+            return session
+    Extraction(session, worker=worker, progress=progress).run()
+    session.refresh_from_db()
+    return session
+
+
+def extract_instance(
+    section: str,
+    options: ExtractionOptions | None = None,
+    *,
+    user: Any = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> RestorationSession:
+    """Extract now, in this process (the `extract` command)."""
+    session = create_extraction_session(section, options or ExtractionOptions(), user=user)
+    return run_extraction(session.pk, progress=progress)
+
+
+@dataclass
+class Progress:
+    """What the progress bar shows after each batch."""
+
+    content_type: ContentType
+    listed: int
+    done: int
+    errors: int
+    listing_done: bool
+    items_per_second: float
+
+
+class ExtractionStopped(Exception):
+    """The session was cancelled, or taken over by another worker."""
+
+
+class Extraction:
+    """One run of one extraction session."""
+
+    def __init__(
+        self,
+        session: RestorationSession,
+        *,
+        worker: str,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.session = session
+        self.worker = worker
+        self.progress = progress
+        self.options = ExtractionOptions.from_session(session)
+        self.section = session.source_section or session.destination_section
+        self.tallies: dict[int, TypeTally] = {}
+        self.errors: list[dict[str, Any]] = list((session.metadata or {}).get("errors", []))
+        self.throughput: list[list[Any]] = []
+        self.owner_emails = OwnerEmails()
+        self._local = threading.local()
+        self._last_tick = 0.0
+        self._reported_calls = 0
+        self._reported = TypeTally()
+        self._started = time.monotonic()
+        self._done = 0
+
+    # --- Looker clients -------------------------------------------------------------
+    def _sdk(self) -> Any:
+        sdk = getattr(self._local, "sdk", None)
+        if sdk is None:
+            sdk = self._local.sdk = sdk_for(self.instance, ini_path())
+        return sdk
+
+    def _read(self, reader: Reader, listed: Listed) -> ExtractedItem | tuple[Listed, BaseException]:
+        try:
+            data = reader.read(self._sdk(), self.caller.call, listed)
+            clean = without_secrets(reader.content_type, data)
+            return ExtractedItem(int(reader.content_type), listed.content_id, clean)
+        except Exception as exc:  # noqa: BLE001  (one bad object must not stop the backup)
+            if not isinstance(exc, LookerCallFailed):
+                logger.error(
+                    "Reading %s %s failed:\n%s",
+                    reader.content_type.label,
+                    listed.content_id,
+                    traceback.format_exc(),
+                )
+            return (listed, exc)
+
+    # --- the run ------------------------------------------------------------------------
+    def run(self) -> None:
+        status, error = SessionStatus.COMPLETED, ""
+        try:
+            self.instance = get_instance(self.section)
+            limiters: list[Any] = [
+                RateLimiter(self.options.rate_limit_per_second, self.options.rate_limit_per_minute)
+            ]
+            if shared := shared_limiter_for(self.instance):
+                limiters.append(shared)
+            self.limiters = limiters
+            self.caller = LookerCaller(limiters, self.options.max_retries)
+            self._check_login()
+            with ThreadPoolExecutor(
+                max_workers=self.options.workers, thread_name_prefix="extract"
+            ) as pool:
+                for content_type in self.options.types:
+                    self._extract_type(READERS[ContentType(content_type)], pool)
+        except ExtractionStopped as exc:
+            status, error = SessionStatus.CANCELLED, str(exc)
+        except InstanceNotConfigured as exc:
+            status, error = SessionStatus.FAILED, str(exc)
+        except LookerCallFailed as exc:
+            status, error = SessionStatus.FAILED, f"Could not log in to {self.section}: {exc}"
+        except Exception as exc:  # noqa: BLE001  (recorded on the session, then re-raised)
+            logger.exception("Extraction %s failed", self.session.pk)
+            self._finish(SessionStatus.FAILED, f"{type(exc).__name__}: {exc}")
+            raise
+        self._finish(status, error)
+
+    def _check_login(self) -> None:
+        # One cheap call up front turns wrong credentials or a wrong URL into one clear
+        # session error instead of an error per content type.
+        self.caller.call(self._sdk().me, fields="id")
+
+    def _extract_type(self, reader: Reader, pool: ThreadPoolExecutor) -> None:
+        content_type = reader.content_type
+        tally = self.tallies.setdefault(int(content_type), TypeTally())
+        checkpoint = RestorationCheckpoint.objects.create(
+            session=self.session, content_type=int(content_type), checkpoint_data={}
+        )
+        writer = BackupWriter(int(content_type), self.owner_emails, timezone.now())
+        seen: set[str] = set()
+        ready: list[ExtractedItem] = []
+        unchanged: list[str] = []
+        in_flight: set[Future] = set()
+        max_in_flight = 4 * self.options.workers
+        listing_complete = False
+
+        def settle(done: Iterable[Future]) -> None:
+            for future in done:
+                in_flight.discard(future)
+                result = future.result()
+                if isinstance(result, ExtractedItem):
+                    ready.append(result)
+                else:
+                    self._failed(writer, tally, content_type, *result)
+            if len(ready) >= WRITE_BATCH:
+                self._store(writer, tally, ready)
+
+        try:
+            for listed in reader.list(self._sdk(), self.caller.call):
+                seen.add(listed.content_id)
+                tally.listed += 1
+                if (
+                    self.options.incremental
+                    and reader.has_updated_at
+                    and writer.is_unchanged(listed.content_id, listed.updated_at)
+                ):
+                    unchanged.append(listed.content_id)
+                    if len(unchanged) >= WRITE_BATCH:
+                        self._touch(writer, tally, unchanged)
+                elif reader.reads_each:
+                    in_flight.add(pool.submit(self._read, reader, listed))
+                    if len(in_flight) >= max_in_flight:
+                        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                        settle(done)
+                else:
+                    settle([_completed(self._read(reader, listed))])
+                self._tick(content_type, tally, listing_done=False)
+            listing_complete = True
+        except LookerCallFailed as exc:
+            self._record_error(content_type, None, exc)
+            tally.errors += 1
+        except ExtractionStopped:
+            for future in in_flight:
+                future.cancel()
+            raise
+        while in_flight:
+            done, _ = wait(in_flight, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
+            settle(done)
+            self._tick(content_type, tally, listing_done=listing_complete)
+        self._store(writer, tally, ready)
+        self._touch(writer, tally, unchanged)
+        if listing_complete:
+            gone = writer.missing_from(seen)
+            tally.deleted += writer.mark_gone(gone, timezone.now())
+        checkpoint.update_restoration_checkpoint(
+            item_count=tally.done,
+            error_count=tally.errors,
+            checkpoint_data={"listed": tally.listed, "listing_complete": listing_complete},
+            completed_at=timezone.now(),
+        )
+        self._tick(content_type, tally, listing_done=True, force=True)
+        logger.info(
+            "Extracted %ss from %s: %s",
+            content_type.label.lower(),
+            self.section,
+            ", ".join(f"{k} {v}" for k, v in asdict(tally).items()),
+        )
+
+    # --- results ----------------------------------------------------------------------
+    def _store(self, writer: BackupWriter, tally: TypeTally, ready: list[ExtractedItem]) -> None:
+        if not ready:
+            return
+        counts = writer.write(ready)
+        ready.clear()
+        tally.created += counts.created
+        tally.updated += counts.updated
+        tally.unchanged += counts.unchanged
+
+    def _touch(self, writer: BackupWriter, tally: TypeTally, unchanged: list[str]) -> None:
+        if not unchanged:
+            return
+        writer.touch(unchanged)
+        tally.unchanged += len(unchanged)
+        unchanged.clear()
+
+    def _failed(
+        self,
+        writer: BackupWriter,
+        tally: TypeTally,
+        content_type: ContentType,
+        listed: Listed,
+        exc: BaseException,
+    ) -> None:
+        if isinstance(exc, LookerCallFailed) and is_gone(exc):
+            # Deleted between the listing and the read.
+            tally.deleted += writer.mark_gone([listed.content_id], timezone.now())
+            return
+        tally.errors += 1
+        self._record_error(content_type, listed.content_id, exc)
+
+    def _record_error(
+        self, content_type: ContentType, content_id: str | None, exc: BaseException
+    ) -> None:
+        what = (
+            f"{content_type.label} {content_id}"
+            if content_id
+            else f"listing of {content_type.label}s"
+        )
+        logger.warning("Could not read %s from %s: %s", what, self.section, exc)
+        if len(self.errors) >= MAX_RECORDED_ERRORS:
+            return
+        entry: dict[str, Any] = {
+            "content_type": int(content_type),
+            "content_id": content_id,
+            "message": str(exc)[:1000],
+            "at": timezone.now().isoformat(),
+        }
+        if isinstance(exc, LookerCallFailed):
+            entry.update(
+                status=exc.status,
+                error_type=exc.error_type,
+                retry_count=exc.retry_count,
+            )
+        else:
+            entry.update(status=None, error_type=type(exc).__name__, retry_count=0)
+        self.errors.append(entry)
+
+    # --- progress, heartbeat, counters ---------------------------------------------------
+    def _tick(
+        self,
+        content_type: ContentType,
+        tally: TypeTally,
+        *,
+        listing_done: bool,
+        force: bool = False,
+    ) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_tick < TICK_SECONDS:
+            return
+        self._last_tick = now
+        self._flush_counters()
+        if self.progress:
+            elapsed = max(1e-6, now - self._started)
+            self.progress(
+                Progress(
+                    content_type,
+                    tally.listed,
+                    tally.done,
+                    tally.errors,
+                    listing_done,
+                    self._done / elapsed,
+                )
+            )
+        if not self.session.beat(self.worker):
+            raise ExtractionStopped("the session stopped running on this worker")
+        if self.session.cancel_requested():
+            raise ExtractionStopped("cancelled by request")
+
+    def _totals(self) -> TypeTally:
+        total = TypeTally()
+        for tally in self.tallies.values():
+            for name, value in asdict(tally).items():
+                setattr(total, name, getattr(total, name) + value)
+        return total
+
+    def _flush_counters(self) -> None:
+        total = self._totals()
+        last = self._reported
+        calls = self.caller.calls if hasattr(self, "caller") else 0
+        self.session.add_counts(
+            planned_items=total.listed - last.listed,
+            total_items=total.done - last.done,
+            success_count=(total.done - total.errors) - (last.done - last.errors),
+            error_count=total.errors - last.errors,
+            created_count=total.created - last.created,
+            updated_count=total.updated - last.updated,
+            skipped_count=total.unchanged - last.unchanged,
+            api_calls=calls - self._reported_calls,
+        )
+        self._reported = total
+        self._reported_calls = calls
+        self._done = total.done
+        self.throughput.append([timezone.now().isoformat(), total.done])
+        if len(self.throughput) > MAX_THROUGHPUT_SAMPLES:
+            self.throughput = self.throughput[::2]
+        metadata = {
+            **(self.session.metadata or {}),
+            "per_type": {ContentType(ct).slug: asdict(t) for ct, t in sorted(self.tallies.items())},
+            "plan": {"per_type": {str(ct): t.listed for ct, t in sorted(self.tallies.items())}},
+            "errors": self.errors,
+            "throughput": self.throughput,
+            "throttled": any(
+                getattr(lim, "throttled", False) for lim in getattr(self, "limiters", [])
+            ),
+        }
+        if hasattr(self, "caller"):
+            metadata["api"] = self.caller.stats()
+        self.session.metadata = metadata
+        RestorationSession.objects.filter(pk=self.session.pk).update(metadata=metadata)
+
+    def _finish(self, status: str, error: str) -> None:
+        self._flush_counters()
+        total = self._totals()
+        elapsed = time.monotonic() - self._started
+        summary = {
+            "instance": self.section,
+            **asdict(total),
+            "api_calls": self.caller.calls if hasattr(self, "caller") else 0,
+            "duration_seconds": round(elapsed, 3),
+            "items_per_second": round(total.done / elapsed, 2) if elapsed > 0 else 0.0,
+        }
+        self.session.finish(status, error=error, summary=summary)
+
+
+def _completed(value: Any) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future

@@ -1,0 +1,24 @@
+"""An extraction's cast: the demo instance as looker.ini section `source`, and fast options."""
+
+import pytest
+
+from restoration.extraction import ExtractionOptions
+from tests.fixtures_emulator import write_looker_ini
+
+
+@pytest.fixture
+def source_ini(tmp_path, settings, looker_source):
+    settings.LOOKER_INI = str(write_looker_ini(tmp_path / "looker.ini", source=looker_source))
+    return settings.LOOKER_INI
+
+
+def fast(**overrides) -> ExtractionOptions:
+    """Options that never wait on our own limiter, so tests measure behaviour, not pacing."""
+    values = {
+        "workers": 4,
+        "rate_limit_per_second": 10000,
+        "rate_limit_per_minute": 600000,
+        "max_retries": 1,
+    }
+    values.update(overrides)
+    return ExtractionOptions(**values)
