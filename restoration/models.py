@@ -677,6 +677,8 @@ class IDMapping(models.Model):
         indexes = [
             models.Index(fields=["destination_id"], name="idx_id_mapping_dest"),
             models.Index(fields=["session"], name="idx_id_mapping_session"),
+            # The mappings page finds "where did source object 42 go" at 1M rows.
+            models.Index(fields=["source_id"], name="idx_id_mapping_source_id"),
         ]
         permissions = [("clear_mappings", "Can clear ID mappings")]
 
