@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from django.contrib import messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +17,9 @@ from restoration.models import IDMapping, RestorationSession
 from restoration.views.access import HtmxHttpRequest, action, page
 from restoration.views.history import CSV_CHUNK, Echo
 from restoration.views.paging import newest_first_by_id
+
+# An id is shared by few objects (one per type and destination); this bounds the IN list.
+SEARCH_LIMIT = 500
 
 
 def _content_type(params: QueryDict) -> int | None:
@@ -35,7 +38,13 @@ def filtered_mappings(params: QueryDict) -> QuerySet[IDMapping]:
     if params.get("session"):
         qs = qs.filter(session_id=params["session"].strip())
     if q := params.get("q", "").strip():
-        qs = qs.filter(Q(source_id=q) | Q(destination_id=q))
+        # Two indexed lookups: SQLite answers an OR across two columns with a full scan.
+        matches = IDMapping.objects.order_by()
+        ids = [
+            *matches.filter(source_id=q).values_list("pk", flat=True)[:SEARCH_LIMIT],
+            *matches.filter(destination_id=q).values_list("pk", flat=True)[:SEARCH_LIMIT],
+        ]
+        qs = qs.filter(pk__in=ids)
     return qs
 
 
