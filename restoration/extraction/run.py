@@ -45,7 +45,7 @@ from restoration.extraction.readers import (
     without_secrets,
 )
 from restoration.extraction.rows import BackupWriter, ExtractedItem, OwnerEmails
-from restoration.looker.calls import LookerCaller, LookerCallFailed
+from restoration.looker.calls import BASE_DELAY_S, LookerCaller, LookerCallFailed
 from restoration.looker.instances import InstanceNotConfigured, get_instance, ini_path, sdk_for
 from restoration.looker.ratelimit import RateLimiter, shared_limiter_for
 from restoration.models import (
@@ -75,6 +75,7 @@ class ExtractionOptions:
     rate_limit_per_second: int = 10
     rate_limit_per_minute: int = 600
     max_retries: int = 5
+    retry_base_delay: float = BASE_DELAY_S  # first retry waits up to this (full jitter)
 
     def __post_init__(self) -> None:
         unknown = [t for t in self.types if t not in ContentType.values]
@@ -273,7 +274,9 @@ class Extraction:
             if shared := shared_limiter_for(self.instance):
                 limiters.append(shared)
             self.limiters = limiters
-            self.caller = LookerCaller(limiters, self.options.max_retries)
+            self.caller = LookerCaller(
+                limiters, self.options.max_retries, base_delay=self.options.retry_base_delay
+            )
             self._check_login()
             with ThreadPoolExecutor(
                 max_workers=self.options.workers, thread_name_prefix="extract"

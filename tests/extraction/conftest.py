@@ -19,6 +19,7 @@ def fast(**overrides) -> ExtractionOptions:
         "rate_limit_per_second": 10000,
         "rate_limit_per_minute": 600000,
         "max_retries": 1,
+        "retry_base_delay": 0.01,
     }
     values.update(overrides)
     return ExtractionOptions(**values)

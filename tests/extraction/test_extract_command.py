@@ -1,0 +1,85 @@
+"""manage.py extract and the django-q2 task that the web UI queues."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from restoration import tasks
+from restoration.content_types import ContentType
+from restoration.extraction import ExtractionOptions, launch_extraction
+from restoration.models import AuditEvent, ContentItem, RestorationSession, SessionStatus
+
+pytestmark = pytest.mark.django_db
+
+FAST = ["--rate-per-second", "10000", "--rate-per-minute", "600000"]
+
+
+def test_the_command_backs_up_the_chosen_types_and_reports(source_ini):
+    out = io.StringIO()
+    call_command("extract", "--instance", "source", "--types", "dashboard,look", *FAST, stdout=out)
+    text = out.getvalue()
+    assert "Dashboards" in text and "Looks" in text
+    assert "completed" in text
+    types = set(ContentItem.objects.values_list("content_type", flat=True))
+    assert types == {ContentType.DASHBOARD, ContentType.LOOK}
+
+
+def test_the_command_names_an_unknown_type(source_ini):
+    with pytest.raises(CommandError, match="unknown content type 'dashbord'"):
+        call_command("extract", "--instance", "source", "--types", "dashbord")
+
+
+def test_the_command_names_an_unknown_instance(source_ini):
+    with pytest.raises(CommandError, match="'prod' is not a section"):
+        call_command("extract", "--instance", "prod")
+
+
+def test_the_command_fails_when_objects_could_not_be_read(source_ini, looker_source):
+    looker_source.set_faults(
+        error_rate=1, error_statuses=[500], route_pattern=r"^GET /api/4\.0/boards/\{board_id\}$"
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="run the command again"):
+        call_command(
+            "extract",
+            "--instance",
+            "source",
+            "--types",
+            "board",
+            "--max-retries",
+            "0",
+            *FAST,
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    assert "Board" in err.getvalue()
+
+
+def test_the_web_ui_queues_an_extraction_for_a_worker(
+    source_ini, operator, django_capture_on_commit_callbacks
+):
+    options = ExtractionOptions(types=[ContentType.BOARD], rate_limit_per_second=1000)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        session = launch_extraction("source", options, user=operator)
+    assert len(callbacks) == 1
+    assert session.status == SessionStatus.PENDING
+    assert AuditEvent.objects.filter(session=session, user=operator).exists()
+
+    tasks.run_extraction(session.pk)  # what the django-q2 worker runs
+
+    session.refresh_from_db()
+    assert session.status == SessionStatus.COMPLETED
+    assert session.launched_by == operator
+    assert ContentItem.objects.filter(content_type=ContentType.BOARD).count() == (
+        session.created_count
+    )
+
+
+def test_a_finished_extraction_is_not_run_twice(source_ini):
+    options = ExtractionOptions(types=[ContentType.BOARD], rate_limit_per_second=1000)
+    session = launch_extraction("source", options)
+    tasks.run_extraction(session.pk)
+    calls = RestorationSession.objects.get(pk=session.pk).api_calls
+    tasks.run_extraction(session.pk)
+    assert RestorationSession.objects.get(pk=session.pk).api_calls == calls

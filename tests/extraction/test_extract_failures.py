@@ -1,0 +1,44 @@
+"""Whole-session failures: a clear message on the session, nothing half-written."""
+
+import pytest
+
+from restoration.extraction import ExtractionOptions, extract_instance
+from restoration.looker.instances import InstanceNotConfigured
+from restoration.models import ContentItem, SessionStatus
+from tests.extraction.conftest import fast
+from tests.fixtures_emulator import write_looker_ini
+
+pytestmark = pytest.mark.django_db
+
+
+def test_wrong_credentials_fail_the_session_with_a_clear_message(tmp_path, settings, looker_source):
+    path = write_looker_ini(tmp_path / "looker.ini", source=looker_source)
+    path.write_text(path.read_text().replace(looker_source.client_secret, "wrong-secret"))
+    settings.LOOKER_INI = str(path)
+    session = extract_instance("source", fast())
+    assert session.status == SessionStatus.FAILED
+    assert "Could not log in to source" in session.last_error
+    assert "wrong-secret" not in session.last_error
+    assert not ContentItem.objects.exists()
+
+
+def test_an_unknown_section_is_refused_before_any_session_exists(source_ini):
+    with pytest.raises(InstanceNotConfigured, match="nowhere"):
+        extract_instance("nowhere", fast())
+
+
+def test_an_unreachable_instance_fails_the_session(tmp_path, settings, emulator_factory):
+    emulator = emulator_factory(seed=None)
+    path = write_looker_ini(tmp_path / "looker.ini", gone=emulator)
+    emulator.stop()
+    settings.LOOKER_INI = str(path)
+    session = extract_instance("gone", fast(max_retries=0))
+    assert session.status == SessionStatus.FAILED
+    assert "connection" in session.last_error.lower()
+
+
+def test_options_reject_nonsense():
+    with pytest.raises(ValueError, match="workers"):
+        ExtractionOptions(workers=0)
+    with pytest.raises(ValueError, match="unknown content type"):
+        ExtractionOptions(types=[99])
