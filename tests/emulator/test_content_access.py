@@ -13,7 +13,11 @@ def folder(sdk):
 def test_content_metadata_follows_the_folder_tree(sdk, folder):
     cm = sdk.content_metadata(folder.content_metadata_id)
     shared = sdk.folder("1")
-    assert (cm.folder_id, cm.parent_id, cm.inherits) == (folder.id, shared.content_metadata_id, True)
+    assert (cm.folder_id, cm.parent_id, cm.inherits) == (
+        folder.id,
+        shared.content_metadata_id,
+        True,
+    )
     dash = sdk.create_dashboard(m.WriteDashboard(title="D", folder_id=folder.id))
     assert sdk.content_metadata(dash.content_metadata_id).parent_id == folder.content_metadata_id
     children = sdk.all_content_metadatas(parent_id=folder.content_metadata_id)
@@ -28,11 +32,20 @@ def test_inheritance_is_switched_off_by_patch(sdk, folder):
 def test_access_is_granted_changed_and_revoked(sdk, folder):
     group = sdk.create_group(m.WriteGroup(name="Finance"))
     access = sdk.create_content_metadata_access(
-        m.ContentMetaGroupUser(content_metadata_id=folder.content_metadata_id, group_id=group.id, permission_type="view")
+        m.ContentMetaGroupUser(
+            content_metadata_id=folder.content_metadata_id,
+            group_id=group.id,
+            permission_type="view",
+        )
     )
     assert sdk.all_content_metadata_accesses(folder.content_metadata_id)[0].group_id == group.id
     changed = sdk.update_content_metadata_access(
-        access.id, m.ContentMetaGroupUser(content_metadata_id=folder.content_metadata_id, group_id=group.id, permission_type="edit")
+        access.id,
+        m.ContentMetaGroupUser(
+            content_metadata_id=folder.content_metadata_id,
+            group_id=group.id,
+            permission_type="edit",
+        ),
     )
     assert changed.permission_type == m.PermissionType.edit
     sdk.delete_content_metadata_access(access.id)
@@ -42,7 +55,11 @@ def test_access_is_granted_changed_and_revoked(sdk, folder):
 def test_access_for_an_unknown_group_is_refused(sdk, folder):
     with pytest.raises(error.SDKError) as exc:
         sdk.create_content_metadata_access(
-            m.ContentMetaGroupUser(content_metadata_id=folder.content_metadata_id, group_id="999", permission_type="view")
+            m.ContentMetaGroupUser(
+                content_metadata_id=folder.content_metadata_id,
+                group_id="999",
+                permission_type="view",
+            )
         )
     assert (exc.value.errors[0].field, exc.value.errors[0].code) == ("group_id", "missing")
 

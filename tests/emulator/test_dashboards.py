@@ -7,7 +7,9 @@ from looker_sdk.sdk.api40 import models as m
 
 @pytest.fixture
 def dashboard(sdk):
-    return sdk.create_dashboard(m.WriteDashboard(title="Sales", folder_id="1", description="Weekly"))
+    return sdk.create_dashboard(
+        m.WriteDashboard(title="Sales", folder_id="1", description="Weekly")
+    )
 
 
 def test_create_dashboard_answers_the_whole_dashboard(dashboard):
@@ -15,11 +17,21 @@ def test_create_dashboard_answers_the_whole_dashboard(dashboard):
     assert dashboard.folder.id == "1"
     assert dashboard.content_metadata_id
     layout = dashboard.dashboard_layouts[0]
-    assert (layout.type, layout.active, layout.dashboard_layout_components) == ("newspaper", True, [])
+    assert (layout.type, layout.active, layout.dashboard_layout_components) == (
+        "newspaper",
+        True,
+        [],
+    )
 
 
 def test_read_only_fields_are_ignored_on_write(sdk):
-    body = {"title": "T", "folder_id": "1", "id": "777", "view_count": 99, "content_metadata_id": "5"}
+    body = {
+        "title": "T",
+        "folder_id": "1",
+        "id": "777",
+        "view_count": 99,
+        "content_metadata_id": "5",
+    }
     dash = sdk.create_dashboard(m.WriteDashboard(**{k: body[k] for k in ("title", "folder_id")}))
     raw = sdk.transport.session.post  # the SDK drops read-only fields itself; send them raw too
     assert dash.id != "777"
@@ -35,7 +47,9 @@ def test_read_only_fields_are_ignored_on_write(sdk):
 def test_a_tile_gets_a_layout_component(sdk, dashboard):
     query = sdk.create_query(m.WriteQuery(model="thelook", view="users", fields=["users.count"]))
     element = sdk.create_dashboard_element(
-        m.WriteDashboardElement(dashboard_id=dashboard.id, type="vis", query_id=query.id, title="Users")
+        m.WriteDashboardElement(
+            dashboard_id=dashboard.id, type="vis", query_id=query.id, title="Users"
+        )
     )
     layout = sdk.dashboard(dashboard.id).dashboard_layouts[0]
     [component] = layout.dashboard_layout_components
@@ -46,14 +60,18 @@ def test_a_tile_gets_a_layout_component(sdk, dashboard):
 def test_a_tile_with_an_inline_query_creates_the_query(sdk, dashboard):
     element = sdk.create_dashboard_element(
         m.WriteDashboardElement(
-            dashboard_id=dashboard.id, type="vis", query=m.WriteQuery(model="thelook", view="users", fields=["users.id"])
+            dashboard_id=dashboard.id,
+            type="vis",
+            query=m.WriteQuery(model="thelook", view="users", fields=["users.id"]),
         )
     )
     assert element.query_id and element.query.fields == ["users.id"]
 
 
 def test_layout_components_are_positioned_by_patch(sdk, dashboard):
-    sdk.create_dashboard_element(m.WriteDashboardElement(dashboard_id=dashboard.id, type="text", body_text="hi"))
+    sdk.create_dashboard_element(
+        m.WriteDashboardElement(dashboard_id=dashboard.id, type="text", body_text="hi")
+    )
     layout_id = dashboard.dashboard_layouts[0].id
     [component] = sdk.dashboard_layout_dashboard_layout_components(layout_id)
     sdk.update_dashboard_layout_component(
@@ -64,7 +82,9 @@ def test_layout_components_are_positioned_by_patch(sdk, dashboard):
 
 
 def test_deleting_a_tile_removes_its_component(sdk, dashboard):
-    element = sdk.create_dashboard_element(m.WriteDashboardElement(dashboard_id=dashboard.id, type="text"))
+    element = sdk.create_dashboard_element(
+        m.WriteDashboardElement(dashboard_id=dashboard.id, type="text")
+    )
     sdk.delete_dashboard_element(element.id)
     assert sdk.dashboard(dashboard.id).dashboard_layouts[0].dashboard_layout_components == []
 
@@ -87,7 +107,9 @@ def test_a_filter_needs_its_required_fields(sdk, dashboard, looker_destination):
 
 def test_filters_are_created_updated_and_deleted(sdk, dashboard):
     dfilter = sdk.create_dashboard_filter(
-        m.WriteCreateDashboardFilter(dashboard_id=dashboard.id, name="Date", title="Date", type="date_filter")
+        m.WriteCreateDashboardFilter(
+            dashboard_id=dashboard.id, name="Date", title="Date", type="date_filter"
+        )
     )
     sdk.update_dashboard_filter(dfilter.id, m.WriteDashboardFilter(default_value="7 days"))
     assert sdk.dashboard_dashboard_filters(dashboard.id)[0].default_value == "7 days"
@@ -147,7 +169,9 @@ def test_search_matches_titles_with_wildcards_case_insensitively(demo_sdk):
 
 
 def test_copy_and_move_keep_tiles(sdk, dashboard):
-    sdk.create_dashboard_element(m.WriteDashboardElement(dashboard_id=dashboard.id, type="text", body_text="x"))
+    sdk.create_dashboard_element(
+        m.WriteDashboardElement(dashboard_id=dashboard.id, type="text", body_text="x")
+    )
     copy = sdk.copy_dashboard(dashboard.id, folder_id="1")
     assert copy.title == "Sales (copy)" and len(copy.dashboard_elements) == 1
     moved = sdk.move_dashboard(copy.id, folder_id="2")
@@ -156,7 +180,9 @@ def test_copy_and_move_keep_tiles(sdk, dashboard):
 
 def test_an_extra_layout_gets_components_for_existing_tiles(sdk, dashboard):
     sdk.create_dashboard_element(m.WriteDashboardElement(dashboard_id=dashboard.id, type="text"))
-    layout = sdk.create_dashboard_layout(m.WriteDashboardLayout(dashboard_id=dashboard.id, type="static"))
+    layout = sdk.create_dashboard_layout(
+        m.WriteDashboardLayout(dashboard_id=dashboard.id, type="static")
+    )
     assert layout.active is False and len(layout.dashboard_layout_components) == 1
     sdk.update_dashboard_layout(layout.id, m.WriteDashboardLayout(active=True))
     assert [x.active for x in sdk.dashboard_dashboard_layouts(dashboard.id)] == [False, True]

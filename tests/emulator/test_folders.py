@@ -22,7 +22,9 @@ def test_a_new_user_gets_a_personal_folder(sdk):
 
 def test_create_folder_requires_name_and_parent(sdk, looker_destination):
     response = sdk.transport.session.post(
-        f"{looker_destination.base_url}/api/4.0/folders", json={"name": "Lonely"}, headers=sdk.auth.authenticate({})
+        f"{looker_destination.base_url}/api/4.0/folders",
+        json={"name": "Lonely"},
+        headers=sdk.auth.authenticate({}),
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "parent_id"

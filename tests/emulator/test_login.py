@@ -12,7 +12,9 @@ def _login(emulator, **kw):
 
 
 def test_it_logs_in_with_form_encoded_credentials(looker_destination):
-    response = _login(looker_destination, data={"client_id": "emulator", "client_secret": "emulator-secret"})
+    response = _login(
+        looker_destination, data={"client_id": "emulator", "client_secret": "emulator-secret"}
+    )
     assert response.status_code == 200
     token = response.json()
     assert token["expires_in"] == 3600
@@ -21,7 +23,9 @@ def test_it_logs_in_with_form_encoded_credentials(looker_destination):
 
 
 def test_it_still_accepts_credentials_as_query_parameters(looker_destination):
-    response = _login(looker_destination, params={"client_id": "emulator", "client_secret": "emulator-secret"})
+    response = _login(
+        looker_destination, params={"client_id": "emulator", "client_secret": "emulator-secret"}
+    )
     assert response.status_code == 200
 
 
@@ -40,22 +44,33 @@ def test_the_sdk_raises_sdkerror_on_bad_credentials(emulator_factory):
 
 def test_several_tokens_of_one_client_are_valid_at_once(looker_destination):
     tokens = [
-        _login(looker_destination, data={"client_id": "emulator", "client_secret": "emulator-secret"}).json()["access_token"]
+        _login(
+            looker_destination, data={"client_id": "emulator", "client_secret": "emulator-secret"}
+        ).json()["access_token"]
         for _ in range(4)
     ]
     for token in tokens:
-        response = requests.get(f"{looker_destination.base_url}/api/4.0/user", headers={"Authorization": f"Bearer {token}"})
+        response = requests.get(
+            f"{looker_destination.base_url}/api/4.0/user",
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert response.status_code == 200
 
 
 def test_it_accepts_the_documented_token_scheme_too(looker_destination):
-    token = _login(looker_destination, data={"client_id": "emulator", "client_secret": "emulator-secret"}).json()["access_token"]
-    response = requests.get(f"{looker_destination.base_url}/api/4.0/user", headers={"Authorization": f"token {token}"})
+    token = _login(
+        looker_destination, data={"client_id": "emulator", "client_secret": "emulator-secret"}
+    ).json()["access_token"]
+    response = requests.get(
+        f"{looker_destination.base_url}/api/4.0/user", headers={"Authorization": f"token {token}"}
+    )
     assert response.json()["id"] == "1"
 
 
 def test_it_rejects_an_unknown_token_with_401(looker_destination):
-    response = requests.get(f"{looker_destination.base_url}/api/4.0/user", headers={"Authorization": "Bearer nope"})
+    response = requests.get(
+        f"{looker_destination.base_url}/api/4.0/user", headers={"Authorization": "Bearer nope"}
+    )
     assert response.status_code == 401
     assert response.json()["message"] == "Requires authentication."
 
@@ -63,7 +78,9 @@ def test_it_rejects_an_unknown_token_with_401(looker_destination):
 def test_logout_revokes_the_token_at_both_paths(looker_destination):
     base = looker_destination.base_url
     for path in ("/api/4.0/logout", "/api/logout"):
-        token = _login(looker_destination, data={"client_id": "emulator", "client_secret": "emulator-secret"}).json()["access_token"]
+        token = _login(
+            looker_destination, data={"client_id": "emulator", "client_secret": "emulator-secret"}
+        ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         assert requests.delete(base + path, headers=headers).status_code == 204
         assert requests.get(f"{base}/api/4.0/user", headers=headers).status_code == 401

@@ -7,7 +7,9 @@ from looker_sdk.sdk.api40 import models as m
 
 
 def _query(sdk, **kw):
-    return sdk.create_query(m.WriteQuery(model="thelook", view="users", fields=["users.count"], **kw))
+    return sdk.create_query(
+        m.WriteQuery(model="thelook", view="users", fields=["users.count"], **kw)
+    )
 
 
 def test_an_identical_query_answers_the_existing_one(sdk, looker_destination):
@@ -28,14 +30,21 @@ def test_queries_cannot_be_changed_or_deleted(sdk, looker_destination):
     query = _query(sdk)
     headers = sdk.auth.authenticate({})
     for verb in ("PATCH", "DELETE"):
-        response = requests.request(verb, f"{looker_destination.base_url}/api/4.0/queries/{query.id}", headers=headers, json={})
+        response = requests.request(
+            verb,
+            f"{looker_destination.base_url}/api/4.0/queries/{query.id}",
+            headers=headers,
+            json={},
+        )
         assert response.status_code in (404, 405)
         assert response.json()["documentation_url"]
 
 
 def test_a_query_needs_model_and_view(sdk, looker_destination):
     response = requests.post(
-        f"{looker_destination.base_url}/api/4.0/queries", headers=sdk.auth.authenticate({}), json={"fields": ["a.b"]}
+        f"{looker_destination.base_url}/api/4.0/queries",
+        headers=sdk.auth.authenticate({}),
+        json={"fields": ["a.b"]},
     )
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"model", "view"}
@@ -51,7 +60,9 @@ def test_a_look_carries_its_query(sdk):
 
 def test_a_look_can_bring_a_new_query_inline(sdk):
     look = sdk.create_look(
-        m.WriteLookWithQuery(title="Inline", folder_id="1", query=m.WriteQuery(model="thelook", view="products"))
+        m.WriteLookWithQuery(
+            title="Inline", folder_id="1", query=m.WriteQuery(model="thelook", view="products")
+        )
     )
     assert look.query.view == "products"
 
@@ -71,7 +82,9 @@ def test_look_titles_are_unique_in_a_folder(sdk):
 
 
 def test_soft_deleted_looks_leave_all_looks_but_not_search_with_deleted(sdk):
-    look = sdk.create_look(m.WriteLookWithQuery(title="Old", folder_id="1", query_id=_query(sdk).id))
+    look = sdk.create_look(
+        m.WriteLookWithQuery(title="Old", folder_id="1", query_id=_query(sdk).id)
+    )
     sdk.update_look(look.id, m.WriteLookWithQuery(deleted=True))
     assert look.id not in [x.id for x in sdk.all_looks()]
     assert [x.id for x in sdk.search_looks(deleted=True)] == [look.id]
@@ -80,7 +93,9 @@ def test_soft_deleted_looks_leave_all_looks_but_not_search_with_deleted(sdk):
 
 
 def test_looks_copy_and_move(sdk):
-    look = sdk.create_look(m.WriteLookWithQuery(title="Users", folder_id="1", query_id=_query(sdk).id))
+    look = sdk.create_look(
+        m.WriteLookWithQuery(title="Users", folder_id="1", query_id=_query(sdk).id)
+    )
     copy = sdk.copy_look(look.id, folder_id="2")
     assert (copy.title, copy.folder_id) == ("Users", "2")
     with pytest.raises(error.SDKError) as exc:

@@ -1,0 +1,48 @@
+"""LookML models (keyed by name) and the connections they may use."""
+
+import pytest
+from looker_sdk import error
+from looker_sdk.sdk.api40 import models as m
+
+
+def test_a_model_is_keyed_by_name(sdk):
+    model = sdk.create_lookml_model(
+        m.WriteLookmlModel(
+            name="sales", project_name="sales", allowed_db_connection_names=["thelook"]
+        )
+    )
+    assert model.name == "sales"
+    assert sdk.lookml_model("sales").allowed_db_connection_names == ["thelook"]
+    sdk.update_lookml_model("sales", m.WriteLookmlModel(unlimited_db_connections=True))
+    assert sdk.lookml_model("sales").unlimited_db_connections is True
+    sdk.delete_lookml_model("sales")
+    assert sdk.all_lookml_models() == []
+
+
+def test_a_model_may_only_name_connections_the_instance_has(sdk):
+    with pytest.raises(error.SDKError) as exc:
+        sdk.create_lookml_model(
+            m.WriteLookmlModel(name="sales", allowed_db_connection_names=["nowhere"])
+        )
+    assert (exc.value.errors[0].field, exc.value.errors[0].code) == (
+        "allowed_db_connection_names",
+        "missing",
+    )
+
+
+def test_model_names_are_unique(sdk):
+    sdk.create_lookml_model(m.WriteLookmlModel(name="sales", project_name="sales"))
+    with pytest.raises(error.SDKError) as exc:
+        sdk.create_lookml_model(m.WriteLookmlModel(name="sales", project_name="other"))
+    assert exc.value.errors[0].code == "already_exists"
+
+
+def test_seeded_models_list_their_explores(demo_sdk):
+    model = demo_sdk.lookml_model("thelook")
+    assert "order_items" in [e.name for e in model.explores]
+    assert demo_sdk.lookml_model_explore("thelook", "order_items").model_name == "thelook"
+
+
+def test_the_instance_has_connections(sdk):
+    assert {"thelook", "bigquery_prod"} <= {c.name for c in sdk.all_connections()}
+    assert sdk.connection("thelook").dialect_name == "mysql"
