@@ -133,10 +133,12 @@ class LaunchForm(forms.Form):
             "max_retries",
         ):
             kwargs["initial"].setdefault(name, getattr(defaults, name))
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.instances = {i.section: i for i in instances}
         labels = [(i.section, f"{i.section} — {i.base_url}") for i in instances]
-        self.fields["destination"].choices = labels
+        # No default destination: writing into the wrong Looker must take a deliberate choice.
+        self.fields["destination"].choices = [("", "Choose an instance…")] + labels
         self.fields["source"].choices = [("", "Same as the destination")] + labels
         self.fields["content_types"].choices = [
             (int(t), f"{t.label} ({type_counts.get(int(t), 0):,})") for t in DEPENDENCY_ORDER

@@ -174,10 +174,16 @@ def session_progress(session: RestorationSession) -> SessionProgress:
     samples = _samples(metadata)
     if not session.is_finished:
         progress.current_rate = _current_rate(samples)
-    end = session.completed_at or (samples[-1][0] if samples else timezone.now())
-    elapsed = (end - session.started_at).total_seconds()
-    if elapsed > 0 and done:
-        progress.average_rate = done / elapsed
+    summary_rate = (progress.summary or {}).get("average_throughput")
+    if summary_rate is not None:
+        progress.average_rate = float(summary_rate)
+    elif done:
+        # From the first sample, not started_at: time spent pending in the queue is not work.
+        begin = samples[0][0] if samples else session.started_at
+        end = session.completed_at or (samples[-1][0] if samples else timezone.now())
+        elapsed = (end - begin).total_seconds()
+        if elapsed > 0:
+            progress.average_rate = done / elapsed
     rate = progress.current_rate or progress.average_rate
     if rate and not session.is_finished and planned > done:
         progress.eta_seconds = (planned - done) / rate
