@@ -190,6 +190,10 @@ Q_CLUSTER = {
     "save_limit": 1000,
     "label": "Task queue",
 }
+# A running session beats every RESTORE_HEARTBEAT_SECONDS; the reaper schedule resumes
+# one whose beat is older than RESTORE_STALE_AFTER_SECONDS (its worker or machine died).
+RESTORE_HEARTBEAT_SECONDS = float(os.getenv("RESTORE_HEARTBEAT_SECONDS", "5"))
+RESTORE_STALE_AFTER_SECONDS = float(os.getenv("RESTORE_STALE_AFTER_SECONDS", "60"))
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
