@@ -13,8 +13,6 @@ from restoration.models import RestorationSession, SessionStatus
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER_SECONDS = float(getattr(settings, "RESTORE_STALE_AFTER_SECONDS", 60))
-
 
 def reap_stale_sessions(stale_after: float | None = None) -> list[RestorationSession]:
     """Mark running sessions with a stale heartbeat failed, then queue each to resume.
@@ -22,7 +20,9 @@ def reap_stale_sessions(stale_after: float | None = None) -> list[RestorationSes
     The compare-and-set on (status, heartbeat_at) means two reapers never resume the
     same session twice, and a worker that beats in the meantime keeps its session.
     """
-    seconds = STALE_AFTER_SECONDS if stale_after is None else stale_after
+    if stale_after is None:
+        stale_after = float(getattr(settings, "RESTORE_STALE_AFTER_SECONDS", 60))
+    seconds = stale_after
     cutoff = timezone.now() - timedelta(seconds=seconds)
     resumed = []
     for session in RestorationSession.objects.stale(cutoff):

@@ -268,8 +268,11 @@ class Restorer:
             return None
         with self.db_lock:
             name = self.source.name(content_type, sid)
-        named = f" {name!r}" if name else ""
-        raise MissingReference(f"{LABELS[content_type]} {sid}{named} was not restored")
+        if name:
+            raise MissingReference(f"{LABELS[content_type]} {sid} {name!r} was not restored")
+        raise MissingReference(
+            f"{LABELS[content_type]} {sid} was not restored (it is not in the backup)"
+        )
 
     def _match_unrestored(self, content_type: int, sid: str) -> str | None:
         """A referenced object outside this session's plan: match it by natural key."""
@@ -464,8 +467,10 @@ class Restorer:
             key=name,
         )
         if outcome.destination_id and not self.dry_run:
-            members = self.source.users()["group"].get(entry.content_id, [])
-            for src_user in members:
+            members = set(self.source.users()["group"].get(entry.content_id, []))
+            members |= {str(u) for u in data.get("user_ids") or []}
+            self._child_groups(outcome.destination_id, data)
+            for src_user in sorted(members):
                 dest_user = self.ref(CT.USER, src_user, required=False)
                 if not dest_user:
                     continue
@@ -479,6 +484,23 @@ class Restorer:
                 )
                 self._note_member(dest_user, "group_ids", outcome.destination_id)
         return outcome
+
+    def _child_groups(self, dest_group: str, data: dict[str, Any]) -> None:
+        """Groups inside this group, added once both exist (never removed)."""
+        children = {
+            g
+            for g in (self.ref(CT.GROUP, c, required=False) for c in data.get("group_ids") or [])
+            if g
+        }
+        if not children:
+            return
+        have = {
+            _s(g.get("id")) for g in as_dict(self.api.read("all_group_groups", dest_group)) or []
+        }
+        for child in sorted(children - have):
+            self.api.write(
+                "add_group_group", dest_group, body=m.GroupIdForGroupInclusion(group_id=child)
+            )
 
     def _builtin_set(self, content_type: int, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
         index = self.state.index(content_type)
@@ -682,9 +704,7 @@ class Restorer:
         meta = data.get("content_metadata")
         if not isinstance(meta, dict) or "inherits" not in meta:
             return
-        accesses = meta.get("access")
-        if accesses is None:
-            accesses = data.get("content_metadata_access")
+        accesses = data.get("content_metadata_accesses") or []
         folder = self.state.index(CT.FOLDER).by_id.get(outcome.destination_id or "") or {}
         cmid = _s(folder.get("content_metadata_id"))
         if cmid is None:

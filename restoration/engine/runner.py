@@ -44,7 +44,16 @@ from restoration.models import (
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = float(getattr(settings, "RESTORE_HEARTBEAT_SECONDS", 5))
+
+def heartbeat_seconds() -> float:
+    return float(getattr(settings, "RESTORE_HEARTBEAT_SECONDS", 5))
+
+
+def retry_base_delay() -> float:
+    """First retry waits up to this long (full jitter, doubling each retry)."""
+    return float(getattr(settings, "RESTORE_RETRY_BASE_DELAY", 0.5))
+
+
 FLUSH_SECONDS = 1.0
 THROUGHPUT_SAMPLES = 240
 BLOB_BATCH = 64
@@ -115,7 +124,7 @@ class SessionRunner:
             self._finish(SessionStatus.FAILED, f"{type(exc).__name__}: {exc}")
         finally:
             self.stop.set()
-            heart.join(timeout=HEARTBEAT_SECONDS + 5)
+            heart.join(timeout=heartbeat_seconds() + 5)
             if api is not None:
                 api.close()
 
@@ -133,7 +142,9 @@ class SessionRunner:
         )
         if shared is not None:  # the instance's own limit, shared with every other session
             limiters.append(shared)
-        self.caller = LookerCaller(limiters, max_retries=config.max_retries)
+        self.caller = LookerCaller(
+            limiters, max_retries=config.max_retries, base_delay=retry_base_delay()
+        )
         api = DestinationAPI(session.destination_section, self.caller, dry_run=config.dry_run)
         try:
             me = api.read("me", fields="id,display_name")
@@ -443,13 +454,13 @@ class SessionRunner:
 
     def _heartbeat(self) -> None:
         try:
-            while not self.stop.wait(min(HEARTBEAT_SECONDS, 1.0)):
+            while not self.stop.wait(min(heartbeat_seconds(), 1.0)):
                 with self.db_lock:
                     if self.session.cancel_requested():
                         self.stop_reason = "cancel"
                         self.stop.set()
                         return
-                    if time.monotonic() - getattr(self, "_last_beat", 0) >= HEARTBEAT_SECONDS:
+                    if time.monotonic() - getattr(self, "_last_beat", 0) >= heartbeat_seconds():
                         self._last_beat = time.monotonic()
                         if not self.session.beat(self.worker):
                             self.stop_reason = "the session no longer runs here"

@@ -1,0 +1,114 @@
+"""Stopping a worker cleanly: SIGTERM sets the process-wide `stopping` event, the session
+runner notices it between items, checkpoints what finished, and hands its session back to
+the queue (status pending, re-enqueued) so another cluster resumes it; then the worker
+process exits instead of taking another task.
+
+Why a handler of our own: django-q2 gives a running task no signal. The cluster's main
+process turns SIGTERM into a stop event for its sentinel, and the sentinel then waits for
+every running task to end (hours, for a restore). The sentinel and the workers it forks
+keep SIGTERM's default action, so when the whole process group gets SIGTERM (systemd's
+default, `kill -TERM -- -PGID`) a worker would die mid-item without a checkpoint. So each
+worker process installs `on_sigterm` when it starts (django-q2's `post_spawn` signal), and
+also watches its own cluster's reported status, so that a SIGTERM to the main process only
+(`kill PID`, Ctrl-C, `docker stop`) stops a running session just as quickly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+stopping = threading.Event()
+WATCH_SECONDS = 2.0
+
+_busy = False  # a task runs in this worker process right now
+
+
+def on_sigterm(signum: int, frame: Any) -> None:
+    """In a worker process: ask the running session to stop; an idle worker just exits."""
+    # Only set flags here: the handler interrupts the main thread wherever it is.
+    stopping.set()
+    if not _busy:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _worker_started(sender: Any = None, **kwargs: Any) -> None:
+    signal.signal(signal.SIGTERM, on_sigterm)
+    threading.Thread(target=_watch_cluster, name="shutdown watch", daemon=True).start()
+
+
+def _task_starting(sender: Any = None, **kwargs: Any) -> None:
+    global _busy
+    _busy = True
+
+
+def _task_finished(sender: Any = None, **kwargs: Any) -> None:
+    global _busy
+    _busy = False
+    if stopping.is_set():
+        # Raised inside django-q2's `with timer.get_lock()`, which releases the lock the
+        # sentinel shares with us; the task's own state is already in our models.
+        logger.warning("worker %s stops after a shutdown request", os.getpid())
+        raise SystemExit(0)
+
+
+def _watch_cluster() -> None:
+    """Set `stopping` once the sentinel that forked this worker reports itself stopping."""
+    from django_q.conf import Conf
+    from django_q.status import Stat
+
+    sentinel, host = os.getppid(), socket.gethostname()
+    while not stopping.wait(WATCH_SECONDS):
+        try:
+            for stat in Stat.get_all():
+                if (
+                    stat.sentinel == sentinel
+                    and stat.host == host
+                    and str(stat.status) == str(Conf.STOPPING)
+                ):
+                    logger.warning("cluster of worker %s is stopping", os.getpid())
+                    stopping.set()
+        except Exception:  # a broker hiccup must not kill the watch
+            logger.debug("could not read the cluster status", exc_info=True)
+
+
+def connect() -> None:
+    """Wire the handlers to django-q2's worker signals (called from AppConfig.ready)."""
+    from django_q.signals import post_execute_in_worker, post_spawn, pre_execute
+
+    post_spawn.connect(_worker_started, dispatch_uid="restoration-shutdown-spawn")
+    pre_execute.connect(_task_starting, dispatch_uid="restoration-shutdown-start")
+    post_execute_in_worker.connect(_task_finished, dispatch_uid="restoration-shutdown-end")
+
+
+def hand_back(session_id: str, worker: str) -> bool:
+    """The session stopped here because this worker shuts down: make it pending again and
+    queue it, so another cluster resumes it from its checkpoints. Compare-and-set on
+    (running, this worker): a session already reaped or cancelled is left alone."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from restoration.models import RestorationSession, SessionStatus
+
+    changed = RestorationSession.objects.filter(
+        pk=session_id, status=SessionStatus.RUNNING, worker=worker
+    ).update(
+        status=SessionStatus.PENDING,
+        heartbeat_at=None,
+        last_error=(
+            f"Worker {worker} shut down at {timezone.now():%Y-%m-%d %H:%M:%S %Z}; "
+            "queued to resume from its checkpoints"
+        ),
+    )
+    if changed:
+        session = RestorationSession.objects.get(pk=session_id)
+        transaction.on_commit(session.enqueue)
+        logger.warning("session %s handed back to the queue: worker shutting down", session_id)
+    return changed == 1
