@@ -174,7 +174,7 @@ class LookerEmulator:
         self.app.stopping.clear()
         self.app.base_url = self.base_url
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self._thread.start()
         return self
