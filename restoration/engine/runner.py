@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from restoration.config import RestorationSummary
 from restoration.content_types import ContentType, dependency_rank
+from restoration.engine import shutdown
 from restoration.engine.api import DestinationAPI, DryRunWriteBlocked, ItemFailed
 from restoration.engine.checkpoints import TypeProgress
 from restoration.engine.destination import DestinationState, Mappings
@@ -113,6 +114,8 @@ class SessionRunner:
             self._run_plan(restorer)
             if self.stop.is_set() and self.stop_reason == "cancel":
                 self._finish(SessionStatus.CANCELLED, "Cancelled by request")
+            elif self.stop.is_set() and self.stop_reason == "shutdown":
+                shutdown.hand_back(session.pk, self.worker)
             elif self.stop.is_set():
                 logger.warning("session %s stopped here: %s", session.pk, self.stop_reason)
             else:
@@ -456,6 +459,10 @@ class SessionRunner:
         try:
             while not self.stop.wait(min(heartbeat_seconds(), 1.0)):
                 with self.db_lock:
+                    if shutdown.stopping.is_set():  # SIGTERM: checkpoint, hand the session back
+                        self.stop_reason = "shutdown"
+                        self.stop.set()
+                        return
                     if self.session.cancel_requested():
                         self.stop_reason = "cancel"
                         self.stop.set()
