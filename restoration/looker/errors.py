@@ -148,10 +148,22 @@ def error_body(exc: BaseException) -> Any:
     return str(exc)
 
 
+TAGS = re.compile(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
+MAX_MESSAGE_CHARS = 500
+
+
+def plain_text(text: str) -> str:
+    """An HTML error page (a proxy's 404 or 502) reduced to its words, kept short."""
+    if "<" in text and ">" in text:
+        text = TAGS.sub(" ", text)
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
+
+
 def error_message(exc: BaseException) -> str:
     """One line for logs and the DLQ: Looker's message plus each field error."""
     if isinstance(exc, sdk_error.SDKError):
-        parts = [str(exc.message).strip()]
+        parts = [plain_text(str(exc.message))]
         for d in exc.errors or []:
             parts.append(f"{d.field}: {d.message}" if d.field else str(d.message))
         return "; ".join(p for p in parts if p)

@@ -22,28 +22,43 @@ from cattrs.cols import is_sequence, list_structure_factory
 from looker_sdk.rtl import hooks, serialize
 from looker_sdk.rtl import model as sdk_model
 
+_FIELD_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, API name) pairs of a model class, computed once per class."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = tuple(
+            (
+                f.name,
+                f.name[:-1] if f.name.endswith("_") and keyword.iskeyword(f.name[:-1]) else f.name,
+            )
+            for f in attr.fields(cls)
+        )
+        _FIELD_NAMES[cls] = names
+    return names
+
 
 def api_dict(value: Any) -> Any:
     """A model (or list/dict of models) as the API's JSON-able dict."""
     if isinstance(value, sdk_model.Model):
         out: dict[str, Any] = {}
-        for field in attr.fields(type(value)):
-            item = getattr(value, field.name)
-            if item is None:
-                continue
-            name = field.name
-            if name.endswith("_") and keyword.iskeyword(name[:-1]):
-                name = name[:-1]
-            out[name] = api_dict(item)
+        for attribute, name in _field_names(type(value)):
+            item = getattr(value, attribute)
+            if item is not None:
+                out[name] = api_dict(item)
         return out
-    if isinstance(value, enum.Enum):
+    if isinstance(value, enum.Enum):  # before str: an enum may also be a str
         return value.value
-    if isinstance(value, datetime):
-        return hooks.datetime_unstructure_hook(value)
+    if isinstance(value, str | int | float | bool):
+        return value
     if isinstance(value, list | tuple):
         return [api_dict(v) for v in value]
     if isinstance(value, dict):
         return {k: api_dict(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return hooks.datetime_unstructure_hook(value)
     return value
 
 

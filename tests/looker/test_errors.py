@@ -5,7 +5,13 @@ import requests
 from looker_sdk.error import ErrorDetail, SDKError
 
 import restoration.looker  # noqa: F401  (switches off the internet error-doc lookup)
-from restoration.looker.errors import error_type, http_status, is_transient, network_failure
+from restoration.looker.errors import (
+    error_message,
+    error_type,
+    http_status,
+    is_transient,
+    network_failure,
+)
 
 
 def looker_error(status: int, path: str = "get/dashboards/:dashboard_id") -> SDKError:
@@ -85,3 +91,11 @@ def test_importing_the_package_stops_the_internet_error_doc_lookup(monkeypatch):
     helper = looker_sdk.error.ErrorDocHelper()
     url = "https://cloud.google.com/looker/docs/r/err/4.0/404/get/dashboards/:dashboard_id"
     assert helper.parse_and_lookup(url) == ("", "")
+
+
+def test_an_html_error_page_becomes_a_short_plain_message():
+    page = "<!doctype html><html><head><title>Not Found</title></head><body><h1>Not Found</h1><p>The requested resource was not found.</p></body></html>"
+    assert (
+        error_message(SDKError(page)) == "Not Found Not Found The requested resource was not found."
+    )
+    assert len(error_message(SDKError("x" * 5000))) == 500
