@@ -342,7 +342,14 @@ class RestorationSession(models.Model):
         """Hand the session to a django-q2 worker; returns the task id."""
         from django_q.tasks import async_task
 
-        return async_task("restoration.tasks.run_session", self.pk, task_name=f"session {self.pk}")
+        # Extractions read Looker and write the backup: never hand one to the restore
+        # engine (the reaper and shutdown hand-back re-queue every kind through here).
+        task = (
+            "restoration.tasks.run_extraction"
+            if self.kind == SessionKind.EXTRACT
+            else "restoration.tasks.run_session"
+        )
+        return async_task(task, self.pk, task_name=f"session {self.pk}")
 
     @property
     def restoration_config(self) -> RestorationConfig:
