@@ -1,15 +1,22 @@
-"""Whether a django-q2 cluster is alive, read from the cache every process shares."""
+"""Whether a django-q2 cluster is alive, read from the cache every process shares.
+
+A cluster's sentinel writes its Stat to the cache about twice a second with a
+3-second expiry, so a cluster that died drops out of the cache within seconds.
+"""
 
 from typing import Any
 
 from django.utils import timezone
+from django_q.conf import Conf
 from django_q.status import Stat
 
-# A cluster's sentinel refreshes its Stat every few seconds (guard cycle).
+# A report older than this is a cluster that stopped beating, even if the cache kept it.
 STALE_AFTER_SECONDS = 30
+NOT_SERVING = {str(Conf.STOPPED), str(Conf.STOPPING)}
 
 
 def cluster_health() -> dict[str, Any]:
+    """{"ok": a cluster is serving, "alive": how many, "clusters": one dict per report}."""
     now = timezone.now()
     clusters = []
     for stat in Stat.get_all():
@@ -18,7 +25,7 @@ def cluster_health() -> dict[str, Any]:
             {
                 "id": str(stat.cluster_id),
                 "host": stat.host,
-                "status": stat.status,
+                "status": str(stat.status),
                 "workers": len(stat.workers),
                 "seconds_since_report": round(age, 1) if age is not None else None,
             }
@@ -26,6 +33,8 @@ def cluster_health() -> dict[str, Any]:
     alive = [
         c
         for c in clusters
-        if c["seconds_since_report"] is not None and c["seconds_since_report"] < STALE_AFTER_SECONDS
+        if c["seconds_since_report"] is not None
+        and c["seconds_since_report"] < STALE_AFTER_SECONDS
+        and c["status"] not in NOT_SERVING
     ]
-    return {"ok": bool(alive), "clusters": clusters, "alive": len(alive)}
+    return {"ok": bool(alive), "alive": len(alive), "clusters": clusters}
