@@ -1,0 +1,175 @@
+"""A real restoreadmin for end-to-end tests in Debian's chromium (never a downloaded one).
+
+Why not pytest-django's live_server: its SQLite test database lives in memory, so
+neither a django-q2 cluster process nor the engine's worker threads could share it.
+Instead the `app` fixture runs the product as an operator would: `migrate`, a first
+backup extracted from a Looker emulator, then `runserver` and `qcluster` as
+subprocesses on a SQLite file in a temporary data directory, against two emulators
+started in this process (source seeded "demo", destination empty). The servers
+always use SQLite, even when the suite runs with DATABASE_URL / REDIS_URL set.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from restoration.emulator import LookerEmulator
+from tests.fixtures_emulator import write_looker_ini
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REPO = Path(__file__).resolve().parents[2]
+OPERATOR = ("olivia", "operator-pass-123")
+AUDITOR = ("arthur", "auditor-pass-123")
+STARTUP_SECONDS = 30
+
+requires_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+)
+
+CREATE_USERS = f"""
+from django.contrib.auth.models import Group, User
+for (name, password), group in (({OPERATOR!r}, "Restore operators"), ({AUDITOR!r}, "Auditors")):
+    user = User.objects.create_user(name, password=password)
+    user.groups.add(Group.objects.get(name=group))
+"""
+
+# A fast first backup: the emulators are local, so the polite default pace is not needed.
+EXTRACT_SOURCE = """
+from restoration.extraction.run import ExtractionOptions, extract_instance
+session = extract_instance(
+    "source", ExtractionOptions(workers=8, rate_limit_per_second=500, rate_limit_per_minute=30000)
+)
+assert session.status == "completed", (session.status, session.last_error)
+"""
+
+
+@dataclass
+class App:
+    base_url: str
+    data_dir: Path
+    source: LookerEmulator
+    destination: LookerEmulator
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _manage(*args: str, env: dict[str, str], timeout: float = 120) -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "manage.py"), *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}"
+
+
+def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"the server exited:\n{log.read_text()[-3000:]}"
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {STARTUP_SECONDS} s")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory) -> Iterator[App]:
+    data_dir = tmp_path_factory.mktemp("restoreadmin")
+    source = LookerEmulator(seed="demo").start()
+    destination = LookerEmulator().start()
+    looker_ini = write_looker_ini(data_dir / "looker.ini", source=source, destination=destination)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "DATABASE_TEST_NAME", "RESTOREADMIN_DEMO")
+    }
+    env.update(
+        RESTOREADMIN_DATA_DIR=str(data_dir),
+        LOOKER_INI=str(looker_ini),
+        Q_WORKERS="2",
+        PYTHONUNBUFFERED="1",
+    )
+    processes: list[subprocess.Popen] = []
+    try:
+        _manage("migrate", "--verbosity", "0", env=env)
+        _manage("shell", "-c", CREATE_USERS + EXTRACT_SOURCE, env=env)
+        port = _free_port()
+        server_log = data_dir / "server.log"
+        for command, log in (
+            (["runserver", f"127.0.0.1:{port}", "--noreload"], server_log),
+            (["qcluster"], data_dir / "qcluster.log"),
+        ):
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, str(REPO / "manage.py"), *command],
+                    env=env,
+                    cwd=REPO,
+                    stdout=log.open("wb"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        base_url = f"http://127.0.0.1:{port}"
+        _wait_for(f"{base_url}/healthz", processes[0], server_log)
+        yield App(base_url, data_dir, source, destination)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        source.stop()
+        destination.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def logged_in_page(browser, app: App, who: tuple[str, str]):
+    context = browser.new_context(base_url=app.base_url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(who[0])
+    page.get_by_label("Password").fill(who[1])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{app.base_url}/")
+    return page
