@@ -6,6 +6,7 @@ immutable, layouts follow their tiles).  Both the API handlers and the seeds go 
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import re
@@ -191,8 +192,8 @@ def create_folder(
             problem("parent_id", "missing", f"Folder {parent_id} does not exist.")
         )
     if not is_personal:
-        for other in s.all("folder"):
-            if other.get("parent_id") == parent_id and _same_name(other.get("name"), name):
+        for other in s.where("folder", "parent_id", parent_id):
+            if _same_name(other.get("name"), name):
                 raise validation_failed(
                     problem("name", "already_exists", "A folder with this name already exists.")
                 )
@@ -226,12 +227,9 @@ def folder_ancestors(s: Store, folder: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def folder_descendants(s: Store, folder_id: str) -> list[dict[str, Any]]:
-    children: dict[str | None, list[dict[str, Any]]] = {}
-    for f in s.all("folder"):
-        children.setdefault(f.get("parent_id"), []).append(f)
     out, todo = [], [folder_id]
     while todo:
-        for child in children.get(todo.pop(), []):
+        for child in s.where("folder", "parent_id", todo.pop()):
             out.append(child)
             todo.append(child["id"])
     return out
@@ -259,12 +257,8 @@ def update_folder(s: Store, folder: dict[str, Any], body: dict[str, Any]) -> Non
     if name in (None, ""):
         raise validation_failed(problem("name", "missing", "This field is required."))
     if not folder.get("is_personal"):
-        for other in s.all("folder"):
-            if (
-                other["id"] != folder["id"]
-                and other.get("parent_id") == parent_id
-                and _same_name(other.get("name"), name)
-            ):
+        for other in s.where("folder", "parent_id", parent_id):
+            if other["id"] != folder["id"] and _same_name(other.get("name"), name):
                 raise validation_failed(
                     problem("name", "already_exists", "A folder with this name already exists.")
                 )
@@ -278,12 +272,10 @@ def delete_folder(s: Store, folder: dict[str, Any], *, force: bool = False) -> N
     if not force and is_protected_folder(folder):
         raise validation_failed(problem("folder_id", "invalid", "This folder can't be deleted."))
     doomed = [folder, *folder_descendants(s, folder["id"])]
-    ids = {f["id"] for f in doomed}
-    for dash in s.all("dashboard"):
-        if dash.get("folder_id") in ids:
+    for f in doomed:
+        for dash in s.where("dashboard", "folder_id", f["id"]):
             delete_dashboard(s, dash)
-    for look in s.all("look"):
-        if look.get("folder_id") in ids:
+        for look in s.where("look", "folder_id", f["id"]):
             delete_look(s, look)
     for f in doomed:
         s.remove("folder", f["id"])
@@ -291,7 +283,7 @@ def delete_folder(s: Store, folder: dict[str, Any], *, force: bool = False) -> N
 
 
 def render_folder(s: Store, folder: dict[str, Any], model: str = "Folder") -> dict[str, Any]:
-    child_count = sum(1 for f in s.all("folder") if f.get("parent_id") == folder["id"])
+    child_count = len(s.where("folder", "parent_id", folder["id"]))
     ancestors = folder_ancestors(s, folder)
     values = dict(folder)
     values["child_count"] = child_count
@@ -299,13 +291,13 @@ def render_folder(s: Store, folder: dict[str, Any], model: str = "Folder") -> di
     if model == "Folder":
         values["dashboards"] = [
             render_dashboard(s, d, "DashboardBase")
-            for d in s.all("dashboard")
-            if d.get("folder_id") == folder["id"] and not d.get("deleted")
+            for d in s.where("dashboard", "folder_id", folder["id"])
+            if not d.get("deleted")
         ]
         values["looks"] = [
             render_look(s, lk, "LookWithDashboards")
-            for lk in s.all("look")
-            if lk.get("folder_id") == folder["id"] and not lk.get("deleted")
+            for lk in s.where("look", "folder_id", folder["id"])
+            if not lk.get("deleted")
         ]
     return sdk_types.render(model, values)
 
@@ -729,25 +721,30 @@ def render_connection(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _query_key(body: dict[str, Any]) -> str:
-    same = {k: v for k, v in body.items() if k != "client_id" and v not in (None, [], {})}
+    fields = sdk_types.model_fields("WriteQuery")
+    same = {
+        k: v
+        for k, v in body.items()
+        if k in fields and k != "client_id" and v not in (None, [], {})
+    }
     return json.dumps(same, sort_keys=True)
 
 
 def create_query(s: Store, body: dict[str, Any]) -> dict[str, Any]:
     """Queries are immutable: an identical query answers with the existing one."""
     require_fields(body, "model", "view")
+    if s.query_index is None:
+        s.query_index = {_query_key(q): q["id"] for q in s.all("query")}
     key = _query_key(body)
-    index = s.meta.setdefault("query_index", {})
-    existing = s.get("query", index.get(key))
+    existing = s.get("query", s.query_index.get(key))
     if existing is not None:
         return existing
-    query = {k: v for k, v in body.items()}
+    query = dict(body)
     query["id"] = s.next_id("query")
     query["slug"] = _slug("query", query["id"], key)[:7]
     query["client_id"] = body.get("client_id") or _slug("client", query["id"], key)
     s.insert("query", query)
-    index[key] = query["id"]
-    s.set_meta("query_index", index)
+    s.query_index[key] = query["id"]
     return query
 
 
@@ -779,11 +776,10 @@ _LOOK_REFS = {"folder_id": "folder", "query_id": "query", "user_id": "user"}
 def _check_title_in_folder(
     s: Store, kind: str, title: Any, folder_id: Any, exclude_id: str | None = None
 ) -> None:
-    for other in s.all(kind):
+    for other in s.where(kind, "folder_id", folder_id):
         if (
             other["id"] != exclude_id
             and not other.get("deleted")
-            and other.get("folder_id") == folder_id
             and _same_name(other.get("title"), title)
         ):
             label = "Dashboard" if kind == "dashboard" else "Look"
@@ -861,9 +857,8 @@ def _soft_delete_fields(obj: dict[str, Any], body: dict[str, Any], user_id: str 
 def delete_look(s: Store, look: dict[str, Any]) -> None:
     s.remove("look", look["id"])
     _delete_content_metadata(s, look.get("content_metadata_id"))
-    for plan in s.all("scheduled_plan"):
-        if plan.get("look_id") == look["id"]:
-            s.remove("scheduled_plan", plan["id"])
+    for plan in s.where("scheduled_plan", "look_id", look["id"]):
+        s.remove("scheduled_plan", plan["id"])
     for item in s.all("board_item"):
         if item.get("look_id") == look["id"]:
             delete_board_item(s, item)
@@ -895,9 +890,7 @@ def copy_look(
 ) -> dict[str, Any]:
     title = look["title"]
     existing = {
-        o.get("title")
-        for o in s.all("look")
-        if o.get("folder_id") == folder_id and not o.get("deleted")
+        o.get("title") for o in s.where("look", "folder_id", folder_id) if not o.get("deleted")
     }
     while title in existing:
         title = f"{title} (copy)"
@@ -944,8 +937,8 @@ def create_dashboard(s: Store, body: dict[str, Any], user_id: str | None) -> dic
 
 
 def _check_unique_slug(s: Store, slug: str, exclude_id: str | None) -> None:
-    for other in s.all("dashboard"):
-        if other["id"] != exclude_id and other.get("slug") == slug:
+    for other in s.where("dashboard", "slug", slug):
+        if other["id"] != exclude_id:
             raise validation_failed(
                 problem("slug", "already_exists", "Slug has already been taken.")
             )
@@ -988,9 +981,8 @@ def delete_dashboard(s: Store, dash: dict[str, Any]) -> None:
             s.remove("dashboard_layout_component", component_id)
     s.remove("dashboard", dash["id"])
     _delete_content_metadata(s, dash.get("content_metadata_id"))
-    for plan in s.all("scheduled_plan"):
-        if plan.get("dashboard_id") == dash["id"]:
-            s.remove("scheduled_plan", plan["id"])
+    for plan in s.where("scheduled_plan", "dashboard_id", dash["id"]):
+        s.remove("scheduled_plan", plan["id"])
     for item in s.all("board_item"):
         if item.get("dashboard_id") == dash["id"]:
             delete_board_item(s, item)
@@ -1028,9 +1020,7 @@ def _children(s: Store, kind: str, ids: Iterable[str] | None) -> list[dict[str, 
 def copy_dashboard(s: Store, dash: dict[str, Any], folder_id: str, user_id: str | None) -> dict:
     title = dash["title"]
     existing = {
-        o.get("title")
-        for o in s.all("dashboard")
-        if o.get("folder_id") == folder_id and not o.get("deleted")
+        o.get("title") for o in s.where("dashboard", "folder_id", folder_id) if not o.get("deleted")
     }
     while title in existing:
         title = f"{title} (copy)"
@@ -1578,11 +1568,16 @@ def render_scheduled_plan(s: Store, plan: dict[str, Any]) -> dict[str, Any]:
 _NOT_FILTERS = {"fields", "limit", "offset", "sorts", "page", "per_page", "filter_or", "_token"}
 
 
+@functools.lru_cache(maxsize=512)
+def _like_regex(pattern: str) -> re.Pattern[str]:
+    regex = "^" + ".*".join(re.escape(p) for p in pattern.split("%")) + "$"
+    return re.compile(regex, re.IGNORECASE | re.DOTALL)
+
+
 def _like(pattern: str, value: Any) -> bool:
     if value is None:
         return pattern.lower() == "null"
-    regex = "^" + ".*".join(re.escape(p) for p in pattern.split("%")) + "$"
-    return re.match(regex, str(value), re.IGNORECASE | re.DOTALL) is not None
+    return _like_regex(pattern).match(str(value)) is not None
 
 
 def _matches(name: str, wanted: str, value: Any) -> bool:

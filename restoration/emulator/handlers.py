@@ -107,7 +107,7 @@ def delete_folder(call: Call) -> Any:
 @route("GET", "/folders/{folder_id}/children", "folder_children")
 def folder_children(call: Call) -> list[dict[str, Any]]:
     folder = d.require(call.store, "folder", call.params["folder_id"])
-    rows = [f for f in call.store.all("folder") if f.get("parent_id") == folder["id"]]
+    rows = call.store.where("folder", "parent_id", folder["id"])
     rows = d.paginate(d.sort_rows(rows, call.query.get("sorts")), call.query)
     return [d.render_folder(call.store, f) for f in rows]
 
@@ -115,7 +115,7 @@ def folder_children(call: Call) -> list[dict[str, Any]]:
 @route("GET", "/folders/{folder_id}/children/search", "folder_children_search")
 def folder_children_search(call: Call) -> list[dict[str, Any]]:
     folder = d.require(call.store, "folder", call.params["folder_id"])
-    rows = [f for f in call.store.all("folder") if f.get("parent_id") == folder["id"]]
+    rows = call.store.where("folder", "parent_id", folder["id"])
     return [d.render_folder(call.store, f) for f in d.search(rows, call.query)]
 
 
@@ -135,9 +135,7 @@ def folder_ancestors(call: Call) -> list[dict[str, Any]]:
 def folder_looks(call: Call) -> list[dict[str, Any]]:
     folder = d.require(call.store, "folder", call.params["folder_id"])
     rows = [
-        lk
-        for lk in call.store.all("look")
-        if lk.get("folder_id") == folder["id"] and not lk.get("deleted")
+        lk for lk in call.store.where("look", "folder_id", folder["id"]) if not lk.get("deleted")
     ]
     return [d.render_look(call.store, lk) for lk in d.sort_rows(rows, None)]
 
@@ -146,9 +144,7 @@ def folder_looks(call: Call) -> list[dict[str, Any]]:
 def folder_dashboards(call: Call) -> list[dict[str, Any]]:
     folder = d.require(call.store, "folder", call.params["folder_id"])
     rows = [
-        x
-        for x in call.store.all("dashboard")
-        if x.get("folder_id") == folder["id"] and not x.get("deleted")
+        x for x in call.store.where("dashboard", "folder_id", folder["id"]) if not x.get("deleted")
     ]
     return [d.render_dashboard(call.store, x) for x in d.sort_rows(rows, None)]
 

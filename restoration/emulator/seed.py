@@ -67,6 +67,7 @@ def build_instance(s: Store, seed: str | None) -> None:
     s.sequences.update(sequences)
     for key, value in meta.items():
         s.set_meta(key, value)
+    s.query_index = None
     s.create_counts.clear()
 
 

@@ -13,6 +13,16 @@ import threading
 from collections import Counter, defaultdict
 from typing import Any
 
+# Fields looked up by value on hot paths (content of a folder, a folder's children):
+# kept in an index so seeding and restoring thousands of objects stays linear.
+INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
+    "dashboard": ("folder_id", "slug"),
+    "look": ("folder_id",),
+    "folder": ("parent_id",),
+    "scheduled_plan": ("dashboard_id", "look_id"),
+}
+_UNSET = object()
+
 
 class Store:
     def __init__(self, state_file: str | None = None) -> None:
@@ -25,6 +35,10 @@ class Store:
         self.create_counts: Counter[str] = Counter()
         self._dirty: set[tuple[str, str]] = set()
         self._deleted: set[tuple[str, str]] = set()
+        self._index: dict[tuple[str, str], dict[Any, set[str]]] = defaultdict(dict)
+        self._indexed: dict[tuple[str, str, str], Any] = {}
+        # Identical queries answer the existing one; domain.create_query fills this lazily.
+        self.query_index: dict[str, str] | None = None
         self.state_file = state_file
         self._db: sqlite3.Connection | None = None
         if state_file:
@@ -48,6 +62,37 @@ class Store:
     def exists(self, kind: str, object_id: Any) -> bool:
         return object_id is not None and str(object_id) in self.tables[kind]
 
+    def where(self, kind: str, field: str, value: Any) -> list[dict[str, Any]]:
+        """Objects of `kind` whose `field` equals `value` (indexed fields only)."""
+        assert field in INDEXED_FIELDS.get(kind, ()), f"{kind}.{field} is not indexed"
+        ids = self._index[(kind, field)].get(value, ())
+        table = self.tables[kind]
+        return [table[i] for i in sorted(ids, key=_id_order)]
+
+    def _reindex(self, kind: str, object_id: str) -> None:
+        fields = INDEXED_FIELDS.get(kind)
+        if not fields:
+            return
+        obj = self.tables[kind].get(object_id)
+        for field in fields:
+            key = (kind, field, object_id)
+            index = self._index[(kind, field)]
+            old = self._indexed.pop(key, _UNSET)
+            if old is not _UNSET:
+                index.get(old, set()).discard(object_id)
+            if obj is not None:
+                value = obj.get(field)
+                index.setdefault(value, set()).add(object_id)
+                self._indexed[key] = value
+
+    def _rebuild_indexes(self) -> None:
+        self._index.clear()
+        self._indexed.clear()
+        self.query_index = None
+        for kind in INDEXED_FIELDS:
+            for object_id in list(self.tables[kind]):
+                self._reindex(kind, object_id)
+
     # --- writing -------------------------------------------------------------------
     def next_id(self, kind: str) -> str:
         self.sequences[kind] += 1
@@ -67,15 +112,17 @@ class Store:
         return obj
 
     def touch(self, kind: str, object_id: str) -> None:
-        """Mark an object changed so the state file gets it."""
+        """Mark an object changed: the state file and the indexes get it."""
         self._dirty.add((kind, str(object_id)))
         self._deleted.discard((kind, str(object_id)))
+        self._reindex(kind, str(object_id))
 
     def remove(self, kind: str, object_id: str) -> dict[str, Any] | None:
         obj = self.tables[kind].pop(str(object_id), None)
         if obj is not None:
             self._deleted.add((kind, str(object_id)))
             self._dirty.discard((kind, str(object_id)))
+            self._reindex(kind, str(object_id))
         return obj
 
     def set_meta(self, key: str, value: Any) -> None:
@@ -89,6 +136,7 @@ class Store:
         self.tables.clear()
         self.sequences.clear()
         self.meta.clear()
+        self._rebuild_indexes()
         self._dirty = {("_meta", "sequences")}
         if self._db is not None:
             self._db.execute("DELETE FROM objects")
@@ -140,6 +188,7 @@ class Store:
                 self.sequences = defaultdict(int, json.loads(value))
             else:
                 self.meta[key] = json.loads(value)
+        self._rebuild_indexes()
         self._dirty.clear()
         self._deleted.clear()
         return True
@@ -150,3 +199,7 @@ class Store:
                 self.flush()
                 self._db.close()
                 self._db = None
+
+
+def _id_order(object_id: str) -> tuple[int, int, str]:
+    return (0, int(object_id), "") if object_id.isdigit() else (1, 0, object_id)
