@@ -86,6 +86,8 @@ class DestinationAPI:
         client = getattr(self._local, "sdk", None)
         if client is None:
             client = make_sdk(self.section)
+            # A new client's first call logs in first: one more request to pace.
+            self._pace()
             self._local.sdk = client
             with self._clients_lock:
                 self._clients.append(client)
@@ -108,11 +110,24 @@ class DestinationAPI:
         except LookerCallFailed as exc:
             raise failure_from(exc, method, payload) from exc
 
+    def _pace(self) -> None:
+        # Logins and logouts count against the instance's rate limit like any call.
+        for limiter in self.caller.limiters:
+            limiter.acquire()
+
     def close(self) -> None:
         with self._clients_lock:
             clients, self._clients = self._clients, []
+        if clients:
+            # Paced like any call, so in the background: the session's end need not wait.
+            threading.Thread(
+                target=self._logout, args=(clients,), name="looker logout", daemon=True
+            ).start()
+
+    def _logout(self, clients: list[Any]) -> None:
         for client in clients:
             try:
+                self._pace()
                 client.auth.logout()
             except Exception:  # logging out is a courtesy; the token expires anyway
                 pass

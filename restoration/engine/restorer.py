@@ -469,7 +469,6 @@ class Restorer:
         if outcome.destination_id and not self.dry_run:
             members = set(self.source.users()["group"].get(entry.content_id, []))
             members |= {str(u) for u in data.get("user_ids") or []}
-            self._child_groups(outcome.destination_id, data)
             for src_user in sorted(members):
                 dest_user = self.ref(CT.USER, src_user, required=False)
                 if not dest_user:
@@ -485,19 +484,44 @@ class Restorer:
                 self._note_member(dest_user, "group_ids", outcome.destination_id)
         return outcome
 
-    def _child_groups(self, dest_group: str, data: dict[str, Any]) -> None:
-        """Groups inside this group, added once both exist (never removed)."""
-        children = {
-            g
-            for g in (self.ref(CT.GROUP, c, required=False) for c in data.get("group_ids") or [])
-            if g
-        }
-        if not children:
+    def after_type(self, content_type: int, entries: Any) -> None:
+        """Work that needs every item of a type in place: groups inside groups."""
+        if content_type != CT.GROUP or self.dry_run:
             return
+        batch: list[PlanEntry] = []
+        for entry in entries:
+            batch.append(entry)
+            if len(batch) >= 200:
+                self._nest_groups(batch)
+                batch = []
+        self._nest_groups(batch)
+
+    def _nest_groups(self, batch: list[PlanEntry]) -> None:
+        from restoration.engine.plan import load_blobs
+
+        with self.db_lock:
+            blobs = load_blobs(batch)
+        for entry in batch:
+            try:
+                data = decode_blob(blobs.get(entry.offset))
+            except BlobDecodeError:
+                continue
+            dest_group = self.mappings.get(CT.GROUP, entry.content_id)
+            children = {
+                g
+                for g in (
+                    self.ref(CT.GROUP, c, required=False) for c in data.get("group_ids") or []
+                )
+                if g
+            }
+            if dest_group and children:
+                self._add_to_group(dest_group, children)
+
+    def _add_to_group(self, dest_group: str, members: set[str]) -> None:
         have = {
             _s(g.get("id")) for g in as_dict(self.api.read("all_group_groups", dest_group)) or []
         }
-        for child in sorted(children - have):
+        for child in sorted(members - have):
             self.api.write(
                 "add_group_group", dest_group, body=m.GroupIdForGroupInclusion(group_id=child)
             )

@@ -307,6 +307,14 @@ class SessionRunner:
         if batch and not self.stop.is_set():
             submit(batch)
         drain(0)
+        if not self.stop.is_set():
+            try:
+                restorer.after_type(content_type, plan.entries(content_type))
+            except ItemFailed as exc:
+                raise SessionFailed(
+                    f"{ContentType(content_type).label}s were restored but a final step failed: "
+                    f"{exc.message}"
+                ) from exc
         self._flush(checkpoint, progress, pending, complete=not self.stop.is_set())
 
     def _process(self, restorer: Restorer, entry: PlanEntry, blob: Any) -> Done:
