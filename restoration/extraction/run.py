@@ -20,6 +20,7 @@ backup (never marked deleted), so the next run reads it again.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -31,11 +32,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from restoration.config import RestorationConfig
 from restoration.content_types import ContentType
+from restoration.engine import shutdown
 from restoration.extraction.readers import (
     EXTRACTABLE_TYPES,
     READERS,
@@ -60,6 +63,8 @@ from restoration.models import (
 logger = logging.getLogger(__name__)
 
 WRITE_BATCH = 100
+STOP_CANCEL = "cancelled by request"
+STOP_SHUTDOWN = "the worker is shutting down"
 TICK_SECONDS = 2.0
 MAX_RECORDED_ERRORS = 200
 MAX_THROUGHPUT_SAMPLES = 500
@@ -106,6 +111,11 @@ class TypeTally:
     @property
     def done(self) -> int:
         return self.created + self.updated + self.unchanged + self.errors
+
+
+def heartbeat_seconds() -> float:
+    """The restore engine's heartbeat period: the reaper judges both kinds alike."""
+    return float(getattr(settings, "RESTORE_HEARTBEAT_SECONDS", 5))
 
 
 def worker_name() -> str:
@@ -156,15 +166,9 @@ def launch_extraction(
     section: str, options: ExtractionOptions | None = None, *, user: Any = None
 ) -> RestorationSession:
     """Record a pending extraction and queue it for a django-q2 worker once committed."""
-    from django_q.tasks import async_task
-
     with transaction.atomic():
         session = create_extraction_session(section, options or ExtractionOptions(), user=user)
-        transaction.on_commit(
-            lambda: async_task(
-                "restoration.tasks.run_extraction", session.pk, task_name=f"extract {session.pk}"
-            )
-        )
+        transaction.on_commit(session.enqueue)
     return session
 
 
@@ -215,6 +219,15 @@ class ExtractionStopped(Exception):
     """The session was cancelled, or taken over by another worker."""
 
 
+def holding_db_lock(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def locked(self: Extraction, *args: Any, **kwargs: Any) -> Any:
+        with self.db_lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class Extraction:
     """One run of one extraction session."""
 
@@ -235,6 +248,11 @@ class Extraction:
         self.throughput: list[list[Any]] = []
         self.owner_emails = OwnerEmails()
         self._local = threading.local()
+        self.stop = threading.Event()
+        self.stop_reason = ""
+        # One thread at a time in the database: SQLite's shared-cache databases (the test
+        # database) fail with "table is locked" instead of waiting.
+        self.db_lock = threading.RLock()
         self._last_tick = 0.0
         self._reported_calls = 0
         self._reported = TypeTally()
@@ -265,6 +283,19 @@ class Extraction:
 
     # --- the run ------------------------------------------------------------------------
     def run(self) -> None:
+        # A resumed session starts afresh: an old cancel request must not stop it again.
+        RestorationSession.objects.filter(pk=self.session.pk).update(cancel_requested_at=None)
+        heart = threading.Thread(
+            target=self._heartbeat, name=f"heartbeat {self.session.pk[:8]}", daemon=True
+        )
+        heart.start()
+        try:
+            self._run()
+        finally:
+            self.stop.set()
+            heart.join(timeout=heartbeat_seconds() + 5)
+
+    def _run(self) -> None:
         status, error = SessionStatus.COMPLETED, ""
         try:
             self.instance = get_instance(self.section)
@@ -283,8 +314,17 @@ class Extraction:
             ) as pool:
                 for content_type in self.options.types:
                     self._extract_type(READERS[ContentType(content_type)], pool)
-        except ExtractionStopped as exc:
-            status, error = SessionStatus.CANCELLED, str(exc)
+        except ExtractionStopped:
+            if self.stop_reason == STOP_SHUTDOWN:
+                self._flush_counters()
+                with self.db_lock:
+                    shutdown.hand_back(self.session.pk, self.worker)
+                return
+            if self.stop_reason != STOP_CANCEL:
+                # Reaped or claimed by another worker: that run owns the session now.
+                logger.warning("Extraction %s stopped here: %s", self.session.pk, self.stop_reason)
+                return
+            status, error = SessionStatus.CANCELLED, "Cancelled by request"
         except InstanceNotConfigured as exc:
             status, error = SessionStatus.FAILED, str(exc)
         except LookerCallFailed as exc:
@@ -295,6 +335,37 @@ class Extraction:
             raise
         self._finish(status, error)
 
+    def _heartbeat(self) -> None:
+        """Beat and watch for cancel / shutdown from a thread of its own, so a slow Looker
+        call on the coordinating thread never makes the session look dead to the reaper."""
+        last_beat = time.monotonic()  # claim() has just beaten
+        try:
+            while not self.stop.wait(min(heartbeat_seconds(), 1.0)):
+                if shutdown.stopping.is_set():
+                    self._stop(STOP_SHUTDOWN)
+                    return
+                try:
+                    with self.db_lock:
+                        cancelled = self.session.cancel_requested()
+                    if cancelled:
+                        self._stop(STOP_CANCEL)
+                        return
+                    if time.monotonic() - last_beat >= heartbeat_seconds():
+                        last_beat = time.monotonic()
+                        with self.db_lock:
+                            beating = self.session.beat(self.worker)
+                        if not beating:
+                            self._stop("the session no longer runs on this worker")
+                            return
+                except DatabaseError as exc:  # a busy database: try again at the next beat
+                    logger.info("Heartbeat of %s skipped: %s", self.session.pk, exc)
+        finally:
+            connections.close_all()
+
+    def _stop(self, reason: str) -> None:
+        self.stop_reason = reason
+        self.stop.set()
+
     def _check_login(self) -> None:
         # One cheap call up front turns wrong credentials or a wrong URL into one clear
         # session error instead of an error per content type.
@@ -303,10 +374,11 @@ class Extraction:
     def _extract_type(self, reader: Reader, pool: ThreadPoolExecutor) -> None:
         content_type = reader.content_type
         tally = self.tallies.setdefault(int(content_type), TypeTally())
-        checkpoint = RestorationCheckpoint.objects.create(
-            session=self.session, content_type=int(content_type), checkpoint_data={}
-        )
-        writer = BackupWriter(int(content_type), self.owner_emails, timezone.now())
+        with self.db_lock:
+            checkpoint = RestorationCheckpoint.objects.create(
+                session=self.session, content_type=int(content_type), checkpoint_data={}
+            )
+            writer = BackupWriter(int(content_type), self.owner_emails, timezone.now())
         seen: set[str] = set()
         ready: list[ExtractedItem] = []
         unchanged: list[str] = []
@@ -339,9 +411,10 @@ class Extraction:
                         self._touch(writer, tally, unchanged)
                 elif reader.reads_each:
                     in_flight.add(pool.submit(self._read, reader, listed))
-                    if len(in_flight) >= max_in_flight:
-                        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    while len(in_flight) >= max_in_flight:
+                        done, _ = wait(in_flight, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
                         settle(done)
+                        self._tick(content_type, tally, listing_done=False)
                 else:
                     settle([_completed(self._read(reader, listed))])
                 self._tick(content_type, tally, listing_done=False)
@@ -359,15 +432,16 @@ class Extraction:
             self._tick(content_type, tally, listing_done=listing_complete)
         self._store(writer, tally, ready)
         self._touch(writer, tally, unchanged)
-        if listing_complete:
-            gone = writer.missing_from(seen)
-            tally.deleted += writer.mark_gone(gone, timezone.now())
-        checkpoint.update_restoration_checkpoint(
-            item_count=tally.done,
-            error_count=tally.errors,
-            checkpoint_data={"listed": tally.listed, "listing_complete": listing_complete},
-            completed_at=timezone.now(),
-        )
+        with self.db_lock:
+            if listing_complete:
+                gone = writer.missing_from(seen)
+                tally.deleted += writer.mark_gone(gone, timezone.now())
+            checkpoint.update_restoration_checkpoint(
+                item_count=tally.done,
+                error_count=tally.errors,
+                checkpoint_data={"listed": tally.listed, "listing_complete": listing_complete},
+                completed_at=timezone.now(),
+            )
         self._tick(content_type, tally, listing_done=True, force=True)
         logger.info(
             "Extracted %ss from %s: %s",
@@ -377,6 +451,7 @@ class Extraction:
         )
 
     # --- results ----------------------------------------------------------------------
+    @holding_db_lock
     def _store(self, writer: BackupWriter, tally: TypeTally, ready: list[ExtractedItem]) -> None:
         if not ready:
             return
@@ -386,6 +461,7 @@ class Extraction:
         tally.updated += counts.updated
         tally.unchanged += counts.unchanged
 
+    @holding_db_lock
     def _touch(self, writer: BackupWriter, tally: TypeTally, unchanged: list[str]) -> None:
         if not unchanged:
             return
@@ -393,6 +469,7 @@ class Extraction:
         tally.unchanged += len(unchanged)
         unchanged.clear()
 
+    @holding_db_lock
     def _failed(
         self,
         writer: BackupWriter,
@@ -445,6 +522,8 @@ class Extraction:
         force: bool = False,
     ) -> None:
         now = time.monotonic()
+        if self.stop.is_set():
+            raise ExtractionStopped(self.stop_reason)
         if not force and now - self._last_tick < TICK_SECONDS:
             return
         self._last_tick = now
@@ -461,10 +540,6 @@ class Extraction:
                     self._done / elapsed,
                 )
             )
-        if not self.session.beat(self.worker):
-            raise ExtractionStopped("the session stopped running on this worker")
-        if self.session.cancel_requested():
-            raise ExtractionStopped("cancelled by request")
 
     def _totals(self) -> TypeTally:
         total = TypeTally()
@@ -473,6 +548,7 @@ class Extraction:
                 setattr(total, name, getattr(total, name) + value)
         return total
 
+    @holding_db_lock
     def _flush_counters(self) -> None:
         total = self._totals()
         last = self._reported
@@ -508,6 +584,7 @@ class Extraction:
         self.session.metadata = metadata
         RestorationSession.objects.filter(pk=self.session.pk).update(metadata=metadata)
 
+    @holding_db_lock
     def _finish(self, status: str, error: str) -> None:
         self._flush_counters()
         total = self._totals()

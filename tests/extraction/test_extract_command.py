@@ -7,7 +7,8 @@ from django.core.management import CommandError, call_command
 
 from restoration import tasks
 from restoration.content_types import ContentType
-from restoration.extraction import ExtractionOptions, launch_extraction
+from restoration.extraction import ExtractionOptions, create_extraction_session, launch_extraction
+from restoration.extraction.run import Extraction
 from restoration.models import AuditEvent, ContentItem, RestorationSession, SessionStatus
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +84,32 @@ def test_a_finished_extraction_is_not_run_twice(source_ini):
     calls = RestorationSession.objects.get(pk=session.pk).api_calls
     tasks.run_extraction(session.pk)
     assert RestorationSession.objects.get(pk=session.pk).api_calls == calls
+
+
+def test_a_requeued_extraction_goes_to_the_extraction_task(source_ini, monkeypatch):
+    queued = []
+    monkeypatch.setattr(
+        "django_q.tasks.async_task", lambda func, *args, **kw: queued.append((func, args))
+    )
+    session = create_extraction_session("source", ExtractionOptions())
+    session.enqueue()  # what the stale-session reaper and the shutdown hand-back call
+    assert queued == [("restoration.tasks.run_extraction", (session.pk,))]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # heartbeat thread sees it
+def test_a_cancel_request_stops_the_extraction(source_ini, looker_source, settings):
+    settings.RESTORE_HEARTBEAT_SECONDS = 0.05
+    looker_source.set_faults(latency_ms=20)
+    session = create_extraction_session(
+        "source", ExtractionOptions(workers=1, rate_limit_per_second=10000)
+    )
+    session.claim("test")
+
+    def cancel_once_running(progress):
+        session.request_cancel()  # an operator presses Cancel on the session page
+
+    Extraction(session, worker="test", progress=cancel_once_running).run()
+
+    session.refresh_from_db()
+    assert session.status == SessionStatus.CANCELLED
+    assert ContentItem.objects.count() < 100

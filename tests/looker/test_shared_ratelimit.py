@@ -54,7 +54,7 @@ def test_a_429_seen_by_one_session_slows_all_of_them():
     assert b.rate_factor == pytest.approx(0.5)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_threads_of_several_sessions_never_take_the_same_slot():
     starts: list[float] = []
     lock = threading.Lock()
