@@ -1276,9 +1276,18 @@ def render_component(s: Store, component: dict[str, Any]) -> dict[str, Any]:
 # --- boards ----------------------------------------------------------------------------
 
 
+def _no_foreign_order(body: dict[str, Any], field: str) -> None:
+    """A new board (section) has no sections (items) yet, so its order can name none."""
+    if body.get(field):
+        raise validation_failed(
+            problem(field, "invalid", f"{field} may only name ids of this object's own parts.")
+        )
+
+
 def create_board(s: Store, body: dict[str, Any], user_id: str | None) -> dict[str, Any]:
     require_fields(body, "title")
     check_references(s, body, {"user_id": "user"})
+    _no_foreign_order(body, "section_order")
     board = {
         "description": None,
         "section_order": [],
@@ -1328,6 +1337,7 @@ def render_board(s: Store, board: dict[str, Any]) -> dict[str, Any]:
 def create_board_section(s: Store, body: dict[str, Any]) -> dict[str, Any]:
     require_fields(body, "board_id")
     check_references(s, body, {"board_id": "board"})
+    _no_foreign_order(body, "item_order")
     section = {
         "description": None,
         "title": None,

@@ -43,6 +43,9 @@ class Store:
         self._db: sqlite3.Connection | None = None
         if state_file:
             self._db = sqlite3.connect(state_file, check_same_thread=False)
+            # Written through after every change: WAL keeps that cheap and crash-safe.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS objects (kind TEXT, id TEXT, body TEXT,"
                 " PRIMARY KEY (kind, id))"

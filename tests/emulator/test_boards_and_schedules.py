@@ -102,3 +102,17 @@ def test_plans_update_and_delete(sdk, dashboard):
     assert sdk.scheduled_plan(plan.id).crontab == "0 7 * * *"
     sdk.delete_scheduled_plan(plan.id)
     assert sdk.all_scheduled_plans(all_users=True) == []
+
+
+def test_a_new_board_cannot_order_sections_it_does_not_have(sdk):
+    with pytest.raises(error.SDKError) as exc:
+        sdk.create_board(m.WriteBoard(title="Copied", section_order=["17", "18"]))
+    assert exc.value.errors[0].field == "section_order"
+
+
+def test_section_order_can_be_rearranged_with_the_boards_own_sections(sdk):
+    board = sdk.create_board(m.WriteBoard(title="B"))
+    first = sdk.create_board_section(m.WriteBoardSection(board_id=board.id))
+    second = sdk.create_board_section(m.WriteBoardSection(board_id=board.id))
+    updated = sdk.update_board(board.id, m.WriteBoard(section_order=[second.id, first.id]))
+    assert updated.section_order == [second.id, first.id]
