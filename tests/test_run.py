@@ -1,0 +1,137 @@
+"""`manage.py run` and `manage.py ensure_admin`: the app in one foreground process."""
+
+import io
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+REPO = Path(settings.BASE_DIR)
+
+
+@pytest.mark.django_db
+def test_ensure_admin_creates_a_superuser_with_a_generated_password_once():
+    out = io.StringIO()
+    call_command("ensure_admin", stdout=out)
+    password = re.search(r"password: (\S+)", out.getvalue()).group(1)
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert admin.check_password(password)
+    assert len(password) >= 16
+    again = io.StringIO()
+    call_command("ensure_admin", stdout=again)
+    assert "password" not in again.getvalue()
+    assert User.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_ensure_admin_never_uses_a_fixed_password():
+    passwords = set()
+    for _ in range(2):
+        User.objects.all().delete()
+        out = io.StringIO()
+        call_command("ensure_admin", stdout=out)
+        passwords.add(re.search(r"password: (\S+)", out.getvalue()).group(1))
+    assert len(passwords) == 2
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def healthz(port: int) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+        return json.load(response)
+
+
+@pytest.mark.cluster
+@pytest.mark.slow
+def test_run_serves_the_app_with_a_cluster_and_ctrl_c_stops_both(tmp_path):
+    port = free_port()
+    looker_ini = tmp_path / "looker.ini"
+    looker_ini.write_text("[destination]\nbase_url=http://127.0.0.1:9\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        RESTOREADMIN_DATA_DIR=str(tmp_path / "data"),
+        LOOKER_INI=str(looker_ini),
+        Q_WORKERS="1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("RESTOREADMIN_DEMO", None)
+    log = tmp_path / "run.log"
+    with open(log, "w") as out:
+        launcher = subprocess.Popen(
+            [
+                sys.executable,
+                str(REPO / "manage.py"),
+                "run",
+                "--port",
+                str(port),
+                "--web-workers",
+                "1",
+            ],
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while f"running at http://127.0.0.1:{port}/" not in log.read_text():
+            assert launcher.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.25)
+        text = log.read_text()
+        assert re.search(r"username: admin\n\s+password: \S{16,}", text), text
+        deadline = time.monotonic() + 30
+        while not healthz(port)["cluster"]["ok"]:
+            assert time.monotonic() < deadline, "the cluster never reported"
+            time.sleep(0.25)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert "/accounts/login/" in response.url  # every page needs login
+        children = children_of(launcher.pid)
+        assert len(children) == 2, children  # web server and task cluster
+        launcher.send_signal(signal.SIGINT)
+        assert launcher.wait(timeout=45) == 0, log.read_text()
+        deadline = time.monotonic() + 5
+        while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in children if alive(pid)]
+        assert "Stopped." in log.read_text()
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.wait()
