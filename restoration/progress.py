@@ -112,13 +112,14 @@ def _current_rate(samples: list[tuple[datetime, int]]) -> float | None:
 
 
 def throughput_chart(samples: list[tuple[datetime, int]]) -> ThroughputChart | None:
-    rates = _rates(samples) if len(samples) >= 2 else []
-    if not rates:
-        return None
+    rates = _rates(samples) if len(samples) >= 3 else []
+    if len(rates) < 2:
+        return None  # one interval is a dot, not a trend
     step = max(1, len(rates) // CHART_POINTS)
     # Average each bucket so a long run keeps its shape in 60 points.
     buckets = [rates[i : i + step] for i in range(0, len(rates), step)]
-    points_data = [(b[-1][0], sum(r for _, r in b) / len(b)) for b in buckets]
+    origin = buckets[0][-1][0]
+    points_data = [(b[-1][0] - origin, sum(r for _, r in b) / len(b)) for b in buckets]
     span = max(points_data[-1][0], 1.0)
     peak = max(r for _, r in points_data) or 1.0
     coords = []
@@ -126,8 +127,6 @@ def throughput_chart(samples: list[tuple[datetime, int]]) -> ThroughputChart | N
         x = round(CHART_WIDTH * seconds / span, 1)
         y = round(CHART_HEIGHT - (CHART_HEIGHT - 4) * rate / peak, 1)
         coords.append(f"{x},{y}")
-    if len(coords) == 1:
-        coords.insert(0, f"0,{coords[0].split(',')[1]}")
     first_x = coords[0].split(",")[0]
     last_x = coords[-1].split(",")[0]
     area = f"{first_x},{CHART_HEIGHT} " + " ".join(coords) + f" {last_x},{CHART_HEIGHT}"

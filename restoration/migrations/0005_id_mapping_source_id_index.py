@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('restoration', '0004_shared_rate_limit_state'),
+        ("restoration", "0004_shared_rate_limit_state"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='idmapping',
-            index=models.Index(fields=['source_id'], name='idx_id_mapping_source_id'),
+            model_name="idmapping",
+            index=models.Index(fields=["source_id"], name="idx_id_mapping_source_id"),
         ),
     ]

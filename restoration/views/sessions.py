@@ -1,6 +1,7 @@
 """One session: its live progress (polled), Cancel and Resume, and a dry run's plan."""
 
 from django.contrib import messages
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django_htmx.http import HTMX_STOP_POLLING
@@ -28,11 +29,21 @@ def session_detail(request: HtmxHttpRequest, session_id: str) -> HttpResponse:
                 response["HX-Refresh"] = "true"
         return response
     if session.is_dry_run:
-        rows = DryRunItem.objects.filter(session=session).order_by(
-            "content_type_rank", "position", "id"
+        plan = DryRunItem.objects.filter(session=session)
+        context["plan_counts"] = dict(
+            plan.values_list("action").annotate(n=Count("id")).order_by("action")
         )
-        context["dry_run_rows"] = rows[:DRY_RUN_ROWS_SHOWN]
-        context["dry_run_total"] = rows.count() if session.is_finished else None
+        # What would change comes first; the items a dry run would leave alone are one click away.
+        shown = request.GET.get("plan", "changes")
+        if shown == "changes":
+            plan = plan.exclude(action=DryRunItem.Action.SKIP)
+        elif shown in DryRunItem.Action.values:
+            plan = plan.filter(action=shown)
+        context["plan_shown"] = shown
+        context["plan_actions"] = DryRunItem.Action.choices
+        context["dry_run_rows"] = plan.order_by("content_type_rank", "position", "id")[
+            :DRY_RUN_ROWS_SHOWN
+        ]
         context["dry_run_shown"] = DRY_RUN_ROWS_SHOWN
     return render(request, "restoration/session.html", context)
 

@@ -95,10 +95,23 @@ def test_a_dry_run_lists_its_plan_with_field_diffs(operator_client):
         name="Weekly",
         action="create",
     )
+    DryRunItem.objects.create(
+        session=session,
+        content_type=ContentType.USER,
+        content_id="5",
+        name="Unchanged user",
+        action="skip",
+        reason="already matches the backup",
+    )
     body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
     assert "Dry-run plan" in body
     assert "Sales (old)" in body and "Sales overview" in body
     assert "action-update" in body and "action-create" in body
+    # What would change comes first; what would be left alone is one click away.
+    assert "Unchanged user" not in body
+    assert 'Would skip <span class="count">1</span>' in body
+    skips = operator_client.get(f"/sessions/{session.pk}/?plan=skip").content.decode()
+    assert "Unchanged user" in skips and "Sales overview" not in skips
 
 
 def test_a_finished_dry_run_reloads_the_page_once_to_show_its_plan(operator_client, htmx_headers):
