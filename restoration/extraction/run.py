@@ -34,6 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from restoration.config import RestorationConfig
@@ -63,6 +64,16 @@ from restoration.models import (
 logger = logging.getLogger(__name__)
 
 WRITE_BATCH = 100
+COUNTERS = (
+    "planned_items",
+    "total_items",
+    "success_count",
+    "error_count",
+    "created_count",
+    "updated_count",
+    "skipped_count",
+    "api_calls",
+)
 STOP_CANCEL = "cancelled by request"
 STOP_SHUTDOWN = "the worker is shutting down"
 TICK_SECONDS = 2.0
@@ -182,10 +193,9 @@ def run_extraction(
             f"session {session_id} is a {session.get_kind_display()}, not an extraction"
         )
     worker = worker_name()
-    if session.status != SessionStatus.RUNNING or session.worker != worker:
-        if not session.claim(worker):
-            logger.info("Extraction %s is %s; not running it here", session_id, session.status)
-            return session
+    if not session.claim(worker):
+        logger.info("Extraction %s is %s; not running it here", session_id, session.status)
+        return session
     Extraction(session, worker=worker, progress=progress).run()
     session.refresh_from_db()
     return session
@@ -244,7 +254,7 @@ class Extraction:
         self.options = ExtractionOptions.from_session(session)
         self.section = session.source_section or session.destination_section
         self.tallies: dict[int, TypeTally] = {}
-        self.errors: list[dict[str, Any]] = list((session.metadata or {}).get("errors", []))
+        self.errors: list[dict[str, Any]] = []
         self.throughput: list[list[Any]] = []
         self.owner_emails = OwnerEmails()
         self._local = threading.local()
@@ -283,8 +293,7 @@ class Extraction:
 
     # --- the run ------------------------------------------------------------------------
     def run(self) -> None:
-        # A resumed session starts afresh: an old cancel request must not stop it again.
-        RestorationSession.objects.filter(pk=self.session.pk).update(cancel_requested_at=None)
+        self._start_afresh()
         heart = threading.Thread(
             target=self._heartbeat, name=f"heartbeat {self.session.pk[:8]}", daemon=True
         )
@@ -294,6 +303,26 @@ class Extraction:
         finally:
             self.stop.set()
             heart.join(timeout=heartbeat_seconds() + 5)
+
+    def _start_afresh(self) -> None:
+        """A resumed extraction (reaped, handed back, re-run) reads everything again: that
+        is idempotent and cheap next to a restore, so its counters start from zero."""
+        session = self.session
+        metadata = dict(session.metadata or {})
+        resumed = bool(metadata.pop("ran_before", False))
+        for key in ("per_type", "plan", "errors", "throughput", "summary", "api", "throttled"):
+            metadata.pop(key, None)
+        metadata["ran_before"] = True
+        fields: dict[str, Any] = {name: 0 for name in COUNTERS}
+        RestorationSession.objects.filter(pk=session.pk).update(
+            cancel_requested_at=None,  # an old cancel request must not stop the new run
+            metadata=metadata,
+            resume_count=F("resume_count") + int(resumed),
+            **fields,
+        )
+        RestorationCheckpoint.objects.filter(session=session).delete()
+        session.refresh_from_db()
+        self.errors = []
 
     def _run(self) -> None:
         status, error = SessionStatus.COMPLETED, ""

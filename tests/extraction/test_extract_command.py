@@ -113,3 +113,20 @@ def test_a_cancel_request_stops_the_extraction(source_ini, looker_source, settin
     session.refresh_from_db()
     assert session.status == SessionStatus.CANCELLED
     assert ContentItem.objects.count() < 100
+
+
+def test_a_resumed_extraction_counts_from_zero(source_ini):
+    options = ExtractionOptions(types=[ContentType.BOARD], rate_limit_per_second=1000)
+    session = launch_extraction("source", options)
+    tasks.run_extraction(session.pk)
+    session.refresh_from_db()
+    first = (session.planned_items, session.created_count, session.api_calls)
+    # the reaper found its worker dead: failed and resumable
+    RestorationSession.objects.filter(pk=session.pk).update(status=SessionStatus.FAILED)
+    tasks.run_extraction(session.pk)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.COMPLETED
+    assert session.resume_count == 1
+    assert session.planned_items == first[0]
+    assert session.created_count == 0 and session.skipped_count == first[1]
+    assert session.checkpoints.count() == 1
