@@ -42,7 +42,7 @@ def query_of(obj: dict) -> dict:
 
 
 def tiles(sdk, dashboard_id: str, tr: Translate | None) -> list[dict]:
-    """A dashboard's tiles in creation order: what they show and where they sit."""
+    """A dashboard's tiles by where they sit: what each shows and its position."""
     dash = as_dict(sdk.dashboard(dashboard_id))
     layout = next(lay for lay in dash["dashboard_layouts"] if lay.get("active"))
     position = {
@@ -68,7 +68,7 @@ def tiles(sdk, dashboard_id: str, tr: Translate | None) -> list[dict]:
                 "position": position.get(str(e["id"])),
             }
         )
-    return out
+    return sorted(out, key=lambda t: (t["position"] or (), str(t["title"]), str(t["body_text"])))
 
 
 def filters(sdk, dashboard_id: str) -> list[tuple]:
