@@ -357,7 +357,10 @@ class Extraction:
         except InstanceNotConfigured as exc:
             status, error = SessionStatus.FAILED, str(exc)
         except LookerCallFailed as exc:
-            status, error = SessionStatus.FAILED, f"Could not log in to {self.section}: {exc}"
+            hint = ""
+            if exc.status in (401, 403, 404):
+                hint = f" (check client_id and client_secret of [{self.section}] in looker.ini)"
+            status, error = SessionStatus.FAILED, f"Could not log in to {self.section}: {exc}{hint}"
         except Exception as exc:  # noqa: BLE001  (recorded on the session, then re-raised)
             logger.exception("Extraction %s failed", self.session.pk)
             self._finish(SessionStatus.FAILED, f"{type(exc).__name__}: {exc}")

@@ -6,7 +6,8 @@ base * 2**attempt, capped), so workers that failed together do not retry togethe
 When Looker sends Retry-After (Looker's spec declares none for 429, but proxies in
 front of it do), that wait is used instead. The SDK hides response headers; we see
 them through the RecordingSession every make_sdk() client uses (transport.py).
-400, 401, 403, 404, 405, 409 and 422 are never retried: the same request gets the same answer.
+400, 403, 404, 405, 409 and 422 are never retried: the same request gets the same answer.
+A 401 makes the client log in again once (Looker revoked the token early), then fails.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Protocol, TypeVar
 import cattrs
 import requests
 from looker_sdk import error as sdk_error
+from looker_sdk.rtl import auth_token
 from looker_sdk.rtl import model as sdk_model
 from looker_sdk.rtl import serialize as sdk_serialize
 
@@ -133,6 +135,15 @@ def _annotate(exc: BaseException) -> None:
         pass
 
 
+def _forget_token(fn: Callable[..., Any]) -> bool:
+    """Make the SDK client behind a bound method log in again on its next call."""
+    auth = getattr(getattr(fn, "__self__", None), "auth", None)
+    if auth is None or not hasattr(auth, "token"):
+        return False
+    auth.token = auth_token.AuthToken()
+    return True
+
+
 def _json_or_text(text: str) -> Any:
     import json
 
@@ -201,6 +212,7 @@ class LookerCaller:
         history: list[dict[str, Any]] = []
         operation = operation_name(fn)
         attempt = 0
+        relogged_in = False
         while True:
             for limiter in self.limiters:
                 limiter.acquire()
@@ -226,6 +238,13 @@ class LookerCaller:
                     "waited_s": 0.0,
                 }
                 history.append(entry)
+                if status == 401 and not relogged_in and _forget_token(fn):
+                    # The SDK re-authenticates only when its token's own clock runs out;
+                    # a token Looker revoked early (a restart, an admin) fails every call.
+                    relogged_in = True
+                    self._count(retries=1)
+                    attempt += 1
+                    continue
                 if not transient or attempt >= self.max_retries:
                     self._count(failures=1)
                     raise LookerCallFailed(

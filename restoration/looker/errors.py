@@ -8,6 +8,7 @@ which covers bodies without a documentation_url (an HTML 500, a failed login).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -163,7 +164,14 @@ def plain_text(text: str) -> str:
 def error_message(exc: BaseException) -> str:
     """One line for logs and the DLQ: Looker's message plus each field error."""
     if isinstance(exc, sdk_error.SDKError):
-        parts = [plain_text(str(exc.message))]
+        message = str(exc.message)
+        if message.startswith("{"):
+            # A failed login arrives as SDKError(raw JSON body).
+            try:
+                message = str(json.loads(message).get("message") or message)
+            except (ValueError, AttributeError):
+                pass
+        parts = [plain_text(message)]
         for d in exc.errors or []:
             parts.append(f"{d.field}: {d.message}" if d.field else str(d.message))
         return "; ".join(p for p in parts if p)

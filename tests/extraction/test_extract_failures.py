@@ -18,6 +18,7 @@ def test_wrong_credentials_fail_the_session_with_a_clear_message(tmp_path, setti
     session = extract_instance("source", fast())
     assert session.status == SessionStatus.FAILED
     assert "Could not log in to source" in session.last_error
+    assert "check client_id and client_secret" in session.last_error
     assert "wrong-secret" not in session.last_error
     assert not ContentItem.objects.exists()
 

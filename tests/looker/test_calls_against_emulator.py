@@ -115,3 +115,24 @@ def test_answers_are_recorded_without_their_bodies_when_they_succeed(instance):
     seen = last_exchange()
     assert seen.status == 200
     assert seen.error_body is None
+
+
+def test_a_revoked_token_makes_the_client_log_in_again_once(instance):
+    sdk = make_sdk("looker")
+    sdk.me()
+    instance.app.revoke_token(sdk.auth.token.access_token)  # Looker restarted, say
+    caller = LookerCaller(None, max_retries=0, sleep=lambda s: None)
+    assert caller.call(sdk.me).id
+    assert caller.retries == 1
+
+
+def test_wrong_credentials_fail_without_a_retry_loop(instance, tmp_path, settings):
+    path = tmp_path / "bad.ini"
+    path.write_text(f"[bad]\nbase_url={instance.base_url}\nclient_id=x\nclient_secret=not-it\n")
+    settings.LOOKER_INI = str(path)
+    caller = LookerCaller(None, max_retries=3, sleep=lambda s: None)
+    with pytest.raises(LookerCallFailed) as info:
+        caller.call(make_sdk("bad").me)
+    assert info.value.status == 404  # Looker's answer to bad credentials
+    assert info.value.message == "Not found"
+    assert len(info.value.retry_history) == 1
