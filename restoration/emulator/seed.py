@@ -48,7 +48,7 @@ _TEMPLATES: dict[str | None, tuple[dict, dict, dict]] = {}
 _TEMPLATES_LOCK = threading.Lock()
 
 
-def build_instance(s: Store, seed: str | None) -> None:
+def build_instance(s: Store, seed: str | None, connections: list[str] | None = None) -> None:
     """Fill an empty store: built-ins always, then the seed's content.
 
     A seed is built once per process and copied afterwards: tests start many emulators.
@@ -67,8 +67,23 @@ def build_instance(s: Store, seed: str | None) -> None:
     s.sequences.update(sequences)
     for key, value in meta.items():
         s.set_meta(key, value)
+    if connections is not None:
+        _set_connections(s, connections)
     s.query_index = None
     s.create_counts.clear()
+
+
+def _set_connections(s: Store, names: list[str]) -> None:
+    known = {c["name"]: c for c in CONNECTIONS}
+    for name in list(s.tables["connection"]):
+        if name not in names:
+            s.remove("connection", name)
+    for name in names:
+        if not s.exists("connection", name):
+            conn = known.get(
+                name, {"name": name, "dialect_name": "postgres", "host": f"{name}.example.com"}
+            )
+            s.insert("connection", {**conn, "id": name, "created_at": d.now()}, object_id=name)
 
 
 def _build(s: Store, seed: str | None) -> None:

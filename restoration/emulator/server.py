@@ -138,6 +138,8 @@ class LookerEmulator:
 
     `seed`: None (an empty instance with Looker's built-ins), "demo" or "scale:N".
     `state_file`: a SQLite file holding the instance across restarts.
+    `connections`: names of the database connections the instance has (default: thelook,
+    bigquery_prod, snowflake_finance); LookML models may only use these.
     """
 
     def __init__(
@@ -148,14 +150,16 @@ class LookerEmulator:
         client_secret: str = "emulator-secret",
         faults: dict[str, Any] | None = None,
         verbose: bool = False,
+        connections: list[str] | None = None,
     ) -> None:
         self.seed = seed
         self.client_id = client_id
         self.client_secret = client_secret
+        self.connections = connections
         self.store = Store(state_file)
         with self.store.lock:
             if not self.store.load():
-                build_instance(self.store, seed)
+                build_instance(self.store, seed, connections)
             self.store.flush()
         self.app = EmulatorApp(
             self.store, client_id, client_secret, FaultSettings(), reseed=self.reset
@@ -224,7 +228,7 @@ class LookerEmulator:
         """Back to a fresh instance: the given seed, else the one this emulator started with."""
         with self.store.lock:
             self.store.clear()
-            build_instance(self.store, seed if seed is not None else self.seed)
+            build_instance(self.store, seed if seed is not None else self.seed, self.connections)
             self.store.flush()
         self.app.reset_counters()
 

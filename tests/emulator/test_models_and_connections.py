@@ -4,6 +4,8 @@ import pytest
 from looker_sdk import error
 from looker_sdk.sdk.api40 import models as m
 
+from tests.emulator.sdk_client import sdk_for
+
 
 def test_a_model_is_keyed_by_name(sdk):
     model = sdk.create_lookml_model(
@@ -46,3 +48,18 @@ def test_seeded_models_list_their_explores(demo_sdk):
 def test_the_instance_has_connections(sdk):
     assert {"thelook", "bigquery_prod"} <= {c.name for c in sdk.all_connections()}
     assert sdk.connection("thelook").dialect_name == "mysql"
+
+
+def test_the_connections_can_be_chosen(emulator_factory):
+    sdk = sdk_for(emulator_factory(connections=["warehouse"]))
+    assert [c.name for c in sdk.all_connections()] == ["warehouse"]
+    with pytest.raises(error.SDKError):
+        sdk.create_lookml_model(
+            m.WriteLookmlModel(name="sales", allowed_db_connection_names=["thelook"])
+        )
+    assert (
+        sdk.create_lookml_model(
+            m.WriteLookmlModel(name="sales", allowed_db_connection_names=["warehouse"])
+        ).name
+        == "sales"
+    )

@@ -30,6 +30,11 @@ class Command(BaseCommand):
             default=None,
             help='JSON fault settings, e.g. \'{"latency_ms": 50, "error_rate": 0.05}\'',
         )
+        parser.add_argument(
+            "--connections",
+            default=None,
+            help="comma-separated database connection names (default: thelook,bigquery_prod,snowflake_finance)",
+        )
         parser.add_argument("--verbose-http", action="store_true", help="log every request")
 
     def handle(self, *args, **options) -> None:
@@ -42,6 +47,7 @@ class Command(BaseCommand):
                 client_secret=options["client_secret"],
                 faults=faults,
                 verbose=options["verbose_http"],
+                connections=options["connections"].split(",") if options["connections"] else None,
             )
             emulator.start(port=options["port"])
         except (ValueError, OSError) as exc:
