@@ -6,7 +6,9 @@ threads here, each with its own keep-alive `requests.Session` and login token.
 
 from __future__ import annotations
 
+import http.client as http_client
 import multiprocessing
+import os
 import statistics
 import threading
 import time
@@ -32,6 +34,12 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=5.0)
         parser.add_argument("--seed", default="demo")
         parser.add_argument(
+            "--client",
+            choices=["requests", "http.client"],
+            default="requests",
+            help="requests (what looker_sdk uses) or the lighter stdlib http.client",
+        )
+        parser.add_argument(
             "--path",
             action="append",
             default=None,
@@ -46,12 +54,14 @@ class Command(BaseCommand):
         server.start()
         try:
             base_url = ready.get(timeout=60)
-            self._run(base_url, paths, options["threads"], options["seconds"])
+            self._run(base_url, paths, options["threads"], options["seconds"], options["client"])
         finally:
             stop.set()
             server.join(timeout=10)
 
-    def _run(self, base_url: str, paths: list[str], threads: int, seconds: float) -> None:
+    def _run(
+        self, base_url: str, paths: list[str], threads: int, seconds: float, client_kind: str
+    ) -> None:
         latencies: list[list[float]] = [[] for _ in range(threads)]
         errors = [0] * threads
         start_gate = threading.Barrier(threads + 1)
@@ -63,14 +73,28 @@ class Command(BaseCommand):
                 f"{base_url}/api/4.0/login",
                 data={"client_id": "emulator", "client_secret": "emulator-secret"},
             ).json()["access_token"]
-            http.headers["Authorization"] = f"Bearer {token}"
+            headers = {"Authorization": f"Bearer {token}"}
+            if client_kind == "http.client":
+                conn = http_client.HTTPConnection(base_url.removeprefix("http://"), timeout=30)
+
+                def get(path: str) -> int:
+                    conn.request("GET", f"/api/4.0{path}", headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    return response.status
+            else:
+                http.headers.update(headers)
+
+                def get(path: str) -> int:
+                    return http.get(f"{base_url}/api/4.0{path}").status_code
+
             start_gate.wait()
             i = 0
             while time.perf_counter() < deadline[0]:
                 began = time.perf_counter()
-                response = http.get(f"{base_url}/api/4.0{paths[i % len(paths)]}")
+                status = get(paths[i % len(paths)])
                 latencies[n].append(time.perf_counter() - began)
-                if response.status_code != 200:
+                if status != 200:
                     errors[n] += 1
                 i += 1
 
@@ -89,6 +113,7 @@ class Command(BaseCommand):
         p99 = flat[int(len(flat) * 0.99) - 1] * 1000 if flat else 0
         self.stdout.write(
             f"emulator: {calls} calls in {elapsed:.1f}s with {threads} client threads "
-            f"= {calls / elapsed:,.0f} calls/s (GET {', '.join(paths)}); "
-            f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, non-200 answers: {sum(errors)}"
+            f"= {calls / elapsed:,.0f} calls/s (GET {', '.join(paths)}; {client_kind} client); "
+            f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, non-200 answers: {sum(errors)}; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         )
