@@ -86,8 +86,9 @@ class DestinationAPI:
         client = getattr(self._local, "sdk", None)
         if client is None:
             client = make_sdk(self.section)
-            # A new client's first call logs in first: one more request to pace.
-            self._pace()
+            # Log in now, paced and retried like any call: inside the first call the SDK
+            # would log in unpaced, one request more than the limiter let through.
+            self.caller.call(client.auth.authenticate, {})
             self._local.sdk = client
             with self._clients_lock:
                 self._clients.append(client)
@@ -104,8 +105,8 @@ class DestinationAPI:
         return self._call(method, args, kwargs, payload=body)
 
     def _call(self, method: str, args: tuple, kwargs: dict, payload: Any) -> Any:
-        fn = getattr(self.sdk(), method)
         try:
+            fn = getattr(self.sdk(), method)
             return self.caller.call(fn, *args, **kwargs)
         except LookerCallFailed as exc:
             raise failure_from(exc, method, payload) from exc

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from restoration.models import RestorationSession, SessionStatus
@@ -31,6 +32,7 @@ def reap_stale_sessions(stale_after: float | None = None) -> list[RestorationSes
         ).update(
             status=SessionStatus.FAILED,
             completed_at=timezone.now(),
+            resume_count=F("resume_count") + 1,
             last_error=f"Worker {session.worker or '?'} stopped beating; resumed from its checkpoints",
         )
         if changed != 1:

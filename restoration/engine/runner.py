@@ -101,9 +101,6 @@ class SessionRunner:
             return
         # A resumed session starts afresh: an old cancel request must not stop it again.
         RestorationSession.objects.filter(pk=session.pk).update(cancel_requested_at=None)
-        if session.metadata and session.metadata.get("ran_before"):
-            session.add_counts(resume_count=1)
-        self._set_metadata(ran_before=True)
         heart = threading.Thread(
             target=self._heartbeat, name=f"heartbeat {session.pk[:8]}", daemon=True
         )
