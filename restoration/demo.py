@@ -128,7 +128,20 @@ def extract_first_backup(looker_ini: Path, section: str = "demo-prod") -> bool:
     env = {**os.environ, "LOOKER_INI": str(looker_ini)}
     try:
         result = subprocess.run(
-            [*manage_py(), "extract", "--instance", section],
+            [
+                *manage_py(),
+                "extract",
+                "--instance",
+                section,
+                # The emulators are local: no need for the polite pace a real Looker gets.
+                "--workers",
+                "8",
+                "--rate-per-second",
+                "100",
+                "--rate-per-minute",
+                "6000",
+                "--no-progress",
+            ],
             env=env,
             capture_output=True,
             text=True,

@@ -50,6 +50,9 @@ ERROR_FIELDS = {
     "date_range": "date_from",
 }
 
+DEMO_RATE_LIMIT_PER_SECOND = 50
+DEMO_RATE_LIMIT_PER_MINUTE = 3000
+
 IDS_SEPARATOR = re.compile(r"[\s,;]+")
 
 
@@ -125,6 +128,10 @@ class LaunchForm(forms.Form):
     ) -> None:
         defaults = RestorationConfig()
         kwargs.setdefault("initial", {})
+        if settings.DEMO_MODE:
+            # The demo's Looker instances are local emulators: no need for a real Looker's pace.
+            kwargs["initial"].setdefault("rate_limit_per_second", DEMO_RATE_LIMIT_PER_SECOND)
+            kwargs["initial"].setdefault("rate_limit_per_minute", DEMO_RATE_LIMIT_PER_MINUTE)
         for name in (
             "workers",
             "rate_limit_per_second",

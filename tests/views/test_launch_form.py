@@ -39,3 +39,18 @@ def test_auditors_see_the_form_without_a_submit_button(auditor_client, looker_in
     body = auditor_client.get("/sessions/new").content.decode()
     assert "launching needs" in body
     assert ">Continue</button>" not in body
+
+
+def test_the_demo_offers_a_faster_pace_for_its_local_emulators(
+    operator_client, looker_ini_file, settings
+):
+    settings.DEMO_MODE = True
+    body = operator_client.get("/sessions/new").content.decode()
+    assert 'name="rate_limit_per_second" value="50"' in body
+    assert 'name="rate_limit_per_minute" value="3000"' in body
+
+
+def test_outside_the_demo_the_design_defaults_apply(operator_client, looker_ini_file, settings):
+    settings.DEMO_MODE = False
+    body = operator_client.get("/sessions/new").content.decode()
+    assert 'name="rate_limit_per_minute" value="120"' in body
