@@ -146,18 +146,21 @@ class SessionRunner:
             limiters, max_retries=config.max_retries, base_delay=retry_base_delay()
         )
         api = DestinationAPI(session.destination_section, self.caller, dry_run=config.dry_run)
+        where = f"destination {session.destination_section!r} ({session.destination_instance})"
         try:
             me = api.read("me", fields="id,display_name")
         except ItemFailed as exc:
-            raise SessionFailed(
-                f"Cannot use destination {session.destination_section!r} "
-                f"({session.destination_instance}): {exc.message}"
-            ) from exc
-        except Exception as exc:  # wrong credentials surface as a bare SDKError at login
-            raise SessionFailed(
-                f"Cannot log in to destination {session.destination_section!r} "
-                f"({session.destination_instance}): {exc}"
-            ) from exc
+            if exc.status in (400, 401, 403, 404):
+                # Looker answers a bad client_id/client_secret with 404 at login.
+                raise SessionFailed(
+                    f"Cannot log in to {where}: Looker refused the client_id/client_secret "
+                    f"in looker.ini (HTTP {exc.status})"
+                ) from exc
+            if exc.status is None:
+                raise SessionFailed(f"Cannot reach {where}: {exc.message}") from exc
+            raise SessionFailed(f"Cannot use {where}: {exc.message}") from exc
+        except Exception as exc:  # anything else the SDK raises at login
+            raise SessionFailed(f"Cannot log in to {where}: {exc}") from exc
         state = DestinationState(api)
         state.me = {"id": str(getattr(me, "id", ""))}
         source = session.source_instance or session.destination_instance
