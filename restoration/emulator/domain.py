@@ -1590,6 +1590,11 @@ def _like(pattern: str, value: Any) -> bool:
     return _like_regex(pattern).match(str(value)) is not None
 
 
+def matches_like(pattern: str, value: Any) -> bool:
+    """Looker's name matching: case-insensitive, % as wildcard."""
+    return value is not None and _like(pattern, value)
+
+
 def _matches(name: str, wanted: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value == (wanted.lower() in ("true", "1", "yes"))

@@ -591,6 +591,34 @@ def search_users(call: Call) -> list[dict[str, Any]]:
     return [d.render_user(call.store, u) for u in rows]
 
 
+@route("GET", "/users/search/names/{pattern}", "search_users_names")
+def search_users_names(call: Call) -> list[dict[str, Any]]:
+    """Users whose first, last or full name or email matches the pattern (% wildcards)."""
+    pattern = call.params["pattern"]
+    view = _user_view(call.store)
+
+    def named(user: dict[str, Any]) -> bool:
+        values = view(user)
+        return any(
+            d.matches_like(pattern, values.get(k))
+            for k in ("first_name", "last_name", "full_name", "email")
+        )
+
+    rows = [u for u in call.store.all("user") if named(u)]
+    return [d.render_user(call.store, u) for u in d.search(rows, call.query, view)]
+
+
+@route("GET", "/users/credential/{credential_type}/{credential_id}", "user_for_credential")
+def user_for_credential(call: Call) -> dict[str, Any]:
+    """Only email credentials exist on the emulator; other types find nobody."""
+    if call.params["credential_type"] == "email":
+        wanted = call.params["credential_id"].lower()
+        for user in call.store.all("user"):
+            if (d.user_email(user) or "").lower() == wanted:
+                return d.render_user(call.store, user)
+    raise not_found()
+
+
 @route("GET", "/users/{user_id}", "user")
 def get_user(call: Call) -> dict[str, Any]:
     return d.render_user(call.store, d.require(call.store, "user", call.params["user_id"]))

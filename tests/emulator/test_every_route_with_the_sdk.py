@@ -125,6 +125,8 @@ def _walk(sdk, emulator) -> None:
     sdk.update_user(user.id, m.WriteUser(locale="fr"))
     sdk.create_user_credentials_email(user.id, m.WriteCredentialsEmail(email="walk@example.com"))
     sdk.user_credentials_email(user.id)
+    sdk.user_for_credential("email", "walk@example.com")
+    sdk.search_users_names("walk%")
     sdk.update_user_credentials_email(user.id, m.WriteCredentialsEmail(email="walker@example.com"))
     sdk.delete_user_credentials_email(user.id)
     inner = sdk.create_group(m.WriteGroup(name="Inner walkers"))

@@ -190,3 +190,17 @@ def test_the_demo_instance_has_nested_groups(demo_sdk):
         "Finance Analysts",
     }
     assert len(demo_sdk.all_users()) == 21
+
+
+def test_a_user_is_found_by_email_credential(sdk):
+    user = _user(sdk, email="ada@example.com")
+    assert sdk.user_for_credential("email", "ADA@example.com").id == user.id
+    with pytest.raises(error.SDKError):
+        sdk.user_for_credential("email", "nobody@example.com")
+
+
+def test_users_are_found_by_any_part_of_their_name(sdk):
+    user = _user(sdk, first="Grace", email="hopper@example.com")
+    assert [u.id for u in sdk.search_users_names("grace%")] == [user.id]
+    assert [u.id for u in sdk.search_users_names("%hopper%")] == [user.id]
+    assert sdk.search_users_names("zed%") == []
