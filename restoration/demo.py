@@ -31,6 +31,7 @@ CLIENT_ID = "demo"
 # Not a secret: the emulators run on 127.0.0.1 for this demo only.
 CLIENT_SECRET = "demo-secret"
 STARTUP_TIMEOUT_SECONDS = 20
+PORT_WAIT_SECONDS = 5
 EXTRACT_TIMEOUT_SECONDS = 300
 
 
@@ -46,6 +47,16 @@ def _port_is_free(port: int) -> bool:
             sock.bind(("127.0.0.1", port))
         except OSError:
             return False
+    return True
+
+
+def _wait_for_free_port(port: int, seconds: float = PORT_WAIT_SECONDS) -> bool:
+    """True once `port` is free; an emulator of the previous run may still be shutting down."""
+    deadline = time.monotonic() + seconds
+    while not _port_is_free(port):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
     return True
 
 
@@ -75,7 +86,7 @@ def manage_py() -> list[str]:
 def start_emulator(
     section: str, seed: str | None, preferred_port: int
 ) -> tuple[str, subprocess.Popen]:
-    port = preferred_port if _port_is_free(preferred_port) else _free_port()
+    port = preferred_port if _wait_for_free_port(preferred_port) else _free_port()
     command = [
         *manage_py(),
         "looker_emulator",
