@@ -2,6 +2,7 @@
 deserialises into the SDK's models (no cattrs errors), and the counters prove each route
 was reached."""
 
+import pytest
 from looker_sdk.sdk.api40 import models as m
 
 from restoration.emulator.app import API_PREFIX, ROUTES
@@ -200,6 +201,7 @@ def _walk(sdk, emulator) -> None:
     sdk.logout()
 
 
+@pytest.mark.slow  # ~150 SDK calls; the SDK's cattrs structuring costs most of the time
 def test_the_sdk_reaches_every_route(looker_destination):
     _walk(sdk_for(looker_destination), looker_destination)
     called = set(looker_destination.counters()["calls"])
