@@ -192,3 +192,10 @@ def test_the_active_layout_cannot_be_deleted(sdk, dashboard):
     with pytest.raises(error.SDKError) as exc:
         sdk.delete_dashboard_layout(dashboard.dashboard_layouts[0].id)
     assert "/422/" in exc.value.documentation_url
+
+
+def test_title_uniqueness_follows_a_moved_dashboard(sdk, dashboard):
+    sdk.move_dashboard(dashboard.id, folder_id="2")
+    assert sdk.create_dashboard(m.WriteDashboard(title="Sales", folder_id="1")).id
+    with pytest.raises(error.SDKError):
+        sdk.create_dashboard(m.WriteDashboard(title="Sales", folder_id="2"))

@@ -1,6 +1,8 @@
 """The instance kept in a SQLite state file survives a restart; reset re-seeds."""
 
+import pytest
 import requests
+from looker_sdk import error
 from looker_sdk.sdk.api40 import models as m
 
 from restoration.emulator import LookerEmulator
@@ -23,6 +25,8 @@ def test_the_instance_survives_a_restart(tmp_path):
         assert sdk.create_dashboard(m.WriteDashboard(title="Next", folder_id="1")).id == str(
             int(dash.id) + 1
         )
+        with pytest.raises(error.SDKError):  # the title index was rebuilt from the file
+            sdk.create_dashboard(m.WriteDashboard(title="Kept", folder_id="1"))
     finally:
         second.stop()
 
