@@ -28,6 +28,7 @@ from restoration.models import (
     DeadLetterItem,
     DryRunItem,
     IDMapping,
+    RateLimitState,
     RestorationCheckpoint,
     RestorationSession,
     decode_blob,
@@ -420,6 +421,20 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # an audit log nobody can edit
+
+
+# --------------------------------------------------------------------------
+# Shared rate limits
+# --------------------------------------------------------------------------
+
+
+@admin.register(RateLimitState)
+class RateLimitStateAdmin(ReadOnlyAdmin):
+    """The shared pace per Looker instance; deleting a row resets that instance's pace."""
+
+    list_display = ["key", "next_at", "factor", "backoff_at", "pause_until"]
+    search_fields = ["key"]
+    ordering = ["key"]
 
 
 admin.site.site_header = "restoreadmin"

@@ -29,6 +29,7 @@ MODELS = [
     "deadletteritem",
     "auditevent",
     "dryrunitem",
+    "ratelimitstate",
 ]
 
 
