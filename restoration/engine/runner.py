@@ -285,6 +285,8 @@ class SessionRunner:
             with self.db_lock:
                 blobs = load_blobs(batch)
             for e in batch:
+                if self.stop.is_set():  # cancel or shutdown: the rest waits for a resume
+                    break
                 in_flight[pool.submit(self._process, restorer, e, blobs.get(e.offset))] = e
                 drain(window)
 
