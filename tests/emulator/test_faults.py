@@ -1,6 +1,7 @@
 """Injected faults: latency, rate limit, random 5xx, hangs, dropped connections and
 deterministic rejections, set at start or at run time through /_emulator/faults."""
 
+import threading
 import time
 
 import pytest
@@ -101,3 +102,24 @@ def test_unknown_fault_settings_are_refused(looker_destination):
     )
     assert response.status_code == 400
     assert "lattency_ms" in response.json()["message"]
+
+
+def test_a_hanging_call_does_not_block_the_others(looker_destination):
+    looker_destination.set_faults(
+        hang_rate=1.0, hang_seconds=2, route_pattern="GET /api/4.0/versions"
+    )
+    timeouts = []
+
+    def call_the_hanging_route() -> None:
+        try:
+            requests.get(f"{looker_destination.base_url}/api/4.0/versions", timeout=0.5)
+        except requests.Timeout as exc:
+            timeouts.append(exc)
+
+    worker = threading.Thread(target=call_the_hanging_route, daemon=True)
+    began = time.perf_counter()
+    worker.start()
+    assert sdk_for(looker_destination).me().id == "1"
+    assert time.perf_counter() - began < 1.5
+    worker.join(timeout=3)
+    assert timeouts
