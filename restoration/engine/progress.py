@@ -4,7 +4,6 @@ when no django-q2 cluster is there to pick it up."""
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from typing import TextIO
 
@@ -40,35 +39,31 @@ def wait_for(
     out: TextIO = sys.stdout,
     interval: float = 0.5,
 ) -> RestorationSession:
-    """Poll until the session finishes, drawing the bar; run it here when `inline`."""
-    runner = None
+    """Draw the bar until the session finishes: run it here when `inline` (the runner
+    reports after each checkpoint), else poll the database while a cluster runs it."""
+    tty = out.isatty()
+    last = [""]
+
+    def draw(current: RestorationSession) -> None:
+        line = progress_line(current)
+        if line != last[0]:
+            out.write(("\r" + line) if tty else (line + "\n"))
+            out.flush()
+            last[0] = line
+
     if inline:
         from restoration.engine import run_session
 
-        def run() -> None:
-            from django.db import connections
-
-            try:
-                run_session(session.pk)
-            finally:
-                connections.close_all()
-
-        runner = threading.Thread(target=run, name=f"session {session.pk[:8]}", daemon=True)
-        runner.start()
-    tty = out.isatty()
-    last = ""
-    while True:
+        run_session(session.pk, progress=draw)
         session.refresh_from_db()
-        line = progress_line(session)
-        if line != last:
-            out.write(("\r" + line) if tty else (line + "\n"))
-            out.flush()
-            last = line
-        if session.is_finished and (runner is None or not runner.is_alive()):
-            break
-        if runner is not None and not runner.is_alive() and not session.is_finished:
-            break  # the runner gave up without finishing (another worker holds it)
-        time.sleep(interval)
+        draw(session)
+    else:
+        while True:
+            session.refresh_from_db()
+            draw(session)
+            if session.is_finished:
+                break
+            time.sleep(interval)
     if tty:
         out.write("\n")
     return session

@@ -13,6 +13,7 @@ import threading
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -79,8 +80,13 @@ def worker_name() -> str:
 
 
 class SessionRunner:
-    def __init__(self, session: RestorationSession) -> None:
+    def __init__(
+        self,
+        session: RestorationSession,
+        progress: Callable[[RestorationSession], None] | None = None,
+    ) -> None:
         self.session = session
+        self.progress = progress
         self.config = session.restoration_config
         self.worker = worker_name()
         self.db_lock = threading.RLock()
@@ -412,6 +418,10 @@ class SessionRunner:
                 )
             self.session.add_counts(**counts)
             self._write_metadata_samples()
+        if self.progress is not None:
+            with self.db_lock:
+                self.session.refresh_from_db()
+            self.progress(self.session)
 
     def _dead_letter(self, entry: PlanEntry, item: Done) -> DeadLetterItem:
         failure = item.failure
@@ -518,10 +528,13 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def run_session(session_id: str) -> None:
-    """Run or resume one session to its end (the django-q2 task)."""
+def run_session(
+    session_id: str, progress: Callable[[RestorationSession], None] | None = None
+) -> None:
+    """Run or resume one session to its end (the django-q2 task); `progress` is called
+    with the session after each checkpoint (the command line's progress bar)."""
     session = RestorationSession.objects.filter(pk=session_id).first()
     if session is None:
         logger.warning("session %s does not exist", session_id)
         return
-    SessionRunner(session).run()
+    SessionRunner(session, progress).run()

@@ -47,7 +47,10 @@ def test_a_dry_run_after_a_restore_shows_field_differences_and_skips_modified_ob
     sdk.update_dashboard(changed.id, m.WriteDashboard(description="edited in the destination"))
     looker_destination.reset_counters()
 
-    session = restore(fast_config(looker_source, looker_destination, dry_run=True))
+    dashboards_only = {"content_types": [ContentType.DASHBOARD]}
+    session = restore(
+        fast_config(looker_source, looker_destination, dry_run=True, **dashboards_only)
+    )
     assert looker_destination.counters()["writes"] == 0
     by_dest = {
         IDMapping.objects.get(
@@ -63,7 +66,13 @@ def test_a_dry_run_after_a_restore_shows_field_differences_and_skips_modified_ob
 
     # skip_if_modified: the destination changed after the backup, so it is left alone.
     careful = restore(
-        fast_config(looker_source, looker_destination, dry_run=True, skip_if_modified=True)
+        fast_config(
+            looker_source,
+            looker_destination,
+            dry_run=True,
+            skip_if_modified=True,
+            **dashboards_only,
+        )
     )
     row = next(
         i
@@ -75,6 +84,8 @@ def test_a_dry_run_after_a_restore_shows_field_differences_and_skips_modified_ob
         == changed.id
     )
     assert row["action"] == "skip" and "after the backup" in row["reason"]
-    real = restore(fast_config(looker_source, looker_destination, skip_if_modified=True))
+    real = restore(
+        fast_config(looker_source, looker_destination, skip_if_modified=True, **dashboards_only)
+    )
     assert real.status == "completed"
     assert sdk.dashboard(changed.id).description == "edited in the destination"

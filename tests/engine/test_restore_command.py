@@ -1,0 +1,147 @@
+"""manage.py restore: launching, waiting with a progress bar, resuming, bad options."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from restoration.content_types import ContentType
+from restoration.models import RestorationSession
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FAST = ["--rate-limit-per-second", "10000", "--rate-limit-per-minute", "600000"]
+
+
+@pytest.fixture(autouse=True)
+def no_cluster(monkeypatch):
+    monkeypatch.setattr("restoration.management.commands.restore.cluster_running", lambda: False)
+
+
+def test_it_restores_the_chosen_types_and_waits_with_a_progress_bar(backup, looker_destination):
+    out = io.StringIO()
+    call_command(
+        "restore",
+        "--destination",
+        "destination",
+        "--source",
+        "source",
+        "--types",
+        "user",
+        "group",
+        "folder",
+        "--wait",
+        *FAST,
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "No task cluster is running" in text
+    assert "100%" in text and "completed" in text
+    session = RestorationSession.objects.exclude(kind="extract").get()
+    assert session.status == "completed"
+    assert set(session.metadata["plan"]["per_type"]) == {
+        str(ContentType.USER.value),
+        str(ContentType.GROUP.value),
+        str(ContentType.FOLDER.value),
+    }
+    assert looker_destination.counters()["creates"]["group"] == 7
+
+
+def test_a_dry_run_by_ids_writes_nothing(backup, looker_destination):
+    out = io.StringIO()
+    # Into an empty instance, dashboards alone lack their LookML models: the dry run says so.
+    with pytest.raises(CommandError, match="2 item\\(s\\) failed"):
+        call_command(
+            "restore",
+            "--destination",
+            "destination",
+            "--source",
+            "source",
+            "--types",
+            "dashboard",
+            "--ids",
+            "3",
+            "4",
+            "--dry-run",
+            "--wait",
+            *FAST,
+            stdout=out,
+        )
+    session = RestorationSession.objects.exclude(kind="extract").get()
+    assert session.kind == "dry_run" and session.planned_items == 2
+    assert {i["action"] for i in session.dry_run_items()} == {"fail"}
+    reasons = [i["reason"] for i in session.dry_run_items()]
+    assert all("is absent on the destination" in r for r in reasons), reasons
+    assert looker_destination.counters()["writes"] == 0
+
+
+def test_it_exits_non_zero_when_items_failed(backup):
+    with pytest.raises(CommandError, match="item\\(s\\) failed") as raised:
+        call_command(
+            "restore",
+            "--destination",
+            "destination",
+            "--source",
+            "source",
+            "--types",
+            "dashboard",
+            "--ids",
+            "3",
+            "--wait",
+            *FAST,
+            stdout=io.StringIO(),
+        )
+    assert raised.value.returncode == 1
+
+
+def test_without_wait_it_only_queues(backup):
+    out = io.StringIO()
+    call_command("restore", "--destination", "destination", *FAST, stdout=out)
+    session = RestorationSession.objects.exclude(kind="extract").get()
+    assert session.status == "pending"
+    assert f"Session {session.pk}" in out.getvalue()
+
+
+def test_it_resumes_a_cancelled_session(backup):
+    call_command(
+        "restore", "--destination", "destination", "--types", "group", *FAST, stdout=io.StringIO()
+    )
+    session = RestorationSession.objects.exclude(kind="extract").get()
+    session.request_cancel()
+    call_command("restore", "--resume", session.pk, "--wait", stdout=io.StringIO())
+    session.refresh_from_db()
+    assert session.status == "completed"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--types", "dashbord"], "unknown content type 'dashbord'"),
+        (["--workers", "99"], "workers"),
+        (["--since", "yesterday"], "is not a date"),
+    ],
+)
+def test_bad_options_are_named(looker_ini, transactional_db, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("restore", "--destination", "destination", *args)
+
+
+def test_an_unknown_section_is_named(looker_ini, transactional_db):
+    with pytest.raises(CommandError, match="prod"):
+        call_command("restore", "--destination", "prod")
+
+
+def test_resuming_a_finished_session_is_refused(backup):
+    call_command(
+        "restore",
+        "--destination",
+        "destination",
+        "--types",
+        "group",
+        "--wait",
+        *FAST,
+        stdout=io.StringIO(),
+    )
+    session = RestorationSession.objects.exclude(kind="extract").get()
+    with pytest.raises(CommandError, match="only failed or cancelled"):
+        call_command("restore", "--resume", session.pk)
