@@ -1000,20 +1000,20 @@ def render_dashboard(s: Store, dash: dict[str, Any], model: str = "Dashboard") -
     if model == "Dashboard":
         values["dashboard_elements"] = [
             render_element(s, e)
-            for e in _children(s, "dashboard_element", dash.get("_element_ids"))
+            for e in children_of(s, "dashboard_element", dash.get("_element_ids"))
         ]
         values["dashboard_filters"] = [
             sdk_types.render("DashboardFilter", f)
-            for f in _children(s, "dashboard_filter", dash.get("_filter_ids"))
+            for f in children_of(s, "dashboard_filter", dash.get("_filter_ids"))
         ]
         values["dashboard_layouts"] = [
             render_layout(s, lay)
-            for lay in _children(s, "dashboard_layout", dash.get("_layout_ids"))
+            for lay in children_of(s, "dashboard_layout", dash.get("_layout_ids"))
         ]
     return sdk_types.render(model, values)
 
 
-def _children(s: Store, kind: str, ids: Iterable[str] | None) -> list[dict[str, Any]]:
+def children_of(s: Store, kind: str, ids: Iterable[str] | None) -> list[dict[str, Any]]:
     return [obj for obj in (s.get(kind, i) for i in ids or []) if obj is not None]
 
 
@@ -1028,11 +1028,11 @@ def copy_dashboard(s: Store, dash: dict[str, Any], folder_id: str, user_id: str 
     body = {k: v for k, v in dash.items() if k in fields and k not in ("slug", "folder", "deleted")}
     copy = create_dashboard(s, {**body, "title": title, "folder_id": folder_id}, user_id)
     element_fields = sdk_types.model_fields("WriteDashboardElement")
-    for element in _children(s, "dashboard_element", dash.get("_element_ids")):
+    for element in children_of(s, "dashboard_element", dash.get("_element_ids")):
         body = {k: v for k, v in element.items() if k in element_fields}
         create_element(s, {**body, "dashboard_id": copy["id"]})
     filter_fields = sdk_types.model_fields("WriteCreateDashboardFilter")
-    for dfilter in _children(s, "dashboard_filter", dash.get("_filter_ids")):
+    for dfilter in children_of(s, "dashboard_filter", dash.get("_filter_ids")):
         body = {k: v for k, v in dfilter.items() if k in filter_fields}
         create_filter(s, {**body, "dashboard_id": copy["id"]})
     return copy
@@ -1070,7 +1070,7 @@ def create_element(s: Store, body: dict[str, Any]) -> dict[str, Any]:
     dash["_element_ids"].append(element["id"])
     s.touch("dashboard", dash["id"])
     # Looker places a new tile at the bottom of every layout of the dashboard.
-    for layout in _children(s, "dashboard_layout", dash["_layout_ids"]):
+    for layout in children_of(s, "dashboard_layout", dash["_layout_ids"]):
         _add_component(s, layout, element["id"])
     return element
 
@@ -1078,7 +1078,7 @@ def create_element(s: Store, body: dict[str, Any]) -> dict[str, Any]:
 def _add_component(s: Store, layout: dict[str, Any], element_id: str) -> dict[str, Any]:
     rows = [
         (c.get("row") or 0) + (c.get("height") or 0)
-        for c in _children(s, "dashboard_layout_component", layout["_component_ids"])
+        for c in children_of(s, "dashboard_layout_component", layout["_component_ids"])
     ]
     component = {
         "id": s.next_id("dashboard_layout_component"),
@@ -1117,8 +1117,8 @@ def delete_element(s: Store, element: dict[str, Any]) -> None:
         if element["id"] in dash["_element_ids"]:
             dash["_element_ids"].remove(element["id"])
         s.touch("dashboard", dash["id"])
-        for layout in _children(s, "dashboard_layout", dash["_layout_ids"]):
-            for component in _children(s, "dashboard_layout_component", layout["_component_ids"]):
+        for layout in children_of(s, "dashboard_layout", dash["_layout_ids"]):
+            for component in children_of(s, "dashboard_layout_component", layout["_component_ids"]):
                 if component["dashboard_element_id"] == element["id"]:
                     s.remove("dashboard_layout_component", component["id"])
                     layout["_component_ids"].remove(component["id"])
@@ -1147,7 +1147,7 @@ def create_filter(s: Store, body: dict[str, Any]) -> dict[str, Any]:
     require_fields(body, "dashboard_id", "name", "title", "type")
     check_references(s, body, {"dashboard_id": "dashboard"})
     dash = s.get("dashboard", body["dashboard_id"])
-    for other in _children(s, "dashboard_filter", dash["_filter_ids"]):
+    for other in children_of(s, "dashboard_filter", dash["_filter_ids"]):
         if other.get("name") == body["name"]:
             raise validation_failed(
                 problem("name", "already_exists", "Filter name already exists on this dashboard.")
@@ -1207,7 +1207,7 @@ def create_layout(s: Store, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _deactivate_others(s: Store, dash: dict[str, Any], active_id: str) -> None:
-    for other in _children(s, "dashboard_layout", dash["_layout_ids"]):
+    for other in children_of(s, "dashboard_layout", dash["_layout_ids"]):
         if other["id"] != active_id and other.get("active"):
             other["active"] = False
             s.touch("dashboard_layout", other["id"])
@@ -1242,7 +1242,7 @@ def render_layout(s: Store, layout: dict[str, Any]) -> dict[str, Any]:
     values["dashboard_title"] = dash.get("title") if dash else None
     values["dashboard_layout_components"] = [
         render_component(s, c)
-        for c in _children(s, "dashboard_layout_component", layout["_component_ids"])
+        for c in children_of(s, "dashboard_layout_component", layout["_component_ids"])
     ]
     return sdk_types.render("DashboardLayout", values)
 
@@ -1320,7 +1320,7 @@ def update_board(s: Store, board: dict[str, Any], body: dict[str, Any]) -> None:
 
 
 def delete_board(s: Store, board: dict[str, Any]) -> None:
-    for section in _children(s, "board_section", board["_section_ids"]):
+    for section in children_of(s, "board_section", board["_section_ids"]):
         delete_board_section(s, section)
     s.remove("board", board["id"])
     _delete_content_metadata(s, board.get("content_metadata_id"))
@@ -1329,7 +1329,8 @@ def delete_board(s: Store, board: dict[str, Any]) -> None:
 def render_board(s: Store, board: dict[str, Any]) -> dict[str, Any]:
     values = dict(board)
     values["board_sections"] = [
-        render_board_section(s, sec) for sec in _children(s, "board_section", board["_section_ids"])
+        render_board_section(s, sec)
+        for sec in children_of(s, "board_section", board["_section_ids"])
     ]
     return sdk_types.render("Board", values)
 
@@ -1372,7 +1373,7 @@ def update_board_section(s: Store, section: dict[str, Any], body: dict[str, Any]
 
 
 def delete_board_section(s: Store, section: dict[str, Any]) -> None:
-    for item in _children(s, "board_item", section["_item_ids"]):
+    for item in children_of(s, "board_item", section["_item_ids"]):
         s.remove("board_item", item["id"])
     board = s.get("board", section["board_id"])
     if board is not None:
@@ -1385,7 +1386,7 @@ def delete_board_section(s: Store, section: dict[str, Any]) -> None:
 
 def render_board_section(s: Store, section: dict[str, Any]) -> dict[str, Any]:
     values = dict(section)
-    items = _children(s, "board_item", section["_item_ids"])
+    items = children_of(s, "board_item", section["_item_ids"])
     values["board_items"] = [render_board_item(s, item) for item in items]
     values["visible_item_order"] = list(section.get("item_order") or [])
     return sdk_types.render("BoardSection", values)

@@ -387,7 +387,7 @@ def dashboard_dashboard_elements(call: Call) -> list[dict[str, Any]]:
     dash = d.require(call.store, "dashboard", call.params["dashboard_id"])
     return [
         d.render_element(call.store, e)
-        for e in d._children(call.store, "dashboard_element", dash["_element_ids"])
+        for e in d.children_of(call.store, "dashboard_element", dash["_element_ids"])
     ]
 
 
@@ -396,7 +396,7 @@ def dashboard_dashboard_filters(call: Call) -> list[dict[str, Any]]:
     dash = d.require(call.store, "dashboard", call.params["dashboard_id"])
     return [
         d.sdk_types.render("DashboardFilter", f)
-        for f in d._children(call.store, "dashboard_filter", dash["_filter_ids"])
+        for f in d.children_of(call.store, "dashboard_filter", dash["_filter_ids"])
     ]
 
 
@@ -405,7 +405,7 @@ def dashboard_dashboard_layouts(call: Call) -> list[dict[str, Any]]:
     dash = d.require(call.store, "dashboard", call.params["dashboard_id"])
     return [
         d.render_layout(call.store, x)
-        for x in d._children(call.store, "dashboard_layout", dash["_layout_ids"])
+        for x in d.children_of(call.store, "dashboard_layout", dash["_layout_ids"])
     ]
 
 
@@ -525,7 +525,7 @@ def delete_dashboard_layout(call: Call) -> Any:
 )
 def dashboard_layout_components(call: Call) -> list[dict[str, Any]]:
     layout = d.require(call.store, "dashboard_layout", call.params["dashboard_layout_id"])
-    components = d._children(call.store, "dashboard_layout_component", layout["_component_ids"])
+    components = d.children_of(call.store, "dashboard_layout_component", layout["_component_ids"])
     return [d.render_component(call.store, c) for c in components]
 
 
@@ -558,16 +558,14 @@ def update_dashboard_layout_component(call: Call) -> dict[str, Any]:
 # --- users -----------------------------------------------------------------------------
 
 
-def _user_view(s):
-    def view(user: dict[str, Any]) -> dict[str, Any]:
-        return {
-            **user,
-            "email": d.user_email(user),
-            "full_name": " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p),
-            "group_id": user.get("_group_ids", []),
-        }
-
-    return view
+def _user_view(user: dict[str, Any]) -> dict[str, Any]:
+    """A user with the computed values search filters on (email, full name, groups)."""
+    return {
+        **user,
+        "email": d.user_email(user),
+        "full_name": " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p),
+        "group_id": user.get("_group_ids", []),
+    }
 
 
 @route("POST", "/users", "create_user", kind="user")
@@ -587,7 +585,7 @@ def all_users(call: Call) -> list[dict[str, Any]]:
 
 @route("GET", "/users/search", "search_users")
 def search_users(call: Call) -> list[dict[str, Any]]:
-    rows = d.search(call.store.all("user"), call.query, _user_view(call.store))
+    rows = d.search(call.store.all("user"), call.query, _user_view)
     return [d.render_user(call.store, u) for u in rows]
 
 
@@ -595,7 +593,7 @@ def search_users(call: Call) -> list[dict[str, Any]]:
 def search_users_names(call: Call) -> list[dict[str, Any]]:
     """Users whose first, last or full name or email matches the pattern (% wildcards)."""
     pattern = call.params["pattern"]
-    view = _user_view(call.store)
+    view = _user_view
 
     def named(user: dict[str, Any]) -> bool:
         values = view(user)
