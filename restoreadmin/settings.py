@@ -205,6 +205,12 @@ else:
 LOOKER_INI = os.getenv("LOOKER_INI", "looker.ini")
 DEMO_MODE = envbool("RESTOREADMIN_DEMO")
 
+# Restore engine timings, in seconds: how often a running session beats, after how long
+# without a beat the reaper resumes it, and the first retry's wait (doubling after).
+RESTORE_HEARTBEAT_SECONDS = float(os.getenv("RESTORE_HEARTBEAT_SECONDS", "5"))
+RESTORE_STALE_AFTER_SECONDS = float(os.getenv("RESTORE_STALE_AFTER_SECONDS", "60"))
+RESTORE_RETRY_BASE_DELAY = float(os.getenv("RESTORE_RETRY_BASE_DELAY", "0.5"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
