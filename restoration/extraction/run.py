@@ -260,6 +260,7 @@ class Extraction:
         self._local = threading.local()
         self.stop = threading.Event()
         self.stop_reason = ""
+        self._last_beat = time.monotonic()
         # One thread at a time in the database: SQLite's shared-cache databases (the test
         # database) fail with "table is locked" instead of waiting.
         self.db_lock = threading.RLock()
@@ -370,29 +371,32 @@ class Extraction:
     def _heartbeat(self) -> None:
         """Beat and watch for cancel / shutdown from a thread of its own, so a slow Looker
         call on the coordinating thread never makes the session look dead to the reaper."""
-        last_beat = time.monotonic()  # claim() has just beaten
+        self._last_beat = time.monotonic()  # claim() has just beaten
         try:
             while not self.stop.wait(min(heartbeat_seconds(), 1.0)):
-                if shutdown.stopping.is_set():
-                    self._stop(STOP_SHUTDOWN)
-                    return
                 try:
-                    with self.db_lock:
-                        cancelled = self.session.cancel_requested()
-                    if cancelled:
-                        self._stop(STOP_CANCEL)
-                        return
-                    if time.monotonic() - last_beat >= heartbeat_seconds():
-                        last_beat = time.monotonic()
-                        with self.db_lock:
-                            beating = self.session.beat(self.worker)
-                        if not beating:
-                            self._stop("the session no longer runs on this worker")
-                            return
+                    self.check_in()
                 except DatabaseError as exc:  # a busy database: try again at the next beat
                     logger.info("Heartbeat of %s skipped: %s", self.session.pk, exc)
         finally:
             connections.close_all()
+
+    def check_in(self) -> None:
+        """One heartbeat: stop for a worker shutdown or a cancel request, beat when due."""
+        if shutdown.stopping.is_set():
+            self._stop(STOP_SHUTDOWN)
+            return
+        with self.db_lock:
+            cancelled = self.session.cancel_requested()
+        if cancelled:
+            self._stop(STOP_CANCEL)
+            return
+        if time.monotonic() - self._last_beat >= heartbeat_seconds():
+            self._last_beat = time.monotonic()
+            with self.db_lock:
+                beating = self.session.beat(self.worker)
+            if not beating:
+                self._stop("the session no longer runs on this worker")
 
     def _stop(self, reason: str) -> None:
         self.stop_reason = reason

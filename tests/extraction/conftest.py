@@ -6,6 +6,13 @@ from restoration.extraction import ExtractionOptions
 from tests.fixtures_emulator import write_looker_ini
 
 
+@pytest.fixture(autouse=True)
+def _no_background_heartbeat(settings):
+    # The heartbeat thread's own database connection cannot see a test's uncommitted
+    # session row; tests drive Extraction.check_in() themselves where it matters.
+    settings.RESTORE_HEARTBEAT_SECONDS = 3600
+
+
 @pytest.fixture
 def source_ini(tmp_path, settings, looker_source):
     settings.LOOKER_INI = str(write_looker_ini(tmp_path / "looker.ini", source=looker_source))
