@@ -2,8 +2,8 @@
 content type through LookerCaller with worker threads and keeps content_items in step.
 
 An extraction is a RestorationSession with kind="extract"; source_instance and
-destination_instance are both the extracted instance's base URL, the sections its
-looker.ini section. Its counters mean: planned_items = objects listed, total_items =
+destination_instance are both the extracted instance's base URL, source_section and
+destination_section its looker.ini section. Its counters mean: planned_items = objects listed, total_items =
 objects processed, success_count = stored or already current, created_count = new
 rows, updated_count = rewritten rows, skipped_count = rows already current,
 error_count = objects (or listings) that could not be read, api_calls = Looker calls.
@@ -13,8 +13,8 @@ metadata["extraction"] holds the options, metadata["per_type"] the per-type tall
 metadata["throughput"] [time, items done] samples, as restore sessions have them.
 One RestorationCheckpoint per type carries item_count / error_count for progress.
 
-Only the coordinating thread touches the database; workers only call Looker, each
-with its own SDK client. A failed object is logged, counted and left as it was in the
+Workers only call Looker, each with its own SDK client; the coordinating thread writes
+the backup; a heartbeat thread beats and watches for cancel and worker shutdown. A failed object is logged, counted and left as it was in the
 backup (never marked deleted), so the next run reads it again.
 """
 
