@@ -93,6 +93,7 @@ def hand_back(session_id: str, worker: str) -> bool:
     queue it, so another cluster resumes it from its checkpoints. Compare-and-set on
     (running, this worker): a session already reaped or cancelled is left alone."""
     from django.db import transaction
+    from django.db.models import F
     from django.utils import timezone
 
     from restoration.models import RestorationSession, SessionStatus
@@ -102,6 +103,7 @@ def hand_back(session_id: str, worker: str) -> bool:
     ).update(
         status=SessionStatus.PENDING,
         heartbeat_at=None,
+        resume_count=F("resume_count") + 1,
         last_error=(
             f"Worker {worker} shut down at {timezone.now():%Y-%m-%d %H:%M:%S %Z}; "
             "queued to resume from its checkpoints"

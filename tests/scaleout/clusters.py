@@ -106,6 +106,27 @@ class ClusterProcess:
             return True
         return False
 
+    def processes(self) -> str:
+        """`ps` of what is left of the group (for failure messages)."""
+        done = subprocess.run(
+            ["ps", "-o", "pid,ppid,stat,args", "--no-headers", "-g", str(self.pid)],
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
+
+    def workers_gone(self, pids: set[int]) -> bool:
+        """None of these worker processes is alive any more."""
+        alive = set()
+        for pid in pids:
+            try:
+                os.kill(pid, 0)
+                if Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z":
+                    alive.add(pid)
+            except (ProcessLookupError, FileNotFoundError):
+                pass
+        return not alive
+
     def stop(self) -> None:
         try:
             os.killpg(self.pid, signal.SIGKILL)
