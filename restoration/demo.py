@@ -83,9 +83,10 @@ def manage_py() -> list[str]:
     return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
 
 
-def start_emulator(
-    section: str, seed: str | None, preferred_port: int
+def spawn_emulator(
+    section: str, seed: str | None, preferred_port: int, env: dict[str, str]
 ) -> tuple[str, subprocess.Popen]:
+    """Start an emulator process; it is ready once `_wait_until_up` returns."""
     port = preferred_port if _wait_for_free_port(preferred_port) else _free_port()
     command = [
         *manage_py(),
@@ -102,14 +103,8 @@ def start_emulator(
     if seed:
         command += ["--seed", seed]
     log = open(demo_dir() / f"{section}.log", "ab")  # noqa: SIM115 - the child owns it
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base_url, process, STARTUP_TIMEOUT_SECONDS)
-    except RuntimeError:
-        process.terminate()
-        raise
-    return base_url, process
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    return f"http://127.0.0.1:{port}", process
 
 
 def write_looker_ini(path: Path, instances: dict[str, str]) -> Path:
@@ -134,9 +129,9 @@ def backup_is_empty() -> bool:
     return not ContentItem.objects.exists()
 
 
-def extract_first_backup(looker_ini: Path, section: str = "demo-prod") -> bool:
+def extract_first_backup(looker_ini: Path, env: dict[str, str], section: str = "demo-prod") -> bool:
     """Take the demo's first backup; False (and a logged reason) when it could not."""
-    env = {**os.environ, "LOOKER_INI": str(looker_ini)}
+    env = {**env, "LOOKER_INI": str(looker_ini)}
     try:
         result = subprocess.run(
             [
@@ -174,25 +169,33 @@ def extract_first_backup(looker_ini: Path, section: str = "demo-prod") -> bool:
     return True
 
 
-def start_demo() -> tuple[Path, list[subprocess.Popen]]:
+def start_demo(
+    *, env: dict[str, str] | None = None, take_backup: bool | None = None
+) -> tuple[Path, list[subprocess.Popen]]:
     """Start the two demo emulators, write their looker.ini, take a first backup.
 
     Returns the looker.ini path and the processes the caller stops on exit.
+    `env` is the environment of the child processes (default: this one's);
+    `take_backup` None means "when the backup is still empty".
     """
+    env = dict(os.environ if env is None else env)
     processes: list[subprocess.Popen] = []
     instances: dict[str, str] = {}
     try:
+        # Both start at once: each is a Django process that takes seconds to boot.
         for section, seed, port in DEMO_INSTANCES:
-            base_url, process = start_emulator(section, seed, port)
+            base_url, process = spawn_emulator(section, seed, port, env)
             processes.append(process)
             instances[section] = base_url
+        for base_url, process in zip(instances.values(), processes, strict=True):
+            _wait_until_up(base_url, process, STARTUP_TIMEOUT_SECONDS)
     except RuntimeError:
         stop_demo(processes)
         raise
     looker_ini = write_looker_ini(demo_dir() / "looker.ini", instances)
     logger.info("Demo: %s", ", ".join(f"{name} at {url}" for name, url in instances.items()))
-    if backup_is_empty():
-        extract_first_backup(looker_ini)
+    if take_backup or (take_backup is None and backup_is_empty()):
+        extract_first_backup(looker_ini, env)
     return looker_ini, processes
 
 

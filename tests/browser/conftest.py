@@ -2,17 +2,20 @@
 
 Why not pytest-django's live_server: its SQLite test database lives in memory, so
 neither a django-q2 cluster process nor the engine's worker threads could share it.
-Instead the `app` fixture runs the product as an operator would: `migrate`, a first
-backup extracted from a Looker emulator, then `runserver` and `qcluster` as
-subprocesses on a SQLite file in a temporary data directory, against two emulators
-started in this process (source seeded "demo", destination empty). The servers
-always use SQLite, even when the suite runs with DATABASE_URL / REDIS_URL set.
+Instead the `app` fixture runs the product as a newcomer would, in a temporary data
+directory: `migrate`, then the demo (`restoration.demo.start_demo`: emulators
+"demo-prod" and "demo-staging" as processes, their looker.ini and a first backup of
+demo-prod), then `runserver` and `qcluster` as subprocesses on that SQLite file.
+The servers always use SQLite, even when the suite runs with DATABASE_URL / REDIS_URL.
 """
 
 from __future__ import annotations
 
+import configparser
+import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 
-from restoration.emulator import LookerEmulator
-from tests.fixtures_emulator import write_looker_ini
+from restoration import demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,20 +50,14 @@ requires_chromium = pytest.mark.skipif(
     reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
 )
 
+# One Django start-up instead of two: migrate, then the cast of users.
 CREATE_USERS = f"""
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
 from django.contrib.auth.models import Group, User
 for (name, password), group in (({OPERATOR!r}, "Restore operators"), ({AUDITOR!r}, "Auditors")):
     user = User.objects.create_user(name, password=password)
     user.groups.add(Group.objects.get(name=group))
-"""
-
-# A fast first backup: the emulators are local, so the polite default pace is not needed.
-EXTRACT_SOURCE = """
-from restoration.extraction.run import ExtractionOptions, extract_instance
-session = extract_instance(
-    "source", ExtractionOptions(workers=8, rate_limit_per_second=500, rate_limit_per_minute=30000)
-)
-assert session.status == "completed", (session.status, session.last_error)
 """
 
 
@@ -68,8 +65,27 @@ assert session.status == "completed", (session.status, session.last_error)
 class App:
     base_url: str
     data_dir: Path
-    source: LookerEmulator
-    destination: LookerEmulator
+    looker_ini: Path
+
+    def instance_url(self, section: str) -> str:
+        return _ini_value(self.looker_ini, section, "base_url")
+
+    def set_faults(self, section: str, **faults) -> None:
+        """Inject faults into a demo emulator through its control API."""
+        request = urllib.request.Request(
+            f"{self.instance_url(section)}/_emulator/faults",
+            data=json.dumps({"clear": True, **faults}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
+
+
+def _ini_value(path: Path, section: str, key: str) -> str:
+    parser = configparser.ConfigParser()
+    parser.read(path)
+    return parser[section][key]
 
 
 def _free_port() -> int:
@@ -105,24 +121,27 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory) -> Iterator[App]:
     data_dir = tmp_path_factory.mktemp("restoreadmin")
-    source = LookerEmulator(seed="demo").start()
-    destination = LookerEmulator().start()
-    looker_ini = write_looker_ini(data_dir / "looker.ini", source=source, destination=destination)
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "DATABASE_TEST_NAME", "RESTOREADMIN_DEMO")
+        if k not in ("DATABASE_URL", "REDIS_URL", "DATABASE_TEST_NAME", "LOOKER_INI")
     }
     env.update(
         RESTOREADMIN_DATA_DIR=str(data_dir),
-        LOOKER_INI=str(looker_ini),
+        RESTOREADMIN_DEMO="true",
         Q_WORKERS="2",
         PYTHONUNBUFFERED="1",
     )
     processes: list[subprocess.Popen] = []
+    demo_processes: list[subprocess.Popen] = []
     try:
-        _manage("migrate", "--verbosity", "0", env=env)
-        _manage("shell", "-c", CREATE_USERS + EXTRACT_SOURCE, env=env)
+        _manage("shell", "-c", CREATE_USERS, env=env)
+        with override_settings(DATA_DIR=data_dir):
+            looker_ini, demo_processes = demo.start_demo(env=env, take_backup=True)
+        with sqlite3.connect(data_dir / "restoreadmin.sqlite3") as db:
+            (backed_up,) = db.execute("SELECT count(*) FROM content_items").fetchone()
+        assert backed_up, f"the demo took no backup of demo-prod; see {data_dir}/demo/"
+        env["LOOKER_INI"] = str(looker_ini)
         port = _free_port()
         server_log = data_dir / "server.log"
         for command, log in (
@@ -140,7 +159,7 @@ def app(tmp_path_factory) -> Iterator[App]:
             )
         base_url = f"http://127.0.0.1:{port}"
         _wait_for(f"{base_url}/healthz", processes[0], server_log)
-        yield App(base_url, data_dir, source, destination)
+        yield App(base_url, data_dir, looker_ini)
     finally:
         for process in processes:
             process.terminate()
@@ -149,8 +168,7 @@ def app(tmp_path_factory) -> Iterator[App]:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        source.stop()
-        destination.stop()
+        demo.stop_demo(demo_processes)
 
 
 @pytest.fixture(scope="module")

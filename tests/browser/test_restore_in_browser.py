@@ -1,5 +1,6 @@
-"""End to end in chromium: an operator restores into a Looker emulator and watches it
-finish live, then works through the dead letters; an auditor sees all and can act on nothing."""
+"""End to end in chromium, on the demo: an operator restores demo-prod's backup into
+demo-staging and watches it finish live, then works through the dead letters; an
+auditor sees all and can act on nothing."""
 
 from __future__ import annotations
 
@@ -22,16 +23,17 @@ FINISHED = "[data-status=completed], [data-status=failed], [data-status=cancelle
 def test_an_operator_restores_watches_it_live_and_clears_the_dead_letters(browser, app):
     # Dashboards titled A-M are refused by the destination, so they become dead letters;
     # a little latency keeps the run long enough to watch.
-    app.destination.set_faults(
-        clear=True,
+    app.set_faults(
+        "demo-staging",
         latency_ms=8,
         rejections=[{"kind": "dashboard", "field": "title", "pattern": "^[A-M]", "status": 422}],
     )
     page = logged_in_page(browser, app, OPERATOR)
+    assert page.get_by_role("status").filter(has_text="Demo").is_visible()
 
     nav(page, "Launch").click()
-    page.get_by_label("Destination instance").select_option("destination")
-    page.get_by_label("Source instance").select_option("source")
+    page.get_by_label("Destination instance").select_option("demo-staging")
+    page.get_by_label("Source instance").select_option("demo-prod")
     page.get_by_label("Workers").fill("4")
     page.get_by_label("API calls per second").fill("300")
     page.get_by_label("API calls per minute").fill("30000")
@@ -40,7 +42,9 @@ def test_an_operator_restores_watches_it_live_and_clears_the_dead_letters(browse
 
     # A real restore is confirmed first, naming what it touches and where.
     confirm = page.get_by_role("button", name=re.compile(r"^Restore \d+ items into "))
-    assert re.fullmatch(rf"Restore \d+ items into {app.destination.base_url}", confirm.inner_text())
+    assert re.fullmatch(
+        rf"Restore \d+ items into {app.instance_url('demo-staging')}", confirm.inner_text()
+    )
     confirm.click()
 
     page.wait_for_url(re.compile(r"/sessions/[0-9a-f-]{36}/$"))
@@ -62,7 +66,7 @@ def test_an_operator_restores_watches_it_live_and_clears_the_dead_letters(browse
     assert page.get_by_role("heading", name="Retry history").is_visible()
 
     # Fix the cause, then retry one ticked dead letter: it runs as its own session.
-    app.destination.set_faults(clear=True)
+    app.set_faults("demo-staging")
     nav(page, "Dead letters").click()
     page.get_by_role("textbox", name="Error type").fill("LookerValidationError")
     page.get_by_role("button", name="Filter").click()
