@@ -8,6 +8,8 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
+# Trust the platform's CA store (Debian's ca-certificates), as pip and curl do here.
+export UV_SYSTEM_CERTS ?= 1
 # `uv` on PATH, or the one pip put into this Python (always reachable as a module).
 UV := $(shell command -v uv 2>/dev/null || echo $(PYTHON) -m uv)
 PYTEST_ARGS ?=

@@ -82,10 +82,10 @@ class Command(BaseCommand):
         if not port_is_free(host, port):
             raise CommandError(f"Port {port} on {host} is in use; choose another with --port.")
 
-        self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}")
+        self.say(f"Database: {settings.DATABASES['default']['NAME']}")
         call_command("migrate", interactive=False, verbosity=0)
         if password := ensure_admin():
-            self.stdout.write(
+            self.say(
                 self.style.WARNING(
                     "\n  First run: created the admin account.\n"
                     "    username: admin\n"
@@ -128,7 +128,7 @@ class Command(BaseCommand):
             shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
             url = f"http://{shown}:{port}/"
             if self.wait_until_ready(f"{url}healthz", children, stopping):
-                self.stdout.write(
+                self.say(
                     self.style.SUCCESS(f"\n  restoreadmin is running at {url}\n")
                     + "  Web server and task cluster are up; press Ctrl-C to stop both.\n"
                 )
@@ -141,15 +141,21 @@ class Command(BaseCommand):
                     exit_code = 1
                     break
         finally:
-            self.stdout.write("Stopping the web server and the task cluster…")
+            self.say("Stopping the web server and the task cluster…")
             stop_processes(children, STOP_TIMEOUT_SECONDS)
             if stop_demo is not None:
                 stop_demo(demo_processes)
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-        self.stdout.write("Stopped.")
+        self.say("Stopped.")
         if exit_code:
             sys.exit(exit_code)
+
+    def say(self, message: str) -> None:
+        # Flushed at once: under a supervisor stdout is a pipe, and the one-time
+        # password must not wait in a buffer behind the children's logs.
+        self.stdout.write(message)
+        self.stdout.flush()
 
     def wants_demo(self, options: dict[str, Any]) -> bool:
         if options["no_demo"]:
@@ -166,11 +172,11 @@ class Command(BaseCommand):
                 "the app runs, but lists no Looker instances."
             )
             return [], None
-        self.stdout.write("Demo mode: starting local Looker emulators…")
+        self.say("Demo mode: starting local Looker emulators…")
         looker_ini, processes = start_demo()
         env["LOOKER_INI"] = str(looker_ini)
         env["RESTOREADMIN_DEMO"] = "true"
-        self.stdout.write(f"Demo mode: Looker instances are in {looker_ini}")
+        self.say(f"Demo mode: Looker instances are in {looker_ini}")
         return list(processes), stop_demo
 
     def web_command(self, host: str, port: int, workers: int) -> list[str]:
