@@ -212,3 +212,12 @@ def test_it_refuses_a_batch_size_below_one(tmp_path):
     path = write_backup(tmp_path / "b.db", [backup_row("1")])
     with pytest.raises(CommandError, match="--batch-size must be at least 1"):
         run_import(path, "--batch-size", "0")
+
+
+def test_the_audit_event_names_the_first_hundred_skips_and_counts_them_all(tmp_path):
+    path = write_backup(tmp_path / "b.db", [backup_row(str(n), blob=b"\xc1") for n in range(150)])
+    _, err = run_import(path)
+    assert err.count("skipped: ") == 150
+    event = AuditEvent.objects.get()
+    assert event.details["skipped_count"] == 150
+    assert len(event.details["skipped"]) == 100

@@ -70,12 +70,15 @@ class ImportReport:
     path: str
     total: int = 0
     imported: int = 0
+    skipped_count: int = 0
+    # The first MAX_REPORTED_SKIPS reasons only: memory must not grow with a bad file.
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
-    @property
-    def skipped_count(self) -> int:
-        return len(self.skipped)
+    def skip(self, reason: str) -> None:
+        self.skipped_count += 1
+        if len(self.skipped) < MAX_REPORTED_SKIPS:
+            self.skipped.append(reason)
 
 
 def open_backup(path: Path) -> sqlite3.Connection:
@@ -230,7 +233,7 @@ def import_backup(
                 try:
                     items.append(item_from_row(row))
                 except BadRow as exc:
-                    report.skipped.append(str(exc))
+                    report.skip(str(exc))
                     if warn is not None:
                         warn.write(f"skipped: {exc}\n")
             # One transaction per batch: an interrupted import keeps the batches it
@@ -252,7 +255,7 @@ def import_backup(
             "file": str(path.resolve()),
             "rows": report.total,
             "skipped_count": report.skipped_count,
-            "skipped": report.skipped[:MAX_REPORTED_SKIPS],
+            "skipped": report.skipped,
         },
     )
     return report
@@ -290,7 +293,7 @@ class Command(BaseCommand):
             f"Imported {report.imported:,} of {report.total:,} rows from {file} "
             f"in {report.seconds:.1f} s ({rate:,.0f} rows/s)."
         )
-        if report.skipped:
+        if report.skipped_count:
             self.stderr.write(
                 f"Skipped {report.skipped_count:,} unreadable row(s); they are listed above "
                 "and in the audit log. Items already stored for them were left unchanged."
