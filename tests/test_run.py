@@ -135,3 +135,11 @@ def test_run_serves_the_app_with_a_cluster_and_ctrl_c_stops_both(tmp_path):
         if launcher.poll() is None:
             launcher.kill()
             launcher.wait()
+
+
+@pytest.mark.django_db
+def test_ensure_admin_leaves_an_existing_admin_username_alone():
+    User.objects.create_user("admin", password="kept-password-1")
+    assert call_command("ensure_admin", stdout=io.StringIO()) is None
+    assert User.objects.get(username="admin").check_password("kept-password-1")
+    assert not User.objects.filter(is_superuser=True).exists()

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 
 def ensure_admin(username: str = "admin") -> str | None:
@@ -20,11 +20,15 @@ def ensure_admin(username: str = "admin") -> str | None:
     Returns the password when an account was created, None otherwise.
     """
     User = get_user_model()
-    with transaction.atomic():
-        if User.objects.filter(is_superuser=True).exists():
-            return None
-        password = secrets.token_urlsafe(15)
-        User.objects.create_superuser(username=username, email="", password=password)
+    if User.objects.filter(is_superuser=True).exists():
+        return None
+    password = secrets.token_urlsafe(15)
+    try:
+        with transaction.atomic():
+            User.objects.create_superuser(username=username, email="", password=password)
+    except IntegrityError:
+        # Another node starting at the same moment created it first (scale-out).
+        return None
     return password
 
 
