@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from . import sdk_types
+from . import lookml, sdk_types
 from .faults import FaultSettings, RateLimit
 from .store import Store
 
@@ -224,7 +224,7 @@ class EmulatorApp:
         client_id: str,
         client_secret: str,
         faults: FaultSettings | None = None,
-        reseed: Callable[[str | None], None] | None = None,
+        reseed: Callable[..., None] | None = None,
     ) -> None:
         from . import handlers  # noqa: F401  (registers the routes)
 
@@ -250,6 +250,17 @@ class EmulatorApp:
                 "creates": dict(self.store.create_counts),
                 "writes": self.writes,
             }
+
+    def projects(self) -> lookml.Projects:
+        with self.store.lock:
+            return lookml.deployed(self.store)
+
+    def set_projects(self, spec: Any) -> lookml.Projects:
+        """Deploy another catalogue of LookML projects (ValueError if malformed)."""
+        with self.store.lock:
+            catalogue = lookml.set_deployed(self.store, spec)
+            self.store.flush()
+        return catalogue
 
     def reset_counters(self) -> None:
         with self._counter_lock:
@@ -412,8 +423,16 @@ class EmulatorApp:
             elif path == "/_emulator/reset" and verb == "POST":
                 if self.reseed is None:
                     raise ValueError("this emulator cannot be reset")
-                self.reseed(data.get("seed"))
+                self.reseed(data.get("seed"), data.get("projects"))
                 body = {"ok": True}
+            elif path == "/_emulator/projects" and verb == "GET":
+                body = self.projects()
+            elif path == "/_emulator/projects" and verb == "POST":
+                if "projects" not in data:
+                    raise ValueError(
+                        'send {"projects": "demo" | "none" | {project: {model: [explore]}}}'
+                    )
+                body = self.set_projects(data["projects"])
             else:
                 status, body = 404, {"message": "unknown control path"}
         except (ValueError, TypeError) as exc:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import sdk_types
+from . import lookml, sdk_types
 from .app import LookerError, not_found, problem, validation_failed
 from .permissions import PERMISSIONS
 from .store import Store
@@ -654,7 +654,9 @@ def delete_role(s: Store, role: dict[str, Any]) -> None:
 # --- LookML models and connections ----------------------------------------------------
 
 
-def create_lookml_model(s: Store, body: dict[str, Any], explores: Iterable[str] = ()) -> dict:
+def create_lookml_model(s: Store, body: dict[str, Any]) -> dict:
+    """A model configuration.  Allowed even when no deployed project defines the model: Looker
+    lists it with errors and no explores until its LookML is deployed."""
     require_fields(body, "name")
     if not re.fullmatch(r"[a-z0-9_]+", str(body["name"])):
         raise validation_failed(
@@ -668,7 +670,6 @@ def create_lookml_model(s: Store, body: dict[str, Any], explores: Iterable[str] 
         "allowed_db_connection_names": [],
         "unlimited_db_connections": False,
         "label": body["name"].replace("_", " ").title(),
-        "_explores": list(explores),
         **body,
     }
     obj["id"] = body["name"]
@@ -697,8 +698,9 @@ def update_lookml_model(s: Store, obj: dict[str, Any], body: dict[str, Any]) -> 
     s.touch("lookml_model", obj["id"])
 
 
-def render_lookml_model(obj: dict[str, Any]) -> dict[str, Any]:
+def render_lookml_model(s: Store, obj: dict[str, Any]) -> dict[str, Any]:
     values = dict(obj)
+    explores = lookml.explores_of(s, obj)
     values["explores"] = [
         {
             "name": e,
@@ -707,9 +709,9 @@ def render_lookml_model(obj: dict[str, Any]) -> dict[str, Any]:
             "hidden": False,
             "group_label": obj.get("label"),
         }
-        for e in obj.get("_explores", [])
+        for e in explores
     ]
-    values["has_content"] = bool(obj.get("_explores"))
+    values["has_content"] = bool(explores)
     return sdk_types.render("LookmlModel", values)
 
 
@@ -733,6 +735,7 @@ def _query_key(body: dict[str, Any]) -> str:
 def create_query(s: Store, body: dict[str, Any]) -> dict[str, Any]:
     """Queries are immutable: an identical query answers with the existing one."""
     require_fields(body, "model", "view")
+    check_query_model(s, body)
     if s.query_index is None:
         s.query_index = {_query_key(q): q["id"] for q in s.all("query")}
     key = _query_key(body)
@@ -746,6 +749,15 @@ def create_query(s: Store, body: dict[str, Any]) -> dict[str, Any]:
     s.insert("query", query)
     s.query_index[key] = query["id"]
     return query
+
+
+def check_query_model(s: Store, body: dict[str, Any]) -> None:
+    """404 Not found, as Looker answers, unless `model` is a configured model whose deployed
+    LookML has `view` among its explores (a restore into an instance without the project
+    fails here)."""
+    model = s.get("lookml_model", body.get("model"))
+    if model is None or str(body.get("view")) not in lookml.explores_of(s, model):
+        raise not_found()
 
 
 def render_query(query: dict[str, Any]) -> dict[str, Any]:
@@ -1027,7 +1039,8 @@ def copy_dashboard(s: Store, dash: dict[str, Any], folder_id: str, user_id: str 
     fields = sdk_types.model_fields("WriteDashboard")
     body = {k: v for k, v in dash.items() if k in fields and k not in ("slug", "folder", "deleted")}
     copy = create_dashboard(s, {**body, "title": title, "folder_id": folder_id}, user_id)
-    element_fields = sdk_types.model_fields("WriteDashboardElement")
+    # The copy's tiles get result makers of their own, as in Looker.
+    element_fields = set(sdk_types.model_fields("WriteDashboardElement")) - {"result_maker_id"}
     for element in children_of(s, "dashboard_element", dash.get("_element_ids")):
         body = {k: v for k, v in element.items() if k in element_fields}
         create_element(s, {**body, "dashboard_id": copy["id"]})
@@ -1048,11 +1061,29 @@ _ELEMENT_REFS = {
 }
 
 
+_RESULT_SOURCES = ("query_id", "look_id", "merge_result_id")
+
+
+def _check_result_maker(body: dict[str, Any]) -> None:
+    """Looker refuses a tile naming its result maker together with what the result maker is
+    made from (an element copied verbatim from a GET has both)."""
+    if body.get("result_maker_id") and any(body.get(k) for k in _RESULT_SOURCES):
+        raise validation_failed(
+            problem(
+                "result_maker_id",
+                "invalid",
+                "Query ID, Look ID, and Merge Result ID should not be specified if a"
+                " Result Maker ID is provided",
+            )
+        )
+
+
 def create_element(s: Store, body: dict[str, Any]) -> dict[str, Any]:
     query_body = body.pop("query", None)
     body.pop("look", None)
     body.pop("result_maker", None)
     require_fields(body, "dashboard_id")
+    _check_result_maker(body)
     if query_body and not body.get("query_id"):
         body["query_id"] = create_query(s, query_body)["id"]
     check_references(s, body, _ELEMENT_REFS)
@@ -1065,6 +1096,9 @@ def create_element(s: Store, body: dict[str, Any]) -> dict[str, Any]:
         "type": element_type,
         "id": s.next_id("dashboard_element"),
     }
+    if not element.get("result_maker_id") and any(element.get(k) for k in _RESULT_SOURCES):
+        # Looker answers every data tile with the id of the result maker it made for it.
+        element["result_maker_id"] = s.next_id("result_maker")
     s.insert("dashboard_element", element)
     dash = s.get("dashboard", element["dashboard_id"])
     dash["_element_ids"].append(element["id"])
@@ -1100,6 +1134,7 @@ def update_element(s: Store, element: dict[str, Any], body: dict[str, Any]) -> N
     query_body = body.pop("query", None)
     body.pop("look", None)
     body.pop("result_maker", None)
+    _check_result_maker(body)
     if query_body and not body.get("query_id"):
         body["query_id"] = create_query(s, query_body)["id"]
     if "dashboard_id" in body and body["dashboard_id"] != element["dashboard_id"]:

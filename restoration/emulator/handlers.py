@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from . import domain as d
+from . import lookml
 from .app import NO_CONTENT, Call, LookerError, not_found, problem, route, validation_failed
 
 # --- login, logout, me, versions -------------------------------------------------------
@@ -980,21 +981,21 @@ def all_permissions(call: Call) -> list[dict[str, Any]]:
 
 @route("POST", "/lookml_models", "create_lookml_model", kind="lookml_model")
 def create_lookml_model(call: Call) -> dict[str, Any]:
-    return d.render_lookml_model(d.create_lookml_model(call.store, call.body()))
+    return d.render_lookml_model(call.store, d.create_lookml_model(call.store, call.body()))
 
 
 @route("GET", "/lookml_models", "all_lookml_models")
 def all_lookml_models(call: Call) -> list[dict[str, Any]]:
     rows = sorted(call.store.all("lookml_model"), key=lambda m: m["name"])
     if call.flag("exclude_empty"):
-        rows = [m for m in rows if m.get("_explores")]
-    return [d.render_lookml_model(m) for m in d.paginate(rows, call.query)]
+        rows = [m for m in rows if lookml.explores_of(call.store, m)]
+    return [d.render_lookml_model(call.store, m) for m in d.paginate(rows, call.query)]
 
 
 @route("GET", "/lookml_models/{lookml_model_name}", "lookml_model")
 def get_lookml_model(call: Call) -> dict[str, Any]:
     return d.render_lookml_model(
-        d.require(call.store, "lookml_model", call.params["lookml_model_name"])
+        call.store, d.require(call.store, "lookml_model", call.params["lookml_model_name"])
     )
 
 
@@ -1002,7 +1003,7 @@ def get_lookml_model(call: Call) -> dict[str, Any]:
 def update_lookml_model(call: Call) -> dict[str, Any]:
     model = d.require(call.store, "lookml_model", call.params["lookml_model_name"])
     d.update_lookml_model(call.store, model, call.body())
-    return d.render_lookml_model(model)
+    return d.render_lookml_model(call.store, model)
 
 
 @route("DELETE", "/lookml_models/{lookml_model_name}", "delete_lookml_model")
@@ -1016,7 +1017,7 @@ def delete_lookml_model(call: Call) -> Any:
 def lookml_model_explore(call: Call) -> dict[str, Any]:
     model = d.require(call.store, "lookml_model", call.params["lookml_model_name"])
     name = call.params["explore_name"]
-    if name not in model.get("_explores", []):
+    if name not in lookml.explores_of(call.store, model):
         raise not_found()
     return d.sdk_types.render(
         "LookmlModelExplore",

@@ -13,6 +13,8 @@ import threading
 from typing import Any
 
 from . import domain as d
+from . import lookml
+from .lookml import EXPLORES, MODEL_CONNECTION
 from .store import Store
 
 API_USER_ID = "1"
@@ -48,11 +50,19 @@ _TEMPLATES: dict[str | None, tuple[dict, dict, dict]] = {}
 _TEMPLATES_LOCK = threading.Lock()
 
 
-def build_instance(s: Store, seed: str | None, connections: list[str] | None = None) -> None:
+def build_instance(
+    s: Store, seed: str | None, connections: list[str] | None = None, projects: Any = None
+) -> None:
     """Fill an empty store: built-ins always, then the seed's content.
+
+    Every seed, the empty one too, has the demo LookML projects deployed (a staging
+    instance is deployed from the same repository); only "demo" and "scale:N" also have
+    `lookml_model` configurations for them.  `projects` replaces the deployed catalogue
+    (see `lookml.resolve_projects`).
 
     A seed is built once per process and copied afterwards: tests start many emulators.
     """
+    deployed = lookml.resolve_projects(projects) if projects is not None else None
     seed = None if seed in ("", "empty") else seed
     with _TEMPLATES_LOCK:
         if seed not in _TEMPLATES:
@@ -69,6 +79,8 @@ def build_instance(s: Store, seed: str | None, connections: list[str] | None = N
         s.set_meta(key, value)
     if connections is not None:
         _set_connections(s, connections)
+    if deployed is not None:
+        s.set_meta("projects", deployed)
     s.query_index = None
     s.create_counts.clear()
 
@@ -134,6 +146,7 @@ def install_builtins(s: Store) -> None:
     )
     api_user["role_ids"] = [admin["id"]]
     s.set_meta("api_user_id", API_USER_ID)
+    lookml.set_deployed(s, "demo")
 
 
 # --- demo content ----------------------------------------------------------------------
@@ -184,60 +197,6 @@ LAST_NAMES = [
     "Rossi",
     "Novak",
 ]
-EXPLORES: dict[str, dict[str, list[str]]] = {
-    "thelook": {
-        "order_items": [
-            "order_items.created_date",
-            "order_items.total_sale_price",
-            "order_items.count",
-            "users.state",
-            "products.category",
-        ],
-        "users": [
-            "users.id",
-            "users.age",
-            "users.city",
-            "users.state",
-            "users.country",
-            "users.count",
-        ],
-        "products": [
-            "products.brand",
-            "products.category",
-            "products.count",
-            "products.retail_price",
-        ],
-        "inventory_items": [
-            "inventory_items.created_month",
-            "inventory_items.cost",
-            "inventory_items.count",
-        ],
-    },
-    "ecommerce_bq": {
-        "events": [
-            "events.event_type",
-            "events.created_date",
-            "events.count",
-            "events.unique_visitors",
-        ],
-        "sessions": ["sessions.traffic_source", "sessions.duration", "sessions.count"],
-    },
-    "faa": {
-        "flights": [
-            "flights.depart_date",
-            "flights.carrier",
-            "flights.count",
-            "flights.average_distance",
-        ],
-        "airports": [
-            "airports.state",
-            "airports.count",
-            "airports.average_elevation",
-            "airports.facility_type",
-        ],
-    },
-}
-MODEL_CONNECTION = {"thelook": "thelook", "ecommerce_bq": "bigquery_prod", "faa": "bigquery_prod"}
 VIS_TYPES = [
     "looker_column",
     "looker_bar",
@@ -333,17 +292,17 @@ def _scale(s: Store, rnd: random.Random, dashboards: int) -> None:
 
 
 def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_area: int) -> None:
-    for model, explores in EXPLORES.items():
-        d.create_lookml_model(
-            s,
-            {
-                "name": model,
-                "project_name": model,
-                "allowed_db_connection_names": [MODEL_CONNECTION[model]],
-                "unlimited_db_connections": False,
-            },
-            explores=sorted(explores),
-        )
+    for project, models in lookml.DEMO_PROJECTS.items():
+        for model in models:
+            d.create_lookml_model(
+                s,
+                {
+                    "name": model,
+                    "project_name": project,
+                    "allowed_db_connection_names": [MODEL_CONNECTION[model]],
+                    "unlimited_db_connections": False,
+                },
+            )
 
     viewer_ps = d.create_permission_set(
         s,

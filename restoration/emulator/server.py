@@ -17,6 +17,7 @@ import urllib.request
 from http.server import ThreadingHTTPServer
 from typing import Any
 
+from . import lookml
 from .app import EmulatorApp
 from .faults import FaultSettings
 from .seed import build_instance
@@ -140,6 +141,10 @@ class LookerEmulator:
     `state_file`: a SQLite file holding the instance across restarts.
     `connections`: names of the database connections the instance has (default: thelook,
     bigquery_prod, snowflake_finance); LookML models may only use these.
+    `projects`: the LookML projects deployed on the instance, `{project: {model: [explores]}}`
+    as a dict or JSON text, or "demo" / "none".  Default: the demo projects, whatever the
+    seed (only the "demo" and "scale:N" seeds also configure `lookml_model`s for them).
+    Given with a state file it replaces the file's catalogue (a redeploy).
     """
 
     def __init__(
@@ -151,15 +156,20 @@ class LookerEmulator:
         faults: dict[str, Any] | None = None,
         verbose: bool = False,
         connections: list[str] | None = None,
+        projects: Any = None,
     ) -> None:
         self.seed = seed
         self.client_id = client_id
         self.client_secret = client_secret
         self.connections = connections
+        self.projects = projects
         self.store = Store(state_file)
         with self.store.lock:
             if not self.store.load():
-                build_instance(self.store, seed, connections)
+                build_instance(self.store, seed, connections, projects)
+            elif projects is not None or "projects" not in self.store.meta:
+                # A state file written before the catalogue existed gets the default one.
+                lookml.set_deployed(self.store, projects)
             self.store.flush()
         self.app = EmulatorApp(
             self.store, client_id, client_secret, FaultSettings(), reseed=self.reset
@@ -224,13 +234,28 @@ class LookerEmulator:
         self.app.faults.update(settings)
         return self.app.faults.as_dict()
 
-    def reset(self, seed: str | None = None) -> None:
-        """Back to a fresh instance: the given seed, else the one this emulator started with."""
+    def reset(self, seed: str | None = None, projects: Any = None) -> None:
+        """Back to a fresh instance: the given seed and projects, else the ones this emulator
+        started with."""
         with self.store.lock:
             self.store.clear()
-            build_instance(self.store, seed if seed is not None else self.seed, self.connections)
+            build_instance(
+                self.store,
+                seed if seed is not None else self.seed,
+                self.connections,
+                projects if projects is not None else self.projects,
+            )
             self.store.flush()
         self.app.reset_counters()
+
+    def projects_deployed(self) -> lookml.Projects:
+        """The deployed LookML catalogue `{project: {model: [explores]}}`."""
+        return self.app.projects()
+
+    def set_projects(self, projects: Any) -> lookml.Projects:
+        """Deploy other LookML projects ("demo", "none", a dict or JSON); configured
+        `lookml_model`s are kept and show the explores of the new catalogue."""
+        return self.app.set_projects(projects)
 
     def control(self, method: str, path: str, data: dict[str, Any] | None = None) -> Any:
         """Call the HTTP control API (used by tests to prove it works over the wire)."""

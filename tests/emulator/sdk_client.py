@@ -27,3 +27,13 @@ class EmulatorSettings(api_settings.ApiSettings):
 
 def sdk_for(emulator: LookerEmulator, timeout: int = 10) -> Looker40SDK:
     return looker_sdk.init40(config_settings=EmulatorSettings(emulator, timeout))
+
+
+def configure_model(sdk: Looker40SDK, name: str = "thelook", connection: str = "thelook") -> None:
+    """Configure a `lookml_model` for one of the deployed demo projects, as an admin does on
+    a fresh instance before anyone can query it."""
+    from looker_sdk.sdk.api40 import models as m
+
+    sdk.create_lookml_model(
+        m.WriteLookmlModel(name=name, project_name=name, allowed_db_connection_names=[connection])
+    )

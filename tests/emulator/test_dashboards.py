@@ -4,6 +4,8 @@ import pytest
 from looker_sdk import error
 from looker_sdk.sdk.api40 import models as m
 
+from tests.emulator.sdk_client import configure_model
+
 
 @pytest.fixture
 def dashboard(sdk):
@@ -45,6 +47,7 @@ def test_read_only_fields_are_ignored_on_write(sdk):
 
 
 def test_a_tile_gets_a_layout_component(sdk, dashboard):
+    configure_model(sdk)
     query = sdk.create_query(m.WriteQuery(model="thelook", view="users", fields=["users.count"]))
     element = sdk.create_dashboard_element(
         m.WriteDashboardElement(
@@ -58,6 +61,7 @@ def test_a_tile_gets_a_layout_component(sdk, dashboard):
 
 
 def test_a_tile_with_an_inline_query_creates_the_query(sdk, dashboard):
+    configure_model(sdk)
     element = sdk.create_dashboard_element(
         m.WriteDashboardElement(
             dashboard_id=dashboard.id,
@@ -178,6 +182,15 @@ def test_copy_and_move_keep_tiles(sdk, dashboard):
     assert moved.folder_id == "2"
 
 
+def test_a_copy_gets_result_makers_of_its_own(demo_sdk):
+    source = next(d for d in demo_sdk.all_dashboards() if d.id == "1")
+    original = demo_sdk.dashboard(source.id).dashboard_elements
+    copy = demo_sdk.copy_dashboard(source.id, folder_id="1").dashboard_elements
+    assert [e.query_id for e in copy] == [e.query_id for e in original]
+    makers = {e.result_maker_id for e in original if e.result_maker_id}
+    assert makers and not makers & {e.result_maker_id for e in copy}
+
+
 def test_an_extra_layout_gets_components_for_existing_tiles(sdk, dashboard):
     sdk.create_dashboard_element(m.WriteDashboardElement(dashboard_id=dashboard.id, type="text"))
     layout = sdk.create_dashboard_layout(
@@ -199,3 +212,53 @@ def test_title_uniqueness_follows_a_moved_dashboard(sdk, dashboard):
     assert sdk.create_dashboard(m.WriteDashboard(title="Sales", folder_id="1")).id
     with pytest.raises(error.SDKError):
         sdk.create_dashboard(m.WriteDashboard(title="Sales", folder_id="2"))
+
+
+def test_a_data_tile_gets_a_result_maker(sdk, dashboard):
+    configure_model(sdk)
+    element = sdk.create_dashboard_element(
+        m.WriteDashboardElement(dashboard_id=dashboard.id, type="vis", query=_users_query())
+    )
+    text = sdk.create_dashboard_element(
+        m.WriteDashboardElement(dashboard_id=dashboard.id, type="text", body_text="hi")
+    )
+    assert element.result_maker_id and text.result_maker_id is None
+
+
+def test_a_result_maker_with_a_query_look_or_merge_result_is_refused(sdk, dashboard):
+    configure_model(sdk)
+    query = sdk.create_query(_users_query())
+    for source in ({"query_id": query.id}, {"look_id": "1"}, {"merge_result_id": "1"}):
+        with pytest.raises(error.SDKError) as exc:
+            sdk.create_dashboard_element(
+                m.WriteDashboardElement(
+                    dashboard_id=dashboard.id, type="vis", result_maker_id="54", **source
+                )
+            )
+        [problem] = exc.value.errors
+        assert problem.field == "result_maker_id"
+        assert problem.message == (
+            "Query ID, Look ID, and Merge Result ID should not be specified if a"
+            " Result Maker ID is provided"
+        )
+    assert sdk.dashboard_dashboard_elements(dashboard.id) == []
+
+
+def test_an_update_naming_a_result_maker_and_a_query_is_refused(sdk, dashboard):
+    configure_model(sdk)
+    query = sdk.create_query(_users_query())
+    element = sdk.create_dashboard_element(
+        m.WriteDashboardElement(dashboard_id=dashboard.id, type="vis", query_id=query.id)
+    )
+    with pytest.raises(error.SDKError) as exc:
+        sdk.update_dashboard_element(
+            element.id,
+            m.WriteDashboardElement(result_maker_id=element.result_maker_id, query_id=query.id),
+        )
+    assert exc.value.errors[0].field == "result_maker_id"
+    renamed = sdk.update_dashboard_element(element.id, m.WriteDashboardElement(title="Users"))
+    assert renamed.result_maker_id == element.result_maker_id
+
+
+def _users_query() -> m.WriteQuery:
+    return m.WriteQuery(model="thelook", view="users", fields=["users.count"])

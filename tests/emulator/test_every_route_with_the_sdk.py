@@ -6,7 +6,7 @@ import pytest
 from looker_sdk.sdk.api40 import models as m
 
 from restoration.emulator.app import API_PREFIX, ROUTES
-from tests.emulator.sdk_client import sdk_for
+from tests.emulator.sdk_client import configure_model, sdk_for
 
 
 def _walk(sdk, emulator) -> None:
@@ -44,6 +44,7 @@ def _walk(sdk, emulator) -> None:
     )
     sdk.delete_content_metadata_access(access.id)
 
+    configure_model(sdk)
     query = sdk.create_query(m.WriteQuery(model="thelook", view="users", fields=["users.count"]))
     sdk.query(query.id)
     sdk.query_for_slug(query.slug)
@@ -176,8 +177,7 @@ def _walk(sdk, emulator) -> None:
     sdk.all_lookml_models()
     sdk.lookml_model("walk")
     sdk.update_lookml_model("walk", m.WriteLookmlModel(unlimited_db_connections=True))
-    with emulator.store.lock:  # explores come from deployed LookML, not from the API
-        emulator.store.get("lookml_model", "walk")["_explores"] = ["users"]
+    emulator.set_projects({"walk": {"walk": ["users"]}})  # explores come from deployed LookML
     sdk.lookml_model_explore("walk", "users")
     sdk.all_connections()
     sdk.connection("thelook")

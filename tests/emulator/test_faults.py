@@ -9,7 +9,7 @@ import requests
 from looker_sdk import error
 from looker_sdk.sdk.api40 import models as m
 
-from tests.emulator.sdk_client import sdk_for
+from tests.emulator.sdk_client import configure_model, sdk_for
 
 
 def test_latency_slows_every_call(sdk, looker_destination):
@@ -79,6 +79,7 @@ def test_rejections_can_answer_any_status(sdk, looker_destination):
     looker_destination.set_faults(
         rejections=[{"kind": "look", "field": "title", "pattern": "x", "status": 500}]
     )
+    configure_model(sdk)
     query = sdk.create_query(m.WriteQuery(model="thelook", view="users"))
     with pytest.raises(error.SDKError) as exc:
         sdk.create_look(m.WriteLookWithQuery(title="xx", folder_id="1", query_id=query.id))

@@ -5,6 +5,13 @@ import requests
 from looker_sdk import error
 from looker_sdk.sdk.api40 import models as m
 
+from tests.emulator.sdk_client import configure_model
+
+
+@pytest.fixture(autouse=True)
+def _thelook_configured(sdk):
+    configure_model(sdk)
+
 
 def _query(sdk, **kw):
     return sdk.create_query(

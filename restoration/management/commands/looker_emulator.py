@@ -35,6 +35,12 @@ class Command(BaseCommand):
             default=None,
             help="comma-separated database connection names (default: thelook,bigquery_prod,snowflake_finance)",
         )
+        parser.add_argument(
+            "--projects",
+            default=None,
+            help='LookML projects deployed: "demo" (default), "none" or JSON '
+            '\'{"project": {"model": ["explore", ...]}}\'',
+        )
         parser.add_argument("--verbose-http", action="store_true", help="log every request")
 
     def handle(self, *args, **options) -> None:
@@ -48,6 +54,7 @@ class Command(BaseCommand):
                 faults=faults,
                 verbose=options["verbose_http"],
                 connections=options["connections"].split(",") if options["connections"] else None,
+                projects=options["projects"],
             )
             emulator.start(port=options["port"])
         except (ValueError, OSError) as exc:
