@@ -27,7 +27,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -229,6 +229,30 @@ class ExtractionStopped(Exception):
     """The session was cancelled, or taken over by another worker."""
 
 
+class TypeRun:
+    """One content type's part of an extraction: what was listed, what awaits writing."""
+
+    def __init__(self, extraction: Extraction, reader: Reader) -> None:
+        self.reader = reader
+        self.content_type = reader.content_type
+        self.tally = extraction.tallies.setdefault(int(reader.content_type), TypeTally())
+        with extraction.db_lock:
+            self.checkpoint = RestorationCheckpoint.objects.create(
+                session=extraction.session,
+                content_type=int(reader.content_type),
+                checkpoint_data={},
+            )
+            self.writer = BackupWriter(
+                int(reader.content_type), extraction.owner_emails, timezone.now()
+            )
+        self.seen: set[str] = set()
+        self.ready: list[ExtractedItem] = []
+        self.unchanged: list[str] = []
+        self.pending = 0  # reads submitted and not yet settled
+        self.listing_done = False
+        self.listing_complete = False  # the listing reached its end (deletions may be inferred)
+
+
 def holding_db_lock(method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)
     def locked(self: Extraction, *args: Any, **kwargs: Any) -> Any:
@@ -342,8 +366,7 @@ class Extraction:
             with ThreadPoolExecutor(
                 max_workers=self.options.workers, thread_name_prefix="extract"
             ) as pool:
-                for content_type in self.options.types:
-                    self._extract_type(READERS[ContentType(content_type)], pool)
+                self._extract_all(pool)
         except ExtractionStopped:
             if self.stop_reason == STOP_SHUTDOWN:
                 self._flush_counters()
@@ -407,119 +430,128 @@ class Extraction:
         # session error instead of an error per content type.
         self.caller.call(self._sdk().me, fields="id")
 
-    def _extract_type(self, reader: Reader, pool: ThreadPoolExecutor) -> None:
-        content_type = reader.content_type
-        tally = self.tallies.setdefault(int(content_type), TypeTally())
-        with self.db_lock:
-            checkpoint = RestorationCheckpoint.objects.create(
-                session=self.session, content_type=int(content_type), checkpoint_data={}
-            )
-            writer = BackupWriter(int(content_type), self.owner_emails, timezone.now())
-        seen: set[str] = set()
-        ready: list[ExtractedItem] = []
-        unchanged: list[str] = []
-        in_flight: set[Future] = set()
-        max_in_flight = 4 * self.options.workers
-        listing_complete = False
+    def _extract_all(self, pool: ThreadPoolExecutor) -> None:
+        """List the types one after the other while earlier types' reads still run, so
+        the workers never idle at a type boundary; each type is finished (deletions
+        marked, checkpoint closed) as soon as its own reads are done."""
+        self._pool = pool
+        self._in_flight: dict[Future, TypeRun] = {}
+        self._active: list[TypeRun] = []
+        try:
+            for content_type in self.options.types:
+                run = TypeRun(self, READERS[ContentType(content_type)])
+                self._active.append(run)
+                self._list(run)
+                self._finish_done_runs()
+            while self._in_flight:
+                self._settle_some(self._active[0])
+            self._finish_done_runs()
+        except ExtractionStopped:
+            for future in self._in_flight:
+                future.cancel()
+            raise
 
-        def settle(done: Iterable[Future]) -> None:
-            for future in done:
-                in_flight.discard(future)
-                result = future.result()
-                if isinstance(result, ExtractedItem):
-                    ready.append(result)
-                else:
-                    self._failed(writer, tally, content_type, *result)
-            if len(ready) >= WRITE_BATCH:
-                self._store(writer, tally, ready)
-
+    def _list(self, run: TypeRun) -> None:
+        reader = run.reader
         try:
             for listed in reader.list(self._sdk(), self.caller.call):
-                seen.add(listed.content_id)
-                tally.listed += 1
+                run.seen.add(listed.content_id)
+                run.tally.listed += 1
                 if (
                     self.options.incremental
                     and reader.has_updated_at
-                    and writer.is_unchanged(listed.content_id, listed.updated_at)
+                    and run.writer.is_unchanged(listed.content_id, listed.updated_at)
                 ):
-                    unchanged.append(listed.content_id)
-                    if len(unchanged) >= WRITE_BATCH:
-                        self._touch(writer, tally, unchanged)
+                    run.unchanged.append(listed.content_id)
+                    if len(run.unchanged) >= WRITE_BATCH:
+                        self._touch(run)
                 elif reader.reads_each:
-                    in_flight.add(pool.submit(self._read, reader, listed))
-                    while len(in_flight) >= max_in_flight:
-                        done, _ = wait(in_flight, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
-                        settle(done)
-                        self._tick(content_type, tally, listing_done=False)
+                    while len(self._in_flight) >= 4 * self.options.workers:
+                        self._settle_some(run)
+                    future = self._pool.submit(self._read, reader, listed)
+                    self._in_flight[future] = run
+                    run.pending += 1
                 else:
-                    settle([_completed(self._read(reader, listed))])
-                self._tick(content_type, tally, listing_done=False)
-            listing_complete = True
+                    self._accept(run, self._read(reader, listed))
+                self._tick(run)
+            run.listing_complete = True
         except LookerCallFailed as exc:
-            self._record_error(content_type, None, exc)
-            tally.errors += 1
-        except ExtractionStopped:
-            for future in in_flight:
-                future.cancel()
-            raise
-        while in_flight:
-            done, _ = wait(in_flight, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
-            settle(done)
-            self._tick(content_type, tally, listing_done=listing_complete)
-        self._store(writer, tally, ready)
-        self._touch(writer, tally, unchanged)
-        with self.db_lock:
-            if listing_complete:
-                gone = writer.missing_from(seen)
-                tally.deleted += writer.mark_gone(gone, timezone.now())
-            checkpoint.update_restoration_checkpoint(
-                item_count=tally.done,
-                error_count=tally.errors,
-                checkpoint_data={"listed": tally.listed, "listing_complete": listing_complete},
-                completed_at=timezone.now(),
-            )
-        self._tick(content_type, tally, listing_done=True, force=True)
+            self._record_error(run.content_type, None, exc)
+            run.tally.errors += 1
+        run.listing_done = True
+
+    def _settle_some(self, shown: TypeRun) -> None:
+        done, _ = wait(self._in_flight, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
+        for future in done:
+            run = self._in_flight.pop(future)
+            run.pending -= 1
+            self._accept(run, future.result())
+        self._finish_done_runs()
+        self._tick(shown)
+
+    def _accept(self, run: TypeRun, result: ExtractedItem | tuple[Listed, BaseException]) -> None:
+        if isinstance(result, ExtractedItem):
+            run.ready.append(result)
+            if len(run.ready) >= WRITE_BATCH:
+                self._store(run)
+        else:
+            self._failed(run, *result)
+
+    def _finish_done_runs(self) -> None:
+        for run in list(self._active):
+            if run.listing_done and run.pending == 0:
+                self._finish_type(run)
+                self._active.remove(run)
+
+    @holding_db_lock
+    def _finish_type(self, run: TypeRun) -> None:
+        self._store(run)
+        self._touch(run)
+        tally = run.tally
+        if run.listing_complete:
+            gone = run.writer.missing_from(run.seen)
+            tally.deleted += run.writer.mark_gone(gone, timezone.now())
+        run.checkpoint.update_restoration_checkpoint(
+            item_count=tally.done,
+            error_count=tally.errors,
+            checkpoint_data={"listed": tally.listed, "listing_complete": run.listing_complete},
+            completed_at=timezone.now(),
+        )
+        self._tick(run, force=True)
         logger.info(
             "Extracted %ss from %s: %s",
-            content_type.label.lower(),
+            run.content_type.label.lower(),
             self.section,
             ", ".join(f"{k} {v}" for k, v in asdict(tally).items()),
         )
 
     # --- results ----------------------------------------------------------------------
     @holding_db_lock
-    def _store(self, writer: BackupWriter, tally: TypeTally, ready: list[ExtractedItem]) -> None:
-        if not ready:
+    def _store(self, run: TypeRun) -> None:
+        if not run.ready:
             return
-        counts = writer.write(ready)
-        ready.clear()
-        tally.created += counts.created
-        tally.updated += counts.updated
-        tally.unchanged += counts.unchanged
+        counts = run.writer.write(run.ready)
+        run.ready.clear()
+        run.tally.created += counts.created
+        run.tally.updated += counts.updated
+        run.tally.unchanged += counts.unchanged
 
     @holding_db_lock
-    def _touch(self, writer: BackupWriter, tally: TypeTally, unchanged: list[str]) -> None:
-        if not unchanged:
+    def _touch(self, run: TypeRun) -> None:
+        if not run.unchanged:
             return
-        writer.touch(unchanged)
-        tally.unchanged += len(unchanged)
-        unchanged.clear()
+        run.writer.touch(run.unchanged)
+        run.tally.unchanged += len(run.unchanged)
+        run.unchanged.clear()
 
     @holding_db_lock
-    def _failed(
-        self,
-        writer: BackupWriter,
-        tally: TypeTally,
-        content_type: ContentType,
-        listed: Listed,
-        exc: BaseException,
-    ) -> None:
+    def _failed(self, run: TypeRun, listed: Listed, exc: BaseException) -> None:
         if isinstance(exc, LookerCallFailed) and is_gone(exc):
             # Deleted between the listing and the read.
-            tally.deleted += writer.mark_gone([listed.content_id], timezone.now())
+            run.tally.deleted += run.writer.mark_gone([listed.content_id], timezone.now())
             return
-        tally.errors += 1
-        self._record_error(content_type, listed.content_id, exc)
+        run.tally.errors += 1
+        self._record_error(run.content_type, listed.content_id, exc)
 
     def _record_error(
         self, content_type: ContentType, content_id: str | None, exc: BaseException
@@ -549,14 +581,7 @@ class Extraction:
         self.errors.append(entry)
 
     # --- progress, heartbeat, counters ---------------------------------------------------
-    def _tick(
-        self,
-        content_type: ContentType,
-        tally: TypeTally,
-        *,
-        listing_done: bool,
-        force: bool = False,
-    ) -> None:
+    def _tick(self, run: TypeRun, *, force: bool = False) -> None:
         now = time.monotonic()
         if self.stop.is_set():
             raise ExtractionStopped(self.stop_reason)
@@ -566,13 +591,14 @@ class Extraction:
         self._flush_counters()
         if self.progress:
             elapsed = max(1e-6, now - self._started)
+            tally = run.tally
             self.progress(
                 Progress(
-                    content_type,
+                    run.content_type,
                     tally.listed,
                     tally.done,
                     tally.errors,
-                    listing_done,
+                    run.listing_done,
                     self._done / elapsed,
                 )
             )
@@ -633,9 +659,3 @@ class Extraction:
             "items_per_second": round(total.done / elapsed, 2) if elapsed > 0 else 0.0,
         }
         self.session.finish(status, error=error, summary=summary)
-
-
-def _completed(value: Any) -> Future:
-    future: Future = Future()
-    future.set_result(value)
-    return future
