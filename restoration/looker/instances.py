@@ -203,7 +203,9 @@ def make_sdk(section: str) -> Looker40SDK:
 
 def sdk_for(instance: LookerInstance, path: Path) -> Looker40SDK:
     api = IniSettings(instance, path)
-    transport = requests_transport.RequestsTransport(api, RecordingSession())
+    session = RecordingSession()
+    transport = requests_transport.RequestsTransport(api, session)  # sets session.verify
+    session.settle_environment(instance.base_url)
     return Looker40SDK(
         auth_session.AuthSession(api, transport, deserialize40, "4.0"),
         deserialize40,

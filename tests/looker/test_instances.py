@@ -85,3 +85,19 @@ def test_make_sdk_builds_a_client_whose_settings_hold_no_secret(ini):
 
 def test_each_call_gets_its_own_client(ini):
     assert make_sdk("staging") is not make_sdk("staging")
+
+
+def test_proxies_and_ca_bundle_from_the_environment_still_apply(ini, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corporate.pem")
+    session = make_sdk("staging").transport.session
+    assert session.proxies["https"] == "http://proxy.internal:3128"
+    assert session.verify == "/etc/ssl/corporate.pem"
+    # verify_ssl=false in looker.ini wins over the bundle
+    assert make_sdk("production").transport.session.verify is False
+
+
+def test_no_proxy_is_honoured(ini, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "staging.example.com")
+    assert "https" not in make_sdk("staging").transport.session.proxies
