@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import IntegrityError
+
 from restoration.content_types import ContentType
 from restoration.engine.api import DestinationAPI, as_dict
 from restoration.models import IDMapping, RestorationSession
@@ -213,13 +215,23 @@ class Mappings:
             return
         if self.persist:
             with self.db_lock:
-                IDMapping.objects.save_id_mapping(
-                    self.source_instance,
-                    self.destination_instance,
-                    content_type,
-                    source_id,
-                    destination_id,
-                    session=self.session,
-                )
+                self._save(content_type, source_id, destination_id, known=source_id in table)
         with self._lock:
             table[source_id] = destination_id
+
+    def _save(self, content_type: int, source_id: str, destination_id: str, *, known: bool) -> None:
+        """One INSERT for a new mapping (the common case, right after a create); an UPDATE
+        when the mapping exists (known here, or written meanwhile by another session)."""
+        key = {
+            "source_instance": self.source_instance,
+            "destination_instance": self.destination_instance,
+            "content_type": content_type,
+            "source_id": source_id,
+        }
+        if not known:
+            try:  # autocommit: one INSERT, committed before the next item starts
+                IDMapping.objects.create(**key, destination_id=destination_id, session=self.session)
+                return
+            except IntegrityError:
+                pass
+        IDMapping.objects.filter(**key).update(destination_id=destination_id, session=self.session)

@@ -470,6 +470,9 @@ class SessionRunner:
         meta["throughput"] = samples[-THROUGHPUT_SAMPLES:]
         limiter = getattr(self, "limiter", None)
         meta["throttled"] = bool(limiter.throttled) if limiter is not None else False
+        caller = getattr(self, "caller", None)
+        if caller is not None:
+            meta["calls"] = caller.stats()  # calls, retries, failures, rate_limited (429s)
         meta["checkpoint_bytes"] = self.checkpoint_bytes
         meta["checkpoint_max_bytes"] = self.checkpoint_max_bytes
         session.metadata = meta

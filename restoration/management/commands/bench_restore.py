@@ -67,6 +67,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rss-items", type=int, default=0, help="items of the memory run (e.g. 100000)"
         )
+        parser.add_argument(
+            "--skip-matrix", action="store_true", help="only the CPU and memory runs"
+        )
         parser.add_argument("--child", help=argparse_hidden())
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -74,7 +77,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(run_child(json.loads(opts["child"]))))
             return
         runs = []
-        for rate in [int(x) for x in opts["rate"].split(",")]:
+        for rate in [] if opts["skip_matrix"] else [int(x) for x in opts["rate"].split(",")]:
             for latency in [int(x) for x in opts["latency_ms"].split(",")]:
                 for workers in [int(x) for x in opts["workers"].split(",")]:
                     ceiling = min(rate, workers / (latency / 1000)) if latency else rate
@@ -251,5 +254,6 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
         "checkpoint_bytes_per_item": round((meta.get("checkpoint_bytes") or 0) / items, 3),
         "checkpoint_max_bytes": meta.get("checkpoint_max_bytes"),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "server_429s": counters.get("calls", {}).get("429", 0),
+        "rate_limited_429s": (meta.get("calls") or {}).get("rate_limited", 0),
+        "retries": (meta.get("calls") or {}).get("retries", 0),
     }
