@@ -30,7 +30,7 @@ DEMO_INSTANCES = (
 CLIENT_ID = "demo"
 # Not a secret: the emulators run on 127.0.0.1 for this demo only.
 CLIENT_SECRET = "demo-secret"
-STARTUP_TIMEOUT_SECONDS = 20
+STARTUP_TIMEOUT_SECONDS = 60
 PORT_WAIT_SECONDS = 5
 EXTRACT_TIMEOUT_SECONDS = 300
 

@@ -31,14 +31,23 @@ def test_an_operator_restores_watches_it_live_and_clears_the_dead_letters(browse
     page = logged_in_page(browser, app, OPERATOR)
     assert page.get_by_role("status").filter(has_text="Demo").is_visible()
 
-    nav(page, "Launch").click()
-    page.get_by_label("Destination instance").select_option("demo-staging")
-    page.get_by_label("Source instance").select_option("demo-prod")
-    page.get_by_label("Workers").fill("4")
-    page.get_by_label("API calls per second").fill("300")
-    page.get_by_label("API calls per minute").fill("30000")
-    page.get_by_label("Dry run: plan and compare, write nothing").uncheck()
-    page.get_by_role("button", name="Continue").click()
+    def fill_launch_form(dry_run: bool) -> None:
+        nav(page, "Launch").click()
+        page.get_by_label("Destination instance").select_option("demo-staging")
+        page.get_by_label("Source instance").select_option("demo-prod")
+        page.get_by_label("Workers").fill("4")
+        page.get_by_label("API calls per second").fill("300")
+        page.get_by_label("API calls per minute").fill("30000")
+        page.get_by_label("Dry run: plan and compare, write nothing").set_checked(dry_run)
+        page.get_by_role("button", name="Continue").click()
+
+    # First a dry run: it launches at once and ends with its plan on the page.
+    fill_launch_form(dry_run=True)
+    assert "Dry run into" in page.get_by_role("heading", level=1).inner_text()
+    page.wait_for_selector("table.plan", timeout=60_000)
+    assert page.get_by_role("link", name=re.compile(r"^Would create \d+")).is_visible()
+
+    fill_launch_form(dry_run=False)
 
     # A real restore is confirmed first, naming what it touches and where.
     confirm = page.get_by_role("button", name=re.compile(r"^Restore \d+ items into "))
@@ -64,6 +73,20 @@ def test_an_operator_restores_watches_it_live_and_clears_the_dead_letters(browse
     page.locator("#progress .errors a").first.click()
     assert page.get_by_role("heading", name="Message").is_visible()
     assert page.get_by_role("heading", name="Retry history").is_visible()
+
+    # Where did a dashboard go? The backup row says, and the mappings page finds it.
+    nav(page, "Backup").click()
+    page.get_by_role("navigation", name="Content types").get_by_role(
+        "link", name=re.compile("^Looks? ")
+    ).click()
+    page.locator("tbody a").first.click()
+    look_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    assert page.get_by_role("heading", name="Restored as").is_visible()
+    nav(page, "Mappings").click()
+    page.get_by_label("Search id").fill(look_id)
+    page.get_by_role("button", name="Filter").click()
+    link = page.get_by_role("link", name=re.compile("opens in Looker")).first
+    assert link.get_attribute("href").startswith(f"{app.instance_url('demo-staging')}/looks/")
 
     # Fix the cause, then retry one ticked dead letter: it runs as its own session.
     app.set_faults("demo-staging")
