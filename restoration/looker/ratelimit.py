@@ -186,7 +186,12 @@ def reserve_slot(
 
 
 class DatabasePaceStore:
-    """Shared pace in the rate_limit_state table, one row per key, updated under a row lock."""
+    """Shared pace in the rate_limit_state table, one row per key, updated under a row lock.
+
+    `reserve()` returns (seconds to wait, the slot's start on the store's clock)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
 
     def _locked(self, key: str, change: Callable[[PaceState, float], tuple[float, float]]):
         from django.db import OperationalError, transaction
@@ -199,7 +204,7 @@ class DatabasePaceStore:
                 with transaction.atomic():
                     row = RateLimitState.objects.select_for_update().get(key=key)
                     state = PaceState(row.next_at, row.factor, row.backoff_at, row.pause_until)
-                    now = time.time()
+                    now = self._clock()
                     result = change(state, now)
                     RateLimitState.objects.filter(pk=row.pk).update(
                         next_at=state.next_at,
@@ -216,12 +221,14 @@ class DatabasePaceStore:
                 time.sleep(0.005 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    def reserve(self, key: str, interval: float, recovery_s: float, step: float) -> float:
+    def reserve(
+        self, key: str, interval: float, recovery_s: float, step: float
+    ) -> tuple[float, float]:
         def change(state: PaceState, now: float) -> tuple[float, float]:
             slot, _ = reserve_slot(state, now, interval, recovery_s=recovery_s, step=step)
-            return slot - now, 0.0
+            return slot - now, slot
 
-        return self._locked(key, change)[0]
+        return self._locked(key, change)
 
     def backoff(
         self,
@@ -248,7 +255,7 @@ class DatabasePaceStore:
         if row is None:
             return 1.0, 0.0
         state = PaceState(row.next_at, row.factor, row.backoff_at, row.pause_until)
-        now = time.time()
+        now = self._clock()
         return state.factor_at(now, recovery_s, step), max(0.0, state.pause_until - now)
 
 
@@ -278,7 +285,7 @@ if op == 'reserve' then
   local slot = math.max(now, next_at, pause_until)
   redis.call('HSET', key, 'next_at', string.format('%.6f', slot + interval * (1 + 1e-9) / f))
   redis.call('EXPIRE', key, 86400)
-  return string.format('%.6f', slot - now)
+  return string.format('%.6f %.6f', slot - now, slot)
 elseif op == 'backoff' then
   if f >= 1 or now - backoff_at >= debounce then
     factor = math.max(min_factor, f / 2)
@@ -314,8 +321,12 @@ class RedisPaceStore:
         value = self._script(keys=[self.PREFIX + key], args=[str(a) for a in args])
         return value.decode() if isinstance(value, bytes) else str(value)
 
-    def reserve(self, key: str, interval: float, recovery_s: float, step: float) -> float:
-        return float(self._run(key, "reserve", interval, recovery_s, step, 0, 0, 0))
+    def reserve(
+        self, key: str, interval: float, recovery_s: float, step: float
+    ) -> tuple[float, float]:
+        """(seconds to wait, the slot's start on Redis's clock)."""
+        delay, slot = self._run(key, "reserve", interval, recovery_s, step, 0, 0, 0).split()
+        return float(delay), float(slot)
 
     def backoff(
         self,
@@ -390,7 +401,7 @@ class SharedRateLimiter:
         return cls(f"looker:{base_url}", per_second, per_minute, **kwargs)
 
     def acquire(self) -> float:
-        delay = self._store.reserve(self.key, self.interval, self._recovery_s, self._step)
+        delay, _ = self._store.reserve(self.key, self.interval, self._recovery_s, self._step)
         with self._lock:
             self.acquired += 1
             if delay > 0:

@@ -23,30 +23,36 @@ def test_the_stricter_of_the_two_limits_sets_the_pace():
     assert shared_interval(10, 120) == pytest.approx(0.5)
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.mark.django_db
-def test_two_limiters_on_one_key_share_the_slots():
-    sleeps: list[float] = []
-    a = SharedRateLimiter("looker:a", 10, 6000, store=DatabasePaceStore(), sleep=sleeps.append)
-    b = SharedRateLimiter("looker:a", 10, 6000, store=DatabasePaceStore(), sleep=sleeps.append)
-    delays = [a._store.reserve(a.key, a.interval, 5, 0.1)]
-    delays.append(b._store.reserve(b.key, b.interval, 5, 0.1))
-    delays.append(a._store.reserve(a.key, a.interval, 5, 0.1))
-    # three calls back to back: each waits one more interval than the one before
-    assert delays[1] - delays[0] == pytest.approx(0.1, abs=0.02)
-    assert delays[2] - delays[1] == pytest.approx(0.1, abs=0.02)
+def test_two_sessions_on_one_instance_share_its_slots():
+    clock = Clock()
+    first, second = DatabasePaceStore(clock), DatabasePaceStore(clock)
+    reserved = [store.reserve("looker:a", 0.1, 5, 0.1) for store in (first, second, first, second)]
+    assert [delay for delay, _ in reserved] == pytest.approx([0.0, 0.1, 0.2, 0.3])
+    clock.now += 5  # a quiet spell: the next call goes at once
+    assert first.reserve("looker:a", 0.1, 5, 0.1)[0] == 0.0
 
 
 @pytest.mark.django_db
 def test_another_instance_has_its_own_pace():
-    store = DatabasePaceStore()
+    store = DatabasePaceStore(Clock())
     store.reserve("looker:a", 1.0, 5, 0.1)
-    assert store.reserve("looker:b", 1.0, 5, 0.1) == pytest.approx(0.0, abs=0.01)
+    assert store.reserve("looker:b", 1.0, 5, 0.1)[0] == 0.0
 
 
 @pytest.mark.django_db
 def test_a_429_seen_by_one_session_slows_all_of_them():
-    a = SharedRateLimiter("looker:x", 10, 6000, store=DatabasePaceStore())
-    b = SharedRateLimiter("looker:x", 10, 6000, store=DatabasePaceStore())
+    clock = Clock()
+    a = SharedRateLimiter("looker:x", 10, 6000, store=DatabasePaceStore(clock))
+    b = SharedRateLimiter("looker:x", 10, 6000, store=DatabasePaceStore(clock))
     assert not b.throttled
     a.backoff(retry_after=2.0)
     assert b.throttled
@@ -94,9 +100,10 @@ def redis_url():
 
 def test_redis_hands_out_evenly_spaced_slots_to_separate_clients(redis_url):
     first, second = RedisPaceStore(redis_url), RedisPaceStore(redis_url)
-    delays = [store.reserve("looker:r1", 0.2, 5, 0.1) for store in (first, second, first, second)]
-    gaps = [b - a for a, b in zip(delays, delays[1:], strict=False)]
-    assert gaps == pytest.approx([0.2, 0.2, 0.2], abs=0.02)
+    # 1 s apart: far longer than four round trips take, so every slot is chained
+    slots = [store.reserve("looker:r1", 1.0, 5, 0.1)[1] for store in (first, second) * 2]
+    gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
+    assert gaps == pytest.approx([1.0, 1.0, 1.0], abs=1e-5)
 
 
 def test_redis_backoff_is_seen_by_every_client(redis_url):
@@ -109,22 +116,22 @@ def test_redis_backoff_is_seen_by_every_client(redis_url):
 
 
 def test_threads_of_several_sessions_never_take_the_same_slot(redis_url):
-    starts: list[float] = []
+    slots: list[float] = []
     lock = threading.Lock()
 
     def session_worker():
-        limiter = SharedRateLimiter("looker:threads", 50, 60000, store=RedisPaceStore(redis_url))
-        for _ in range(5):
-            limiter.acquire()
+        store = RedisPaceStore(redis_url)
+        for _ in range(10):
+            _, slot = store.reserve("looker:threads", 0.02, 5, 0.1)
             with lock:
-                starts.append(time.time())
+                slots.append(slot)
 
     threads = [threading.Thread(target=session_worker) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    starts.sort()
-    assert len(starts) == 20
-    # 20 calls at 50/s need 19 intervals of 20 ms
-    assert starts[-1] - starts[0] >= 19 * 0.02 - 0.01
+    slots.sort()
+    assert len(slots) == 40
+    gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
+    assert min(gaps) >= 0.02 - 1e-5  # never two calls closer than the instance allows
