@@ -45,16 +45,16 @@ def sleeping_recorder():
 def test_a_429_with_retry_after_waits_that_long_and_slows_the_limiters(instance):
     sdk = make_sdk("looker")
     sdk.me()  # log in before the limit starts counting
-    instance.set_faults(rate_limit_per_second=20, retry_after=0.2)
+    instance.set_faults(rate_limit_per_second=10, retry_after=0.15)
     limiter = RecordingLimiter()
     slept, sleep = sleeping_recorder()
     caller = LookerCaller(limiter, max_retries=5, sleep=sleep)
-    for _ in range(30):
+    for _ in range(16):  # the server's bucket holds 10: some of these get 429
         caller.call(sdk.me, fields="id")
     assert caller.rate_limited >= 1
-    assert slept and all(s == pytest.approx(0.2) for s in slept)
-    assert limiter.backoffs and all(b == pytest.approx(0.2) for b in limiter.backoffs)
-    assert limiter.acquired == caller.calls == 30 + caller.retries
+    assert slept and all(s == pytest.approx(0.15) for s in slept)
+    assert limiter.backoffs and all(b == pytest.approx(0.15) for b in limiter.backoffs)
+    assert limiter.acquired == caller.calls == 16 + caller.retries
 
 
 def test_a_5xx_is_retried_then_reported_with_the_status_and_body(instance):
