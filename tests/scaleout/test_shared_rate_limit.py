@@ -20,7 +20,7 @@ LATE_S = 0.1  # how late a woken thread may send its call
 
 @pytest.mark.cluster
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_clusters_together_stay_under_the_instance_limit(clusters, emulator_factory, tmp_path):
     looker = emulator_factory(seed=None)
     # The emulator answers 429 past LIMIT calls/s, and each call takes 20 ms: one session's
