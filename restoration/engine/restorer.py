@@ -923,8 +923,9 @@ class Restorer:
         dest = outcome.destination_id
         base = current if current is not None else (obj or {})
         if self.dry_run:
+            self._check_tiles(data, elements)
             if current is not None:
-                self._dry_run_tiles(outcome, data, current)
+                self._dry_run_tiles(outcome, data, current, elements)
             return outcome
         wrote = self._reconcile_filters(dest, data, base)
         element_map, created_elements, changed = self._reconcile_elements(dest, elements, base)
@@ -938,13 +939,54 @@ class Restorer:
             outcome.diff["tiles"] = ["changed", f"{wrote} tile/filter/layout writes"]
         return outcome
 
+    def _check_tiles(self, data: dict[str, Any], elements: list[dict[str, Any]]) -> None:
+        """Dry run: would Looker accept every filter and tile? (required fields present)"""
+        for source in data.get("dashboard_filters") or []:
+            body_dict(
+                m.WriteCreateDashboardFilter,
+                {**source, "dashboard_id": "0"},
+                f"dashboard filter {source.get('name')!r}",
+            )
+        for source in elements:
+            if source.get("query") and not source.get("look_id"):
+                body_dict(
+                    m.WriteQuery,
+                    {k: v for k, v in source["query"].items() if k != "client_id"},
+                    f"query of dashboard element {source.get('id')}",
+                )
+
     def _dry_run_tiles(
-        self, outcome: Outcome, data: dict[str, Any], current: dict[str, Any]
+        self,
+        outcome: Outcome,
+        data: dict[str, Any],
+        current: dict[str, Any],
+        elements: list[dict[str, Any]],
     ) -> None:
-        for part in ("dashboard_elements", "dashboard_filters"):
-            have, want = len(current.get(part) or []), len(data.get(part) or [])
-            if have != want:
-                outcome.diff[part] = [have, want]
+        """Dry run on an existing dashboard: which filters and tiles would change."""
+        have = {f.get("name"): f for f in current.get("dashboard_filters") or []}
+        for source in data.get("dashboard_filters") or []:
+            name = source.get("name")
+            wanted = body_dict(m.WriteDashboardFilter, source, f"dashboard filter {name!r}")
+            if name not in have:
+                outcome.diff[f"filter {name}"] = [None, "added"]
+            elif diff := diff_fields(wanted, have[name]):
+                outcome.diff[f"filter {name}"] = [
+                    {k: v[0] for k, v in diff.items()},
+                    {k: v[1] for k, v in diff.items()},
+                ]
+        existing = [_element_key(e) for e in current.get("dashboard_elements") or []]
+        missing = 0
+        for source in elements:
+            key = _element_key(source)
+            if key in existing:
+                existing.remove(key)
+            else:
+                missing += 1
+        if missing:
+            outcome.diff["tiles"] = [
+                len(current.get("dashboard_elements") or []),
+                f"{missing} tile(s) to add or change",
+            ]
         if outcome.diff and outcome.status == "skipped":
             outcome.status, outcome.reason = "updated", ""
 

@@ -92,8 +92,6 @@ class SessionRunner:
         self.db_lock = threading.RLock()
         self.stop = threading.Event()
         self.stop_reason = ""
-        self.summary_types: Counter[int] = Counter()
-        self.summary_errors: Counter[str] = Counter()
         self.started = time.monotonic()
         self.items_done = 0
         self.checkpoint_bytes = 0  # JSON written to checkpoints: must grow linearly
@@ -353,6 +351,8 @@ class SessionRunner:
         transaction, so a crash loses all of a flush or none of it."""
         done, pending[:] = list(pending), []
         counts: Counter[str] = Counter()
+        tally: Counter[str] = Counter((checkpoint.checkpoint_data or {}).get("outcomes") or {})
+        errors: Counter[str] = Counter((checkpoint.checkpoint_data or {}).get("errors") or {})
         letters: list[DeadLetterItem] = []
         rows: list[DryRunItem] = []
         retried: list[int] = []
@@ -361,10 +361,10 @@ class SessionRunner:
             e = item.entry
             progress.mark_done(e.offset, e.content_id)
             counts["total_items"] += 1
-            self.summary_types[e.content_type] += 1
             if item.failure is not None:
                 counts["error_count"] += 1
-                self.summary_errors[item.failure.error_type] += 1
+                tally["failed"] += 1
+                errors[item.failure.error_type] += 1
                 if self.config.dry_run:
                     rows.append(self._dry_row(e, "fail", item.failure.message, {}))
                 elif e.dead_letter_id is not None:
@@ -375,6 +375,7 @@ class SessionRunner:
             outcome = item.outcome
             assert outcome is not None
             status = outcome.status
+            tally[status] += 1
             counts["success_count" if status != "skipped" else "skipped_count"] += 1
             if status == "created":
                 counts["created_count"] += 1
@@ -392,7 +393,12 @@ class SessionRunner:
         with self.db_lock, transaction.atomic():
             checkpoint.item_count += len(done)
             checkpoint.error_count += counts["error_count"]
-            checkpoint.checkpoint_data = progress.data()
+            # Outcome and error tallies ride in the checkpoint: exact across resumes.
+            checkpoint.checkpoint_data = {
+                **progress.data(),
+                "outcomes": dict(tally),
+                "errors": dict(errors),
+            }
             size = len(json.dumps(checkpoint.checkpoint_data))
             self.checkpoint_bytes += size
             self.checkpoint_max_bytes = max(self.checkpoint_max_bytes, size)
@@ -500,8 +506,20 @@ class SessionRunner:
             connections.close_all()
 
     def summary(self) -> RestorationSummary:
+        """The session's summary, from its counters and checkpoints (exact across resumes)."""
         session = self.session
         session.refresh_from_db()
+        per_type: dict[int, int] = {}
+        errors: Counter[str] = Counter()
+        outcomes: dict[str, dict[str, int]] = {}
+        for checkpoint in session.checkpoints.all():
+            per_type[checkpoint.content_type] = (
+                per_type.get(checkpoint.content_type, 0) + checkpoint.item_count
+            )
+            data = checkpoint.checkpoint_data or {}
+            errors.update(data.get("errors") or {})
+            outcomes[str(checkpoint.content_type)] = dict(data.get("outcomes") or {})
+        self._set_metadata(summary_by_type=outcomes)
         duration = max(0.001, time.monotonic() - self.started)
         return RestorationSummary(
             session_id=session.pk,
@@ -513,8 +531,8 @@ class SessionRunner:
             skipped_count=session.skipped_count,
             duration_seconds=round(duration, 3),
             average_throughput=round(self.items_done / duration, 3),
-            content_type_breakdown=dict(self.summary_types),
-            error_breakdown=dict(self.summary_errors),
+            content_type_breakdown=per_type,
+            error_breakdown=dict(errors),
             api_calls=session.api_calls,
         )
 

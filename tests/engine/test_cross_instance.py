@@ -85,6 +85,15 @@ def test_the_demo_instance_migrates_object_by_object_and_a_rerun_changes_nothing
     session = restore(fast_config(looker_source, looker_destination))
     assert session.status == "completed", session.last_error
 
+    summary = session.metadata["summary"]
+    assert summary["total_items"] == session.planned_items
+    assert sum(summary["content_type_breakdown"].values()) == session.planned_items
+    assert summary["created_count"] == session.created_count > 100
+    assert summary["error_breakdown"] == {"MissingReference": session.error_count}
+    assert summary["api_calls"] == session.api_calls > 0
+    assert session.metadata["plan"]["per_type"][str(CT.DASHBOARD.value)] >= 10
+    assert session.metadata["throughput"][-1][1] == session.total_items
+
     src, dst = make_sdk("source"), make_sdk("destination")
     tr = Translate(looker_source.base_url, looker_destination.base_url)
     failed = {(d.content_type, d.content_id): d.error_message for d in DeadLetterItem.objects.all()}

@@ -68,6 +68,12 @@ def test_a_cancelled_session_resumes_and_creates_each_object_once(
     assert session.total_items == session.planned_items == baseline.total_items
     assert session.created_count == baseline.created_count
     assert looker_destination.counters()["creates"] == creates
+    # The summary covers both runs, not just the resumed part.
+    summary = session.metadata["summary"]
+    assert sum(summary["content_type_breakdown"].values()) == baseline.total_items
+    assert summary["error_breakdown"] == baseline.metadata["summary"]["error_breakdown"]
+    by_type = session.metadata["summary_by_type"]
+    assert sum(t.get("created", 0) for t in by_type.values()) == baseline.created_count
 
 
 def test_a_crash_between_a_create_and_its_checkpoint_or_mapping_creates_nothing_twice(
