@@ -63,7 +63,7 @@ def dead_letters(request: HtmxHttpRequest) -> HttpResponse:
     context["breakdown"] = list(
         filtered_dead_letters(breakdown_params)
         .values("error_type")
-        .annotate(count=Count("id"))
+        .annotate(count=Count("*"))  # COUNT(*): PostgreSQL answers from the index alone
         .order_by("-count", "error_type")
     )
     return render(request, "restoration/dead_letters.html", context)

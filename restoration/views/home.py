@@ -38,7 +38,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         ],
         "dead_letters": list(
             DeadLetterItem.objects.values("content_type")
-            .annotate(count=Count("id"))
+            .annotate(count=Count("*"))
             .order_by("-count")
         ),
         "inventory": ContentItem.objects.inventory(),

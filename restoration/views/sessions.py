@@ -31,7 +31,7 @@ def session_detail(request: HtmxHttpRequest, session_id: str) -> HttpResponse:
     if session.is_dry_run:
         plan = DryRunItem.objects.filter(session=session)
         context["plan_counts"] = dict(
-            plan.values_list("action").annotate(n=Count("id")).order_by("action")
+            plan.values_list("action").annotate(n=Count("*")).order_by("action")
         )
         # What would change comes first; the items a dry run would leave alone are one click away.
         shown = request.GET.get("plan", "changes")
