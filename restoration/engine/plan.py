@@ -22,6 +22,8 @@ from restoration.models import (
     decode_blob,
 )
 
+PAGE = 2000
+
 SKIPPED_TYPES = {
     ContentType.EXPLORE: "Explores are defined in LookML and cannot be written through the API",
 }
@@ -105,12 +107,24 @@ class Plan:
         elif content_type == ContentType.FOLDER:
             yield from self._folder_entries()
         else:
-            qs = self.rows(content_type).order_by("content_id")
-            fields = ("row_id", "content_id", "name", "updated_at")
-            for offset, (row_id, cid, name, updated) in enumerate(
-                qs.values_list(*fields).iterator(chunk_size=2000)
-            ):
+            yield from self._paged_entries(content_type)
+
+    def _paged_entries(self, content_type: int) -> Iterator[PlanEntry]:
+        """Keyset pages, each read to its end: no cursor stays open between pages. (On
+        SQLite an open read pins an old snapshot, and the same connection then cannot
+        start the checkpoint's write transaction: "database is locked".)"""
+        qs = self.rows(content_type).order_by("content_id")
+        fields = ("row_id", "content_id", "name", "updated_at")
+        offset, last = 0, None
+        while True:
+            page = qs if last is None else qs.filter(content_id__gt=last)
+            rows = list(page.values_list(*fields)[:PAGE])
+            for row_id, cid, name, updated in rows:
                 yield PlanEntry(offset, content_type, cid, name or "", updated, row_id=row_id)
+                offset += 1
+            if len(rows) < PAGE:
+                return
+            last = rows[-1][1]
 
     def _dead_letter_entries(self, content_type: int) -> Iterator[PlanEntry]:
         qs = DeadLetterItem.objects.filter(

@@ -68,3 +68,12 @@ def test_filters_by_ids_and_date_range_and_reports_unknown_ids(backup):
     assert [e.content_id for e in plan.entries(ContentType.DASHBOARD)] == ["7"]
     assert plan.per_type() == {ContentType.DASHBOARD: 1}
     assert plan.unknown_ids() == ["5", "404"]
+
+
+def test_rows_stream_in_pages_without_gaps_or_repeats(backup, monkeypatch):
+    monkeypatch.setattr("restoration.engine.plan.PAGE", 2)
+    for i in range(10, 15):
+        item(ContentType.DASHBOARD, str(i), f"d{i}")
+    entries = list(Plan(RestorationConfig(destination_instance="x")).entries(ContentType.DASHBOARD))
+    assert [e.content_id for e in entries] == ["10", "11", "12", "13", "14", "5", "7"]
+    assert [e.offset for e in entries] == list(range(7))
