@@ -4,6 +4,7 @@ LookerCaller (rate limiter + retries) per session, and no writes at all in a dry
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import traceback
@@ -83,15 +84,26 @@ class DestinationAPI:
         self._local = threading.local()
         self._clients: list[Any] = []
         self._clients_lock = threading.Lock()
+        self._login_lock = threading.Lock()
+        self._token: Any = None  # the session's access token, shared by its threads
 
     def sdk(self) -> Any:
         client = getattr(self._local, "sdk", None)
         if client is None:
             client = make_sdk(self.section)
             _read_environment_once(client)
-            # Log in now, paced and retried like any call: inside the first call the SDK
-            # would log in unpaced, one request more than the limiter let through.
-            self.caller.call(client.auth.authenticate, {})
+            with self._login_lock:
+                shared = self._token
+                if shared is not None and shared.is_active:
+                    # One login per session, not one per worker thread: 32 logins at
+                    # once would spend a server's whole rate-limit burst before any work.
+                    client.auth.token = copy.copy(shared)
+                else:
+                    # Log in now, paced and retried like any call: inside the first call
+                    # the SDK would log in unpaced, one request more than the limiter let
+                    # through.
+                    self.caller.call(client.auth.authenticate, {})
+                    self._token = client.auth.token
             self._local.sdk = client
             with self._clients_lock:
                 self._clients.append(client)
@@ -129,7 +141,12 @@ class DestinationAPI:
             ).start()
 
     def _logout(self, clients: list[Any]) -> None:
+        seen: set[str] = set()
         for client in clients:
+            token = getattr(getattr(client.auth, "token", None), "access_token", None)
+            if not token or token in seen:
+                continue  # the threads share the session's token: log it out once
+            seen.add(token)
             try:
                 self._pace()
                 client.auth.logout()
