@@ -67,6 +67,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rss-items", type=int, default=0, help="items of the memory run (e.g. 100000)"
         )
+        parser.add_argument("--cpu-workers", type=int, default=1, help="workers of the CPU run")
         parser.add_argument(
             "--skip-matrix", action="store_true", help="only the CPU and memory runs"
         )
@@ -81,7 +82,7 @@ class Command(BaseCommand):
             for latency in [int(x) for x in opts["latency_ms"].split(",")]:
                 for workers in [int(x) for x in opts["workers"].split(",")]:
                     ceiling = min(rate, workers / (latency / 1000)) if latency else rate
-                    items = max(20, int(ceiling * opts["seconds"]))
+                    items = max(100, int(ceiling * opts["seconds"]))
                     runs.append(
                         self.run(
                             {
@@ -94,7 +95,14 @@ class Command(BaseCommand):
                     )
         cpu = None
         if opts["cpu_items"]:
-            cpu = self.run({"items": opts["cpu_items"], "workers": 4, "latency_ms": 0, "rate": 0})
+            cpu = self.run(
+                {
+                    "items": opts["cpu_items"],
+                    "workers": opts["cpu_workers"],
+                    "latency_ms": 0,
+                    "rate": 0,
+                }
+            )
         rss = None
         if opts["rss_items"]:
             rss = self.run({"items": opts["rss_items"], "workers": 16, "latency_ms": 0, "rate": 0})
