@@ -46,6 +46,8 @@ def looker_source(emulator_factory) -> LookerEmulator:
 
 @pytest.fixture
 def looker_destination(emulator_factory) -> LookerEmulator:
+    """Empty, with the demo LookML projects deployed but no `lookml_model` configured: a
+    query answers 404 until a restore (or the test) creates the models."""
     return emulator_factory(seed=None)
 
 
