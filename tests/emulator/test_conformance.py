@@ -120,6 +120,7 @@ def _drive_looks_and_dashboards(api: SpecCheckingClient) -> None:
     query = api.call(
         "POST", "/queries", {"model": "thelook", "view": "users", "fields": ["users.count"]}
     )
+    api.call("POST", "/queries", {"model": "not_deployed", "view": "users"}, expect=404)
     api.call("GET", f"/queries/{query['id']}")
     api.call("GET", f"/queries/slug/{query['slug']}")
     look = api.call(
