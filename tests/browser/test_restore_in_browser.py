@@ -83,6 +83,11 @@ def test_an_operator_restores_watches_it_live_and_clears_the_dead_letters(browse
     look_id = page.url.rstrip("/").rsplit("/", 1)[-1]
     assert page.get_by_role("heading", name="Restored as").is_visible()
     nav(page, "Mappings").click()
+    # Keyset "Load more" appends the next rows in place.
+    shown = page.locator("tbody tr").count()
+    page.get_by_role("link", name="Load more").click()
+    page.wait_for_function(f"document.querySelectorAll('tbody tr').length > {shown}")
+    assert page.url.endswith("/mappings/")
     page.get_by_label("Search id").fill(look_id)
     page.get_by_role("button", name="Filter").click()
     link = page.get_by_role("link", name=re.compile("opens in Looker")).first
