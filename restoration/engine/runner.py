@@ -272,6 +272,11 @@ class SessionRunner:
 
         def drain(block_until: int) -> None:
             nonlocal last_flush
+            if self.stop.is_set():
+                # Stopping: items no worker thread has started wait for the resume, so a
+                # slow pace does not hold a cancel or a shutdown for the whole window.
+                for future in [f for f in in_flight if f.cancel()]:
+                    in_flight.pop(future)
             while len(in_flight) > block_until:
                 finished, _ = wait(list(in_flight), timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in finished:
