@@ -112,6 +112,26 @@ class Reader:
             raise ValueError(f"{self.content_type.label} {listed.content_id} has no data")
         return listed.data
 
+    def still_exists(self, sdk: Any, call: Call, content_id: str) -> bool:
+        """Ask Looker for one object the listing did not show (offset paging skips an
+        object when another one is deleted mid-listing): False only on a 404."""
+        method_name, *prefix = GETTERS[self.content_type]
+        if self.content_type == ContentType.EXPLORE:
+            model_name, _, explore_name = content_id.partition(EXPLORE_ID_SEPARATOR)
+            args: list[str] = [model_name, explore_name]
+        else:
+            args = [content_id]
+        method = getattr(sdk, method_name)
+        fields = "id,deleted" if self.content_type in TRASHABLE else "id"
+        try:
+            found = call(method, *prefix, *args, fields=fields)
+        except LookerCallFailed as exc:
+            if is_gone(exc):
+                return False
+            raise
+        # A dashboard or Look in Looker's trash still answers, with deleted: true.
+        return not getattr(found, "deleted", False)
+
 
 class DashboardReader(Reader):
     content_type = ContentType.DASHBOARD
@@ -304,6 +324,24 @@ class ExploreReader(Reader):
         model_name, _, explore_name = listed.content_id.partition(EXPLORE_ID_SEPARATOR)
         return as_dict(call(sdk.lookml_model_explore, model_name, explore_name))
 
+
+TRASHABLE = frozenset({ContentType.DASHBOARD, ContentType.LOOK})
+
+# The single-object read of each type (method name), for still_exists().
+GETTERS: dict[ContentType, tuple[str, ...]] = {
+    ContentType.DASHBOARD: ("dashboard",),
+    ContentType.LOOK: ("look",),
+    ContentType.BOARD: ("board",),
+    ContentType.USER: ("user",),
+    ContentType.GROUP: ("group",),
+    ContentType.ROLE: ("role",),
+    ContentType.FOLDER: ("folder",),
+    ContentType.PERMISSION_SET: ("permission_set",),
+    ContentType.MODEL_SET: ("model_set",),
+    ContentType.SCHEDULED_PLAN: ("scheduled_plan",),
+    ContentType.LOOKML_MODEL: ("lookml_model",),
+    ContentType.EXPLORE: ("lookml_model_explore",),
+}
 
 # Extraction order: users first, so every later owner_id finds its email.
 READERS: dict[ContentType, Reader] = {

@@ -455,6 +455,8 @@ class Extraction:
         reader = run.reader
         try:
             for listed in reader.list(self._sdk(), self.caller.call):
+                if listed.content_id in run.seen:
+                    continue  # offset paging repeats an object when others are created meanwhile
                 run.seen.add(listed.content_id)
                 run.tally.listed += 1
                 if (
@@ -503,20 +505,21 @@ class Extraction:
                 self._finish_type(run)
                 self._active.remove(run)
 
-    @holding_db_lock
     def _finish_type(self, run: TypeRun) -> None:
         self._store(run)
         self._touch(run)
         tally = run.tally
+        gone: list[str] = []
         if run.listing_complete:
-            gone = run.writer.missing_from(run.seen)
+            gone = self._confirm_gone(run, run.writer.missing_from(run.seen))
+        with self.db_lock:
             tally.deleted += run.writer.mark_gone(gone, timezone.now())
-        run.checkpoint.update_restoration_checkpoint(
-            item_count=tally.done,
-            error_count=tally.errors,
-            checkpoint_data={"listed": tally.listed, "listing_complete": run.listing_complete},
-            completed_at=timezone.now(),
-        )
+            run.checkpoint.update_restoration_checkpoint(
+                item_count=tally.done,
+                error_count=tally.errors,
+                checkpoint_data={"listed": tally.listed, "listing_complete": run.listing_complete},
+                completed_at=timezone.now(),
+            )
         self._tick(run, force=True)
         logger.info(
             "Extracted %ss from %s: %s",
@@ -524,6 +527,35 @@ class Extraction:
             self.section,
             ", ".join(f"{k} {v}" for k, v in asdict(tally).items()),
         )
+
+    def _confirm_gone(self, run: TypeRun, missing: set[str]) -> list[str]:
+        """Of the objects the listing did not show, those Looker answers 404 for.
+
+        Offset paging skips an object whenever an earlier one is deleted during the
+        listing; asking for each missing object keeps that from soft-deleting it."""
+        if not missing:
+            return []
+
+        def check(content_id: str) -> tuple[str, bool | BaseException]:
+            try:
+                return content_id, run.reader.still_exists(
+                    self._sdk(), self.caller.call, content_id
+                )
+            except Exception as exc:  # noqa: BLE001  (unsure: keep the stored copy)
+                return content_id, exc
+
+        gone = []
+        for content_id, answer in self._pool.map(check, sorted(missing)):
+            if answer is False:
+                gone.append(content_id)
+            elif isinstance(answer, BaseException):
+                logger.warning(
+                    "Could not confirm that %s %s is gone; keeping it: %s",
+                    run.content_type.label,
+                    content_id,
+                    answer,
+                )
+        return gone
 
     # --- results ----------------------------------------------------------------------
     @holding_db_lock

@@ -156,3 +156,25 @@ def test_transient_faults_are_retried_until_everything_is_read(source_ini, looke
     assert ContentItem.objects.filter(content_type=ContentType.DASHBOARD).count() == len(
         make_sdk("source").all_dashboards()
     )
+
+
+def test_an_object_the_listing_skipped_is_not_marked_deleted(
+    source_ini, looker_source, monkeypatch
+):
+    extract_instance("source", fast(types=[ContentType.DASHBOARD]))
+    skipped = make_sdk("source").all_dashboards()[5].id
+    original = looker_source.app._api
+
+    def api(environ, verb, path):
+        # Offset paging: a dashboard deleted on page 1 shifts this one out of page 2.
+        status, headers, body = original(environ, verb, path)
+        if verb == "GET" and path == "/api/4.0/dashboards/search" and isinstance(body, list):
+            body = [d for d in body if d.get("id") != skipped]
+        return status, headers, body
+
+    monkeypatch.setattr(looker_source.app, "_api", api)
+    session = extract_instance("source", fast(types=[ContentType.DASHBOARD]))
+
+    assert session.metadata["per_type"]["dashboard"]["deleted"] == 0
+    assert not ContentItem.objects.filter(deleted_at__isnull=False).exists()
+    assert looker_source.counters()["calls"][DASHBOARD_GET] >= 1
