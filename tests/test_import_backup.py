@@ -221,3 +221,18 @@ def test_the_audit_event_names_the_first_hundred_skips_and_counts_them_all(tmp_p
     event = AuditEvent.objects.get()
     assert event.details["skipped_count"] == 150
     assert len(event.details["skipped"]) == 100
+
+
+def test_batches_are_bounded_by_blob_bytes_as_well_as_rows(tmp_path):
+    from restoration.management.commands.import_backup import backup_batches, open_backup
+
+    big = {"id": "x", "text": "y" * 1000}
+    path = write_backup(tmp_path / "b.db", [backup_row(str(n), data=big) for n in range(10)])
+    connection = open_backup(path)
+    try:
+        by_bytes = [len(batch) for batch in backup_batches(connection, 500, max_bytes=2500)]
+        by_rows = [len(batch) for batch in backup_batches(connection, 4)]
+    finally:
+        connection.close()
+    assert by_bytes == [3, 3, 3, 1]
+    assert by_rows == [4, 4, 2]

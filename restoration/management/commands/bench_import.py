@@ -46,9 +46,36 @@ CREATE TABLE content_items (
 """
 
 
+def looker_object(n: int, content_type: ContentType, blob_bytes: int) -> dict[str, Any]:
+    """A dashboard-shaped object of about blob_bytes: tiles with queries, as Looker sends."""
+    tiles = []
+    obj: dict[str, Any] = {"id": str(n), "title": f"{content_type.label} {n}", "tiles": tiles}
+    size = 200
+    while size < blob_bytes:
+        i = len(tiles)
+        tile = {
+            "id": f"{n}-{i}",
+            "title": f"Revenue by region {i} ({n})",
+            "type": "looker_column",
+            "query": {
+                "model": "thelook",
+                "view": "order_items",
+                "fields": ["order_items.total_sale_price", "users.state", f"products.brand_{i}"],
+                "filters": {"order_items.created_date": f"{i % 90} days", "users.country": "USA"},
+                "sorts": ["order_items.total_sale_price desc"],
+                "limit": "500",
+            },
+            "note_text": f"Owned by team {n % 17}; refreshed hourly.",
+            "row": i // 4,
+            "col": (i % 4) * 6,
+        }
+        tiles.append(tile)
+        size += 340  # what one tile takes in MessagePack
+    return obj
+
+
 def generate_backup(path: Path, rows: int, blob_bytes: int) -> None:
     """Write a lookervault-shaped backup whose blobs are about blob_bytes long."""
-    filler = os.urandom(blob_bytes // 2).hex()[: max(blob_bytes - 200, 0)]
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA journal_mode=OFF")
     connection.execute("PRAGMA synchronous=OFF")
@@ -60,9 +87,7 @@ def generate_backup(path: Path, rows: int, blob_bytes: int) -> None:
 
     def row(n: int) -> tuple[Any, ...]:
         content_type = TYPES[n % len(TYPES)]
-        blob = msgspec.msgpack.encode(
-            {"id": str(n), "title": f"{content_type.label} {n}", "description": filler}
-        )
+        blob = msgspec.msgpack.encode(looker_object(n, content_type, blob_bytes))
         return (
             str(n),
             int(content_type),
@@ -138,7 +163,9 @@ class Command(BaseCommand):
             command = ["import_backup", str(backup), "--no-progress", "--skip-checks"]
             if opts["batch_size"]:
                 command += ["--batch-size", str(opts["batch_size"])]
-            runs = ["first import (inserts)"] + (["re-import (updates)"] if opts["reimport"] else [])
+            runs = ["first import (inserts)"] + (
+                ["re-import (updates)"] if opts["reimport"] else []
+            )
             for label in runs:
                 seconds, rss_mb, output = run_child(command, env)
                 verdict = "within" if rss_mb < RSS_TARGET_MB else "OVER"

@@ -50,9 +50,11 @@ UPDATED_FIELDS = [
     "content_data",
     "folder_id",
 ]
-# 500 rows of 20 KB blobs is ~10 MB in flight: large enough for fast upserts,
-# small enough that memory does not depend on the backup's size.
+# A batch is at most 500 rows and about 4 MB of blobs (200 rows of 20 KB): large
+# enough for fast upserts, small enough that memory does not depend on the backup.
 DEFAULT_BATCH_SIZE = 500
+MAX_BATCH_BYTES = 4 * 1024 * 1024
+BLOB_COLUMN = BACKUP_COLUMNS.index("content_data")
 # The audit event names at most this many skipped rows; the count is always exact.
 MAX_REPORTED_SKIPS = 100
 
@@ -161,12 +163,27 @@ def item_from_row(row: tuple[Any, ...]) -> ContentItem:
         raise BadRow(f"{label}: {exc}") from None
 
 
-def backup_batches(connection: sqlite3.Connection, batch_size: int) -> Iterator[list[tuple]]:
+def backup_batches(
+    connection: sqlite3.Connection, batch_size: int, max_bytes: int = MAX_BATCH_BYTES
+) -> Iterator[list[tuple]]:
+    """Backup rows in batches of at most batch_size rows and about max_bytes of blobs.
+
+    Bounding bytes as well as rows keeps memory flat when blobs are large: on
+    PostgreSQL every blob is copied several times while the INSERT is built.
+    """
     cursor = connection.execute(
         f"SELECT {', '.join(BACKUP_COLUMNS)} FROM content_items ORDER BY rowid"
     )
-    while rows := cursor.fetchmany(batch_size):
-        yield rows
+    batch: list[tuple] = []
+    size = 0
+    for row in cursor:  # sqlite3 steps the statement one row at a time
+        batch.append(row)
+        size += len(row[BLOB_COLUMN] or b"")
+        if len(batch) >= batch_size or size >= max_bytes:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def upsert(items: list[ContentItem]) -> None:
