@@ -114,3 +114,16 @@ def test_content_rows_fetches_pairs_across_types_in_batches(django_assert_max_nu
     with django_assert_max_num_queries(4):
         found = {(i.content_id, i.content_type) for i in content_rows(wanted)}
     assert found == set(wanted) - {("nope", 1)}
+
+
+def test_blobs_are_lz4_compressed_on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or connection.pg_version < 140000:
+        pytest.skip("lz4 column compression is a PostgreSQL 14+ feature")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attcompression FROM pg_attribute "
+            "WHERE attrelid = 'content_items'::regclass AND attname = 'content_data'"
+        )
+        assert cursor.fetchone()[0] == "l"
