@@ -25,3 +25,7 @@ errorlog = "-"
 # Behind a TLS-terminating proxy: trust its X-Forwarded-* headers (set FORWARDED_ALLOW_IPS).
 forwarded_allow_ips = os.getenv("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "restoreadmin-web"
+# gunicorn's control socket has one default path per user: two web nodes on one machine
+# would take each other's. Off unless a path is given.
+control_socket = os.getenv("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
