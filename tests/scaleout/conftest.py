@@ -21,18 +21,23 @@ def _in_ci() -> bool:
 
 @pytest.fixture(scope="session")
 def postgres_and_redis() -> None:
-    """Skip (or, in the CI's PostgreSQL + Redis pass, fail) unless the suite runs on both."""
+    """Skip unless the suite runs on PostgreSQL + Redis; fail where that pass must run."""
     from restoration.models import RestorationSession  # noqa: F401  (apps are loaded)
 
     if on_postgres_and_redis():
         return
-    missing = [name for name in ("redis-server",) if not shutil.which(name)]
+    if os.getenv("RESTOREADMIN_SCALEOUT_PASS"):
+        pytest.fail(
+            "RESTOREADMIN_SCALEOUT_PASS is set but the suite is not on PostgreSQL + Redis: "
+            "set DATABASE_URL=postgres://... and REDIS_URL=redis://..."
+        )
+    missing = [] if shutil.which("redis-server") else ["redis-server is not installed"]
     try:
         pg_bin("initdb")
     except RuntimeError as exc:
         missing.append(str(exc))
-    if missing and _in_ci() and os.getenv("RESTOREADMIN_SCALEOUT_PASS"):
-        pytest.fail(f"the PostgreSQL + Redis pass cannot run here: {'; '.join(missing)}")
+    if missing and _in_ci():
+        pytest.fail(f"CI needs PostgreSQL and Redis for the scale-out pass: {'; '.join(missing)}")
     if missing:
         pytest.skip(f"scale-out tests need PostgreSQL and redis-server: {'; '.join(missing)}")
     pytest.skip(
