@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 def reap_stale_sessions(stale_after: float | None = None) -> list[RestorationSession]:
-    """Mark running sessions with a stale heartbeat failed, then queue each to resume.
+    """Make running sessions with a stale heartbeat pending again and queue them to resume.
 
     The compare-and-set on (status, heartbeat_at) means two reapers never resume the
     same session twice, and a worker that beats in the meantime keeps its session.
@@ -30,10 +30,15 @@ def reap_stale_sessions(stale_after: float | None = None) -> list[RestorationSes
         changed = RestorationSession.objects.filter(
             pk=session.pk, status=SessionStatus.RUNNING, heartbeat_at=session.heartbeat_at
         ).update(
-            status=SessionStatus.FAILED,
-            completed_at=timezone.now(),
+            status=SessionStatus.PENDING,
+            heartbeat_at=None,
             resume_count=F("resume_count") + 1,
-            last_error=f"Worker {session.worker or '?'} stopped beating; resumed from its checkpoints",
+            last_error=(
+                f"Worker {session.worker or '?'} stopped beating at "
+                f"{session.heartbeat_at:%Y-%m-%d %H:%M:%S %Z}; queued to resume from its checkpoints"
+                if session.heartbeat_at
+                else f"Worker {session.worker or '?'} never beat; queued to resume"
+            ),
         )
         if changed != 1:
             continue

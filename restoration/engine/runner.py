@@ -100,11 +100,9 @@ class SessionRunner:
     # -- lifecycle ----------------------------------------------------------------
     def run(self) -> None:
         session = self.session
-        if not session.claim(self.worker):
-            logger.info("session %s is not pending or resumable; nothing to do", session.pk)
+        if not self._claim():
+            logger.info("session %s is not pending; nothing to do", session.pk)
             return
-        # A resumed session starts afresh: an old cancel request must not stop it again.
-        RestorationSession.objects.filter(pk=session.pk).update(cancel_requested_at=None)
         heart = threading.Thread(
             target=self._heartbeat, name=f"heartbeat {session.pk[:8]}", daemon=True
         )
@@ -131,6 +129,22 @@ class SessionRunner:
             heart.join(timeout=heartbeat_seconds() + 5)
             if api is not None:
                 api.close()
+
+    def _claim(self) -> bool:
+        """pending -> running, by compare-and-set. Only pending: a session cancelled while
+        queued must not run, and failed/cancelled ones come back through resume() (or
+        the reaper), which make them pending again."""
+        claimed = RestorationSession.objects.filter(
+            pk=self.session.pk, status=SessionStatus.PENDING
+        ).update(
+            status=SessionStatus.RUNNING,
+            worker=self.worker,
+            heartbeat_at=timezone.now(),
+            completed_at=None,
+        )
+        if claimed:
+            self.session.refresh_from_db()
+        return claimed == 1
 
     def _connect(self) -> tuple[DestinationAPI, Restorer]:
         session, config = self.session, self.config

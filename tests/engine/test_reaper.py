@@ -27,13 +27,13 @@ def test_it_fails_and_requeues_a_silent_session(settings, django_capture_on_comm
         assert tasks.reap_stale_sessions() == 1
     silent.refresh_from_db()
     alive.refresh_from_db()
-    assert silent.status == "failed" and silent.resume_count == 1
+    assert silent.status == "pending" and silent.resume_count == 1
     assert "stopped beating" in silent.last_error
     assert alive.status == "running"
     assert len(queued) == 1
 
 
-def test_a_session_that_beats_in_the_meantime_is_left_alone(settings):
+def test_a_session_that_beats_in_the_meantime_is_left_alone(monkeypatch):
     from restoration.engine import reaper
 
     stale = running(600)
@@ -44,10 +44,19 @@ def test_a_session_that_beats_in_the_meantime_is_left_alone(settings):
         RestorationSession.objects.filter(pk=stale.pk).update(heartbeat_at=timezone.now())
         return found
 
-    RestorationSession.objects.stale = stale_then_beat
-    try:
-        assert reaper.reap_stale_sessions(stale_after=60) == []
-    finally:
-        RestorationSession.objects.stale = original
+    monkeypatch.setattr(RestorationSession.objects, "stale", stale_then_beat)
+    assert reaper.reap_stale_sessions(stale_after=60) == []
     stale.refresh_from_db()
     assert stale.status == "running"
+
+
+def test_a_session_cancelled_while_queued_never_runs(looker_ini):
+    from restoration.engine import run_session
+
+    session = RestorationSession.objects.create(
+        destination_instance="https://looker.example.com", destination_section="destination"
+    )
+    assert session.request_cancel()
+    run_session(session.pk)
+    session.refresh_from_db()
+    assert session.status == "cancelled" and session.worker == ""
