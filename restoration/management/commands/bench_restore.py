@@ -154,7 +154,8 @@ def argparse_hidden() -> str:
 
 
 def run_child(spec: dict[str, Any]) -> dict[str, Any]:
-    """One measured restore of `items` groups (a simple item: one write each)."""
+    """One measured restore of `items` boards (a simple item: one write each; the emulator
+    creates a board without scanning the others, so large runs measure the engine)."""
     from restoration.config import RestorationConfig
     from restoration.content_types import ContentType
     from restoration.engine import run_session
@@ -199,10 +200,10 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
         items = spec["items"]
         rows = (
             ContentItem(
-                content_type=ContentType.GROUP,
+                content_type=ContentType.BOARD,
                 content_id=str(i),
-                name=f"bench group {i}",
-                content_data=encode_blob({"id": str(i), "name": f"bench group {i}"}),
+                name=f"bench board {i}",
+                content_data=encode_blob({"id": str(i), "title": f"bench board {i}"}),
             )
             for i in range(1, items + 1)
         )
@@ -218,7 +219,7 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
             workers=spec["workers"],
             rate_limit_per_second=rate,
             rate_limit_per_minute=rate * 60,
-            content_types=[ContentType.GROUP],
+            content_types=[ContentType.BOARD],
             source_instance="http://bench-source.invalid",
             destination_instance=base_url,
         )
