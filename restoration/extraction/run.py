@@ -396,7 +396,7 @@ class Extraction:
         call on the coordinating thread never makes the session look dead to the reaper."""
         self._last_beat = time.monotonic()  # claim() has just beaten
         try:
-            while not self.stop.wait(min(heartbeat_seconds(), 1.0)):
+            while not self.stop.wait(min(max(heartbeat_seconds(), 0.05), 1.0)):
                 try:
                     self.check_in()
                 except DatabaseError as exc:  # a busy database: try again at the next beat

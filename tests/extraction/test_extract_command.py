@@ -115,13 +115,13 @@ def test_a_cancel_request_stops_the_extraction(source_ini, looker_source):
     assert ContentItem.objects.count() < 100
 
 
-def test_a_session_taken_over_by_another_worker_is_left_to_it(source_ini, settings):
-    settings.RESTORE_HEARTBEAT_SECONDS = 0
+def test_a_session_taken_over_by_another_worker_is_left_to_it(source_ini):
     session = create_extraction_session("source", ExtractionOptions(rate_limit_per_second=10000))
     session.claim("test")
 
     def reaped_and_resumed_elsewhere(progress):
         RestorationSession.objects.filter(pk=session.pk).update(worker="other:1")
+        extraction._last_beat = float("-inf")  # a beat is due
         extraction.check_in()
 
     extraction = Extraction(session, worker="test", progress=reaped_and_resumed_elsewhere)
