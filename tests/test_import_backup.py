@@ -236,3 +236,19 @@ def test_batches_are_bounded_by_blob_bytes_as_well_as_rows(tmp_path):
         connection.close()
     assert by_bytes == [3, 3, 3, 1]
     assert by_rows == [4, 4, 2]
+
+
+def test_a_truncated_or_empty_blob_is_skipped_by_name(tmp_path):
+    whole = msgspec.msgpack.encode({"id": "1", "tiles": [{"id": n} for n in range(50)]})
+    path = write_backup(
+        tmp_path / "b.db",
+        [
+            backup_row("1", blob=whole[:-7]),
+            backup_row("2", ContentType.FOLDER, blob=b"", content_data=b""),
+            backup_row("3", blob=whole),
+        ],
+    )
+    _, err = run_import(path)
+    assert "skipped: Dashboard 1 is not valid MessagePack" in err
+    assert "skipped: Folder 2 is not valid MessagePack" in err
+    assert [i.content_id for i in ContentItem.objects.all()] == ["3"]
