@@ -5,6 +5,9 @@ Looks) with injected latency L and, when --rate is given, a server rate limit R;
 measured extraction runs in a child process with its own temporary database and W
 workers under the same session limit R. The ceiling of a run is min(R, W / L) API
 calls per second (W / L without a rate); items/s ceiling = that / calls per item.
+Each run also reports the client's CPU per item and the items/s that CPU alone would
+allow (the SDK's parsing holds the GIL), and the machine's load average: on a shared
+2-core machine the emulator and other work compete for the same cores.
 The last line printed is one JSON object with every figure.
 """
 
@@ -158,7 +161,9 @@ class Command(BaseCommand):
             f"calls/s={result['calls_per_s']:.1f} ceiling={result['ceiling_calls_per_s']:.1f} "
             f"calls/s ({result['ceiling_items_per_s']:.1f} items/s) "
             f"efficiency={result['efficiency']:.3f} 429s={result['rate_limited']} "
-            f"cpu={result['cpu_ms_per_item']:.2f}ms/item"
+            f"cpu={result['cpu_ms_per_item']:.2f}ms/item "
+            f"(client CPU bound {result['cpu_bound_items_per_s']} items/s) "
+            f"load={result['load_average']:.1f}"
         )
         return result
 
@@ -219,4 +224,7 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
         "ceiling_items_per_s": round(ceiling / calls_per_item, 2) if calls_per_item else None,
         "efficiency": round(calls_per_s / ceiling, 4),
         "cpu_ms_per_item": round(1000 * cpu / items, 3) if items else 0.0,
+        # The client's own bound: the SDK's parsing holds the GIL, so one core's worth.
+        "cpu_bound_items_per_s": round(items / cpu, 1) if cpu else None,
+        "load_average": os.getloadavg()[0],
     }
