@@ -1,9 +1,12 @@
 """Whole-session failures: a clear message on the session, nothing half-written."""
 
 import pytest
+import redis
 
+from restoration.content_types import ContentType
 from restoration.extraction import ExtractionOptions, extract_instance
 from restoration.looker.instances import InstanceNotConfigured
+from restoration.looker.ratelimit import RedisPaceStore
 from restoration.models import ContentItem, SessionStatus
 from tests.extraction.conftest import fast
 from tests.fixtures_emulator import write_looker_ini
@@ -43,3 +46,20 @@ def test_options_reject_nonsense():
         ExtractionOptions(workers=0)
     with pytest.raises(ValueError, match="unknown content type"):
         ExtractionOptions(types=[99])
+
+
+def test_an_instance_limit_in_looker_ini_is_shared_through_redis(
+    tmp_path, settings, looker_source, redis_url
+):
+    # (The database backend needs the worker threads to share the database, which the
+    # in-memory test database cannot do; tests/looker covers it on one connection.)
+    settings.REDIS_URL = redis_url
+    path = write_looker_ini(tmp_path / "looker.ini", source=looker_source)
+    path.write_text(path.read_text() + "rate_limit_per_second=500\n")
+    settings.LOOKER_INI = str(path)
+    session = extract_instance("source", fast(types=[ContentType.BOARD]))
+    assert session.status == SessionStatus.COMPLETED
+    assert session.error_count == 0
+    key = f"{RedisPaceStore.PREFIX}looker:{looker_source.base_url}"
+    state = redis.Redis.from_url(redis_url).hgetall(key)
+    assert float(state[b"next_at"]) > 0  # every call of the session reserved its slot here

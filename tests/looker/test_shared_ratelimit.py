@@ -1,10 +1,6 @@
 """SharedRateLimiter: one pace per Looker instance for every session, in the database or Redis."""
 
-import shutil
-import socket
-import subprocess
 import threading
-import time
 
 import pytest
 
@@ -71,31 +67,6 @@ def test_looker_ini_limits_make_a_shared_limiter(tmp_path, settings):
     assert limiter.key == "looker:https://l.example.com"
     assert limiter.interval == pytest.approx(0.1)
     assert shared_limiter_for(get_instance("dev")) is None
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    binary = shutil.which("redis-server")
-    if not binary:
-        pytest.skip("redis-server is not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(5)
 
 
 def test_redis_hands_out_evenly_spaced_slots_to_separate_clients(redis_url):
