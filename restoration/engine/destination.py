@@ -17,6 +17,46 @@ from restoration.models import IDMapping, RestorationSession
 
 PAGE = 1000
 
+# What later items read from an object written earlier in the session: ids and natural
+# keys, memberships, personal folders, content metadata, built-in flags, timestamps.
+REMEMBERED_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "title",
+        "email",
+        "credentials_email",
+        "parent_id",
+        "folder_id",
+        "user_id",
+        "dashboard_id",
+        "look_id",
+        "lookml_dashboard_id",
+        "query_id",
+        "deleted",
+        "updated_at",
+        "personal_folder_id",
+        "home_folder_id",
+        "group_ids",
+        "role_ids",
+        "content_metadata_id",
+        "built_in",
+        "all_access",
+        "include_by_default",
+        "externally_managed",
+        "permission_set",
+        "permission_set_id",
+        "model_set_id",
+        "is_personal",
+        "is_shared_root",
+        "is_users_root",
+        "is_embed_shared_root",
+        "is_embed_users_root",
+        "section_order",
+        "board_sections",
+    }
+)
+
 
 def _s(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
@@ -106,9 +146,12 @@ class DestinationState:
             return self._indexes[content_type]
 
     def remember(self, content_type: int, obj: Any) -> None:
+        """Index an object this session just wrote. Only the fields other items look up
+        are kept: a 100k-item session must not hold 100k full API objects."""
         data = obj if isinstance(obj, dict) else as_dict(obj)
+        slim = {k: v for k, v in data.items() if k in REMEMBERED_FIELDS}
         with self._lock:
-            self.index(content_type).add(content_type, data)
+            self.index(content_type).add(content_type, slim)
 
     def connection_names(self) -> set[str]:
         if self.connections is None:
