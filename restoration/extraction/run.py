@@ -229,6 +229,22 @@ class ExtractionStopped(Exception):
     """The session was cancelled, or taken over by another worker."""
 
 
+def close_thread_connections(pool: ThreadPoolExecutor, workers: int) -> None:
+    """Close the database connections the pool's threads opened (a shared rate limit
+    kept in the database): Django closes them only for request threads."""
+    barrier = threading.Barrier(workers)
+
+    def close() -> None:
+        try:
+            barrier.wait(timeout=10)  # one task per thread: all must be busy at once
+        except threading.BrokenBarrierError:
+            pass
+        connections.close_all()
+
+    for future in [pool.submit(close) for _ in range(workers)]:
+        future.result()
+
+
 class TypeRun:
     """One content type's part of an extraction: what was listed, what awaits writing."""
 
@@ -366,7 +382,10 @@ class Extraction:
             with ThreadPoolExecutor(
                 max_workers=self.options.workers, thread_name_prefix="extract"
             ) as pool:
-                self._extract_all(pool)
+                try:
+                    self._extract_all(pool)
+                finally:
+                    close_thread_connections(pool, self.options.workers)
         except ExtractionStopped:
             if self.stop_reason == STOP_SHUTDOWN:
                 self._flush_counters()
