@@ -140,14 +140,19 @@ def test_a_row_whose_blob_does_not_decode_is_reported_and_skipped(tmp_path):
     assert {i.content_id for i in ContentItem.objects.all()} == {"4", "5", "7"}
 
 
-def test_a_row_with_an_unknown_type_or_a_bad_time_is_skipped_by_name(tmp_path):
+def test_a_row_with_an_unknown_type_a_bad_time_or_size_is_skipped_by_name(tmp_path):
     path = write_backup(
         tmp_path / "b.db",
-        [backup_row("1", content_type=99), backup_row("2", updated_at="last tuesday")],
+        [
+            backup_row("1", content_type=99),
+            backup_row("2", updated_at="last tuesday"),
+            backup_row("3", content_size="big"),
+        ],
     )
     _, err = run_import(path)
     assert "skipped: id 1: unknown content_type 99" in err
     assert "skipped: Dashboard 2: updated_at 'last tuesday' is not an ISO 8601 time" in err
+    assert "skipped: Dashboard 3: content_size 'big' is not a whole number" in err
     assert not ContentItem.objects.exists()
 
 

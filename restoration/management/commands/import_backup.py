@@ -145,6 +145,15 @@ def check_blob(blob: bytes | None, label: str) -> None:
     raise BlobDecodeError(f"{label} is not a Looker object (a map with plain keys)")
 
 
+def parse_size(value: Any, blob: bytes) -> int:
+    if value is None or value == "":
+        return len(blob)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise BadRow(f"content_size {value!r} is not a whole number") from None
+
+
 def item_from_row(row: tuple[Any, ...]) -> ContentItem:
     """Build a ContentItem from one backup row, or raise BadRow saying what is wrong."""
     values = dict(zip(BACKUP_COLUMNS, row, strict=True))
@@ -171,7 +180,7 @@ def item_from_row(row: tuple[Any, ...]) -> ContentItem:
             updated_at=parse_timestamp(values["updated_at"], "updated_at"),
             synced_at=parse_timestamp(values["synced_at"], "synced_at"),
             deleted_at=parse_timestamp(values["deleted_at"], "deleted_at"),
-            content_size=int(values["content_size"] or len(blob)),
+            content_size=parse_size(values["content_size"], blob),
             content_data=bytes(blob),
             folder_id=None if values["folder_id"] is None else str(values["folder_id"]),
         )
