@@ -73,6 +73,26 @@ class ReadOnlyAdmin(BigTableAdmin):
         return False
 
 
+class RecordedDeleteAdmin(ReadOnlyAdmin):
+    """Every delete (an object's page, a selection) goes through a queryset method that
+    also writes an audit event: `recorded_delete` names it (delete_recorded, clear_recorded).
+    """
+
+    recorded_delete: str
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # replaced by a confirmed, recorded action
+        return actions
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        queryset = type(obj).objects.filter(pk=obj.pk)
+        getattr(queryset, self.recorded_delete)(request.user, f"Deleted {obj} in the admin")
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        getattr(queryset, self.recorded_delete)(request.user, "Deleted in the admin")
+
+
 def pretty_json(value: Any) -> str:
     return format_html(
         '<pre class="restoreadmin-json" style="white-space: pre-wrap">{}</pre>',
@@ -275,7 +295,7 @@ class DryRunItemAdmin(ReadOnlyAdmin):
 
 
 @admin.register(IDMapping)
-class IDMappingAdmin(ReadOnlyAdmin):
+class IDMappingAdmin(RecordedDeleteAdmin):
     list_display = [
         "content_type",
         "source_id",
@@ -291,25 +311,13 @@ class IDMappingAdmin(ReadOnlyAdmin):
     ordering = ["-id"]
     list_select_related = ["session"]
     actions = ["clear_selected"]
-
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # deletes go through clear_recorded
-        return actions
+    recorded_delete = "clear_recorded"
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("restoration.clear_mappings")
 
     def has_clear_mappings_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("restoration.clear_mappings")
-
-    def delete_model(self, request: HttpRequest, obj: IDMapping) -> None:
-        IDMapping.objects.filter(pk=obj.pk).clear_recorded(
-            request.user, f"Deleted mapping {obj} in the admin"
-        )
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        queryset.clear_recorded(request.user, "Deleted in the admin")
 
     @admin.action(description="Clear the selected mappings…", permissions=["clear_mappings"])
     def clear_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -334,7 +342,7 @@ class IDMappingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DeadLetterItem)
-class DeadLetterItemAdmin(ReadOnlyAdmin):
+class DeadLetterItemAdmin(RecordedDeleteAdmin):
     list_display = [
         "id",
         "session",
@@ -354,6 +362,7 @@ class DeadLetterItemAdmin(ReadOnlyAdmin):
     exclude = ["content_data", "metadata"]
     readonly_fields = ["looker_object", "pretty_metadata"]
     actions = ["delete_selected_recorded"]
+    recorded_delete = "delete_recorded"
 
     @admin.display(description="error")
     def short_error(self, item: DeadLetterItem) -> str:
@@ -366,19 +375,6 @@ class DeadLetterItemAdmin(ReadOnlyAdmin):
     @admin.display(description="request, response and retry history")
     def pretty_metadata(self, item: DeadLetterItem) -> str:
         return pretty_json(item.metadata)
-
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # replaced by the recorded delete below
-        return actions
-
-    def delete_model(self, request: HttpRequest, obj: DeadLetterItem) -> None:
-        DeadLetterItem.objects.filter(pk=obj.pk).delete_recorded(
-            request.user, f"Deleted dead letter {obj} in the admin"
-        )
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        queryset.delete_recorded(request.user, "Deleted in the admin")
 
     @admin.action(description="Delete the selected dead letters…", permissions=["delete"])
     def delete_selected_recorded(

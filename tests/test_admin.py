@@ -280,3 +280,13 @@ def test_the_audit_log_cannot_be_deleted_even_by_a_superuser(client, admin_user,
     url = reverse("admin:restoration_auditevent_delete", args=[event.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_deleting_one_mapping_from_its_page_is_recorded(client, staff_operator, data):
+    client.force_login(staff_operator)
+    mapping = IDMapping.objects.get()
+    url = reverse("admin:restoration_idmapping_delete", args=[mapping.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not IDMapping.objects.exists()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.CLEAR_MAPPINGS)
+    assert event.user == staff_operator and event.count == 1

@@ -39,18 +39,9 @@ BACKUP_COLUMNS = (
     "content_data",
     "folder_id",
 )
-UPDATED_FIELDS = [
-    "name",
-    "owner_id",
-    "owner_email",
-    "created_at",
-    "updated_at",
-    "synced_at",
-    "deleted_at",
-    "content_size",
-    "content_data",
-    "folder_id",
-]
+# Everything but the key (id, content_type) is overwritten on re-import; the other
+# columns have the same names as our fields.
+UPDATED_FIELDS = [c for c in BACKUP_COLUMNS if c not in ("id", "content_type")]
 # A batch is at most 500 rows and about 4 MB of blobs (200 rows of 20 KB): large
 # enough for fast upserts, small enough that memory does not depend on the backup.
 DEFAULT_BATCH_SIZE = 500
