@@ -12,7 +12,8 @@ from django_q.status import Stat
 
 # A report older than this is a cluster that stopped beating, even if the cache kept it.
 STALE_AFTER_SECONDS = 30
-NOT_SERVING = {str(Conf.STOPPED), str(Conf.STOPPING)}
+# Starting, Stopping and Stopped clusters report too, but do not take tasks.
+SERVING = {str(Conf.IDLE), str(Conf.WORKING)}
 
 
 def cluster_health() -> dict[str, Any]:
@@ -35,6 +36,6 @@ def cluster_health() -> dict[str, Any]:
         for c in clusters
         if c["seconds_since_report"] is not None
         and c["seconds_since_report"] < STALE_AFTER_SECONDS
-        and c["status"] not in NOT_SERVING
+        and c["status"] in SERVING
     ]
     return {"ok": bool(alive), "alive": len(alive), "clusters": clusters}
