@@ -190,10 +190,6 @@ Q_CLUSTER = {
     "save_limit": 1000,
     "label": "Task queue",
 }
-# A running session beats every RESTORE_HEARTBEAT_SECONDS; the reaper schedule resumes
-# one whose beat is older than RESTORE_STALE_AFTER_SECONDS (its worker or machine died).
-RESTORE_HEARTBEAT_SECONDS = float(os.getenv("RESTORE_HEARTBEAT_SECONDS", "5"))
-RESTORE_STALE_AFTER_SECONDS = float(os.getenv("RESTORE_STALE_AFTER_SECONDS", "60"))
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
@@ -206,7 +202,8 @@ LOOKER_INI = os.getenv("LOOKER_INI", "looker.ini")
 DEMO_MODE = envbool("RESTOREADMIN_DEMO")
 
 # Restore engine timings, in seconds: how often a running session beats, after how long
-# without a beat the reaper resumes it, and the first retry's wait (doubling after).
+# without a beat the reaper resumes it (its worker or machine died), and the first
+# retry's wait (doubling after). Every node must agree on them: set them in the env.
 RESTORE_HEARTBEAT_SECONDS = float(os.getenv("RESTORE_HEARTBEAT_SECONDS", "5"))
 RESTORE_STALE_AFTER_SECONDS = float(os.getenv("RESTORE_STALE_AFTER_SECONDS", "60"))
 RESTORE_RETRY_BASE_DELAY = float(os.getenv("RESTORE_RETRY_BASE_DELAY", "0.5"))
