@@ -33,7 +33,10 @@ def test_it_reports_no_cluster_when_none_runs(client, settings, tmp_path):
         }
     }
     body = client.get("/healthz").json()
-    assert body["cluster"] == {"ok": False, "alive": 0, "clusters": []}
+    # (On the Redis pass a cluster stopped by an earlier test may linger as "Stopped".)
+    assert body["cluster"]["ok"] is False
+    assert body["cluster"]["alive"] == 0
+    assert all(c["status"] not in ("Idle", "Working") for c in body["cluster"]["clusters"])
 
 
 @pytest.mark.django_db
