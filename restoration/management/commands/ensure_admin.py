@@ -32,6 +32,17 @@ def ensure_admin(username: str = "admin") -> str | None:
     return password
 
 
+def first_admin_message(username: str, password: str) -> str:
+    return (
+        "\n"
+        "  First run: created the admin account.\n"
+        f"    username: {username}\n"
+        f"    password: {password}\n"
+        "  This password is shown only now; keep it somewhere safe.\n"
+        f"  (Forgot it? manage.py changepassword {username})\n"
+    )
+
+
 class Command(BaseCommand):
     help = "Create the first admin account with a generated password, printed once."
 
@@ -43,13 +54,4 @@ class Command(BaseCommand):
         if password is None:
             self.stdout.write("An admin account exists already; nothing to do.")
             return
-        self.stdout.write(
-            self.style.WARNING(
-                "\n"
-                "  First run: created the admin account.\n"
-                f"    username: {username}\n"
-                f"    password: {password}\n"
-                "  This password is shown only now; keep it somewhere safe.\n"
-                f"  (Forgot it? manage.py changepassword {username})\n"
-            )
-        )
+        self.stdout.write(self.style.WARNING(first_admin_message(username, password)))

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from restoration.management.commands.ensure_admin import ensure_admin
+from restoration.management.commands.ensure_admin import ensure_admin, first_admin_message
 
 # The cluster finishes the item in hand and checkpoints before it exits; a web
 # request is short. Past this, a child is killed.
@@ -85,15 +85,7 @@ class Command(BaseCommand):
         self.say(f"Database: {settings.DATABASES['default']['NAME']}")
         call_command("migrate", interactive=False, verbosity=0)
         if password := ensure_admin():
-            self.say(
-                self.style.WARNING(
-                    "\n  First run: created the admin account.\n"
-                    "    username: admin\n"
-                    f"    password: {password}\n"
-                    "  This password is shown only now; keep it somewhere safe.\n"
-                    "  (Forgot it? manage.py changepassword admin)\n"
-                )
-            )
+            self.say(self.style.WARNING(first_admin_message("admin", password)))
         call_command("collectstatic", interactive=False, verbosity=0)
 
         env = dict(os.environ)
