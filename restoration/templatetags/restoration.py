@@ -109,3 +109,13 @@ def as_values(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [str(v) for v in value]
     return [str(value)]
+
+
+@register.filter
+def handed_back_reason(last_error: str) -> str:
+    """The engine's hand-back note ("Worker h:1 shut down at ...; queued to resume from its
+    checkpoints") read as the rest of "Waiting for a worker: ..."."""
+    text = (last_error or "").strip().rstrip(".")
+    if text.startswith("Worker "):
+        text = "worker " + text[len("Worker ") :]
+    return text.replace("; queued to resume", ", will resume")

@@ -89,3 +89,24 @@ def test_auditors_may_read_it(auditor_client):
 
 def test_outsiders_are_refused(outsider_client):
     assert outsider_client.get("/sessions/").status_code == 403
+
+
+def test_a_handed_back_session_says_in_the_list_that_it_waits_for_a_worker(operator_client):
+    make_session(
+        status=SessionStatus.PENDING,
+        resume_count=1,
+        last_error="Worker node-a:1 shut down at 2026-01-01 10:00:00 UTC; queued to resume from its checkpoints",
+    )
+    body = operator_client.get("/sessions/").content.decode()
+    assert (
+        "Waiting for a worker: worker node-a:1 shut down at 2026-01-01 10:00:00 UTC, "
+        "will resume from its checkpoints" in body
+    )
+
+
+def test_a_failed_session_shows_its_error_in_the_list(operator_client):
+    make_session(status=SessionStatus.FAILED, last_error="Looker said 401")
+    make_session(status=SessionStatus.PENDING)  # a first-time pending session has no note
+    body = operator_client.get("/sessions/").content.decode()
+    assert 'data-testid="failure-reason"' in body and "Looker said 401" in body
+    assert "Waiting for a worker" not in body

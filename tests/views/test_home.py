@@ -55,3 +55,13 @@ def test_auditors_see_it_read_only(auditor_client):
     response = auditor_client.get("/")
     assert response.status_code == 200
     assert "read-only" in response.content.decode()
+
+
+def test_a_handed_back_session_shows_why_it_waits_among_the_running(operator_client):
+    make_session(
+        status=SessionStatus.PENDING,
+        resume_count=2,
+        last_error="Worker node-c:9 shut down at 2026-01-01 10:00:00 UTC; queued to resume from its checkpoints",
+    )
+    body = operator_client.get("/", HTTP_HX_REQUEST="true").content.decode()
+    assert "Waiting for a worker: worker node-c:9 shut down" in body

@@ -131,3 +131,45 @@ def test_auditors_see_progress_without_action_buttons(auditor_client):
 
 def test_an_unknown_session_is_404(operator_client):
     assert operator_client.get("/sessions/nope/").status_code == 404
+
+
+def test_a_session_handed_back_by_a_shutting_down_worker_says_it_waits_for_another(
+    operator_client,
+):
+    from restoration.engine.shutdown import hand_back
+
+    session = make_running_session(worker="node-a:4242")
+    assert hand_back(session.pk, "node-a:4242")
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    assert 'data-status="pending"' in body
+    assert "Waiting for a worker:" in body
+    assert "worker node-a:4242 shut down at" in body
+    assert "will resume from its checkpoints" in body
+    assert "resumed 1 time" in body
+    assert 'class="alert alert-danger"' not in body  # waiting is not a failure
+
+
+def test_a_session_the_reaper_took_back_says_its_worker_went_silent(operator_client):
+    from datetime import timedelta
+
+    from restoration.engine.reaper import reap_stale_sessions
+
+    session = make_running_session(
+        worker="node-b:7", heartbeat_at=timezone.now() - timedelta(minutes=10)
+    )
+    assert [s.pk for s in reap_stale_sessions(stale_after=60)] == [session.pk]
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    assert "Waiting for a worker:" in body and "worker node-b:7 stopped beating at" in body
+
+
+def test_a_failed_session_shows_why_above_its_counters(operator_client):
+    session = make_session(
+        status=SessionStatus.FAILED,
+        completed_at=timezone.now(),
+        last_error="Looker said 401: client_id rejected\n(check looker.ini)",
+    )
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    reason = body.index('data-testid="failure-reason"')
+    assert "Why it failed:" in body
+    assert reason < body.index('id="overall-bar"')
+    assert "client_id rejected\n(check looker.ini)" in body  # whole text, line breaks kept
