@@ -400,8 +400,27 @@ class Restorer:
             key=user_email(data),
         )
         if outcome.destination_id and not self.dry_run:
+            self._user_email(outcome.destination_id, data, outcome)
             self._user_memberships(outcome.destination_id, data, outcome)
         return outcome
+
+    def _user_email(self, dest_user: str, data: dict[str, Any], outcome: Outcome) -> None:
+        """Give a user without one the backup's email credential: the login name and the
+        natural key a re-run matches on. It carries no password or secret; no reset is
+        forced and no reset email is sent (the user signs in as the instance allows, e.g.
+        SSO or a reset an admin sends). A user whose email is set is left alone."""
+        email = (data.get("credentials_email") or {}).get("email") or data.get("email")
+        user = self.state.index(CT.USER).by_id.get(dest_user)
+        if not email or user is None or user_email(user):
+            return
+        self.api.write(
+            "create_user_credentials_email",
+            dest_user,
+            body=m.WriteCredentialsEmail(email=str(email).strip()),
+        )
+        user["email"] = str(email).strip()
+        self.state.index(CT.USER).by_key.setdefault(user_email(user), dest_user)
+        outcome.notes.append("email credential set")
 
     def _user_memberships(self, dest_user: str, data: dict[str, Any], outcome: Outcome) -> None:
         current = self.state.index(CT.USER).by_id.get(dest_user) or {}
