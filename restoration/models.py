@@ -424,6 +424,7 @@ class RestorationSession(models.Model):
             .objects.filter(pk=self.pk, status__in=RESUMABLE_STATUSES)
             .update(
                 status=SessionStatus.PENDING,
+                heartbeat_at=timezone.now(),  # pending: when it was queued (the reaper)
                 cancel_requested_at=None,
                 completed_at=None,
                 resume_count=F("resume_count") + 1,

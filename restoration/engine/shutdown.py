@@ -102,7 +102,7 @@ def hand_back(session_id: str, worker: str) -> bool:
         pk=session_id, status=SessionStatus.RUNNING, worker=worker
     ).update(
         status=SessionStatus.PENDING,
-        heartbeat_at=None,
+        heartbeat_at=timezone.now(),  # for a pending session: when it was queued (reaper)
         resume_count=F("resume_count") + 1,
         last_error=(
             f"Worker {worker} shut down at {timezone.now():%Y-%m-%d %H:%M:%S %Z}; "

@@ -60,3 +60,74 @@ def test_a_session_cancelled_while_queued_never_runs(looker_ini):
     run_session(session.pk)
     session.refresh_from_db()
     assert session.status == "cancelled" and session.worker == ""
+
+
+def pending(queued_seconds_ago: float, **fields) -> RestorationSession:
+    return RestorationSession.objects.create(
+        destination_instance="https://looker.example.com",
+        started_at=timezone.now() - timedelta(seconds=queued_seconds_ago),
+        **fields,
+    )
+
+
+def test_a_session_whose_queued_task_was_lost_is_queued_again(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.RESTORE_PENDING_REQUEUE_SECONDS = 300
+    lost = pending(900)
+    resumed_long_ago = pending(
+        9000, heartbeat_at=timezone.now() - timedelta(seconds=900), resume_count=1
+    )
+    just_queued = pending(10)
+    just_resumed = pending(9000, heartbeat_at=timezone.now() - timedelta(seconds=10))
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert tasks.reap_stale_sessions() == 2
+    assert len(queued) == 2
+    for session in (lost, resumed_long_ago, just_queued, just_resumed):
+        session.refresh_from_db()
+        assert session.status == "pending"
+    # Queued again means queued now: the next pass leaves them be.
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert tasks.reap_stale_sessions() == 0
+    assert queued == []
+
+
+def test_a_resumed_session_counts_as_queued_when_resumed(settings):
+    settings.RESTORE_PENDING_REQUEUE_SECONDS = 300
+    session = pending(9000, status="failed", heartbeat_at=timezone.now() - timedelta(hours=2))
+    assert session.resume()
+    from restoration.engine.reaper import requeue_unclaimed_sessions
+
+    assert requeue_unclaimed_sessions() == []
+
+
+def test_a_duplicate_task_for_one_session_does_no_work(
+    looker_ini, looker_source, looker_destination, transactional_db
+):
+    """The reaper may queue a session whose first task is only late: both tasks run, the
+    compare-and-set claim lets one of them restore and the other exit."""
+    from restoration.content_types import ContentType as CT
+    from restoration.engine import run_session
+    from tests.engine.conftest import fast_config, take_backup
+
+    take_backup("source")
+    session = RestorationSession.objects.launch(
+        fast_config(looker_source, looker_destination, content_types=[CT.GROUP]),
+        destination_section="destination",
+        source_section="source",
+    )
+    import threading
+
+    threads = [threading.Thread(target=run_session, args=(session.pk,)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    session.refresh_from_db()
+    assert session.status == "completed", session.last_error
+    groups = [g["name"] for g in looker_source.store.all("group")]
+    created = looker_destination.counters()["creates"].get("group", 0)
+    assert created == session.created_count > 0
+    assert created <= len(groups)
+    restored = [g["name"] for g in looker_destination.store.all("group")]
+    assert len(restored) == len(set(restored))  # nobody restored twice
