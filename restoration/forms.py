@@ -252,3 +252,75 @@ def selected_items(config: RestorationConfig) -> int:
     for start in range(0, len(config.content_ids), IN_BATCH):
         total += qs.filter(content_id__in=config.content_ids[start : start + IN_BATCH]).count()
     return total
+
+
+class BackupForm(forms.Form):
+    """Take a backup of one looker.ini instance: the options of ExtractionOptions, with its
+    bounds on each field so a wrong number is reported next to its box."""
+
+    instance = forms.ChoiceField(
+        label="Looker instance", help_text="The looker.ini section to read content from."
+    )
+    types = forms.TypedMultipleChoiceField(
+        label="Content types",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked backs up every type.",
+    )
+    workers = forms.IntegerField(
+        label="Workers",
+        min_value=1,
+        max_value=32,
+        help_text="Objects read in parallel (1–32).",
+    )
+    incremental = forms.BooleanField(
+        label="Incremental",
+        required=False,
+        help_text="Rewrite only objects changed since the last backup; mark objects gone from "
+        "Looker as deleted.",
+    )
+    rate_limit_per_second = forms.IntegerField(
+        label="Rate limit per second", min_value=1, help_text="Looker API calls per second at most."
+    )
+    rate_limit_per_minute = forms.IntegerField(
+        label="Rate limit per minute", min_value=1, help_text="Looker API calls per minute at most."
+    )
+
+    def __init__(self, *args: Any, instances: list[InstanceChoice], **kwargs: Any) -> None:
+        from restoration.extraction import ExtractionOptions
+        from restoration.extraction.readers import EXTRACTABLE_TYPES
+
+        defaults = ExtractionOptions()
+        initial = kwargs.setdefault("initial", {})
+        if settings.DEMO_MODE:
+            # The demo's instances are local emulators: no need for a real Looker's pace.
+            initial.setdefault("rate_limit_per_second", DEMO_RATE_LIMIT_PER_SECOND)
+            initial.setdefault("rate_limit_per_minute", DEMO_RATE_LIMIT_PER_MINUTE)
+        for name in ("workers", "rate_limit_per_second", "rate_limit_per_minute"):
+            initial.setdefault(name, getattr(defaults, name))
+        super().__init__(*args, **kwargs)
+        self.instances = {i.section: i for i in instances}
+        self.fields["instance"].choices = [
+            (i.section, f"{i.section} — {i.base_url}") for i in instances
+        ]
+        self.fields["types"].choices = [(int(t), t.label) for t in EXTRACTABLE_TYPES]
+        self.options = None
+
+    def clean(self) -> dict[str, Any]:
+        from restoration.extraction import ExtractionOptions
+
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.options = ExtractionOptions(
+                types=data["types"] or [choice for choice, _ in self.fields["types"].choices],
+                workers=data["workers"],
+                incremental=data["incremental"],
+                rate_limit_per_second=data["rate_limit_per_second"],
+                rate_limit_per_minute=data["rate_limit_per_minute"],
+            )
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return data

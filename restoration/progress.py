@@ -17,7 +17,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from restoration.content_types import DEPENDENCY_ORDER, ContentType
-from restoration.models import DeadLetterItem, RestorationCheckpoint, RestorationSession
+from restoration.models import (
+    DeadLetterItem,
+    RestorationCheckpoint,
+    RestorationSession,
+    SessionKind,
+)
 
 # "Current" throughput is measured over the last samples spanning this long.
 CURRENT_WINDOW_SECONDS = 10
@@ -69,6 +74,63 @@ class SessionProgress:
     chart: ThroughputChart | None = None
     latest_errors: list[DeadLetterItem] = field(default_factory=list)
     summary: dict[str, Any] | None = None
+    # An extraction (kind "extract") reports per type what it read, and its errors, in
+    # metadata rather than in dead letters: nothing was written to Looker to retry.
+    extract_per_type: list[ExtractTypeProgress] = field(default_factory=list)
+    extract_errors: list[dict[str, Any]] = field(default_factory=list)
+    extract_deleted: int = 0
+
+
+@dataclass
+class ExtractTypeProgress:
+    content_type: ContentType
+    listed: int
+    created: int
+    updated: int
+    unchanged: int
+    deleted: int
+    errors: int
+
+    @property
+    def done(self) -> int:
+        return self.created + self.updated + self.unchanged + self.errors
+
+    @property
+    def percent(self) -> float:
+        return percent(self.done, self.listed)
+
+
+def _extract_progress(progress: SessionProgress, metadata: dict[str, Any]) -> None:
+    tallies = metadata.get("per_type") or {}
+    by_type = {}
+    for slug, tally in tallies.items():
+        try:
+            content_type = ContentType.from_slug(str(slug))
+        except ValueError:
+            continue  # a type this version does not know is left out, not fatal
+        if isinstance(tally, dict):
+            by_type[content_type] = tally
+
+    # Dependency order like a restore; read-only types (explores) after the restorable ones.
+    def rank(content_type: ContentType) -> tuple[int, int]:
+        if content_type in DEPENDENCY_ORDER:
+            return (DEPENDENCY_ORDER.index(content_type), 0)
+        return (len(DEPENDENCY_ORDER), int(content_type))
+
+    for content_type in sorted(by_type, key=rank):
+        tally = by_type[content_type]
+        progress.extract_per_type.append(
+            ExtractTypeProgress(
+                content_type=content_type,
+                **{
+                    name: int(tally.get(name) or 0)
+                    for name in ("listed", "created", "updated", "unchanged", "deleted", "errors")
+                },
+            )
+        )
+    progress.extract_deleted = sum(t.deleted for t in progress.extract_per_type)
+    errors = [e for e in metadata.get("errors") or [] if isinstance(e, dict)]
+    progress.extract_errors = errors[-LATEST_ERRORS:][::-1]
 
 
 def _samples(metadata: dict[str, Any]) -> list[tuple[datetime, int]]:
@@ -187,7 +249,9 @@ def session_progress(session: RestorationSession) -> SessionProgress:
     if rate and not session.is_finished and planned > done:
         progress.eta_seconds = (planned - done) / rate
     progress.chart = throughput_chart(samples)
-    if session.error_count:
+    if session.kind == SessionKind.EXTRACT:
+        _extract_progress(progress, metadata)
+    elif session.error_count:
         progress.latest_errors = list(
             DeadLetterItem.objects.filter(session=session)
             .only("id", "content_type", "content_id", "error_type", "error_message", "failed_at")

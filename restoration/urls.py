@@ -3,7 +3,16 @@
 from django.urls import path
 
 from restoration import views
-from restoration.views import backup, deadletters, history, home, launch, mappings, sessions
+from restoration.views import (
+    backup,
+    deadletters,
+    extract,
+    history,
+    home,
+    launch,
+    mappings,
+    sessions,
+)
 
 urlpatterns = [
     path("", home.home, name="restoration-home"),
@@ -39,6 +48,8 @@ urlpatterns = [
         name="restoration-retry-dead-letter",
     ),
     path("backup/", backup.backup, name="restoration-backup"),
+    path("backup/new", extract.backup_form, name="restoration-backup-form"),
+    path("backup/take", extract.take_backup, name="restoration-take-backup"),
     path(
         "backup/<slug:type_slug>/<str:content_id>/",
         backup.backup_item,

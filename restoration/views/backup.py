@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 from restoration.content_types import RESTORABLE_TYPES, ContentType
 from restoration.models import BlobDecodeError, ContentItem, IDMapping
 from restoration.views.access import HtmxHttpRequest, page
+from restoration.views.extract import backup_summary
 from restoration.views.paging import newest_first_by_id
 
 
@@ -25,6 +26,7 @@ def backup(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and request.GET.get("after"):
         return render(request, "restoration/backup.html#rows", context)
     context["inventory"] = ContentItem.objects.inventory()
+    context["backup_summary"] = backup_summary(context["inventory"])
     return render(request, "restoration/backup.html", context)
 
 

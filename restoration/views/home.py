@@ -14,6 +14,7 @@ from restoration.models import (
     SessionStatus,
 )
 from restoration.views.access import HtmxHttpRequest, page
+from restoration.views.extract import backup_summary
 
 RECENT_SESSIONS = 10
 
@@ -31,6 +32,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
             response.status_code = HTMX_STOP_POLLING
         return response
     cluster = cluster_health()
+    inventory = ContentItem.objects.inventory()
     context = {
         "active": active,
         "recent": RestorationSession.objects.select_related("launched_by").order_by("-started_at")[
@@ -41,7 +43,8 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
             .annotate(count=Count("*"))
             .order_by("-count")
         ),
-        "inventory": ContentItem.objects.inventory(),
+        "inventory": inventory,
+        "backup_summary": backup_summary(inventory),
         "cluster": cluster,
         "waiting_without_cluster": not cluster["ok"]
         and any(s.status == SessionStatus.PENDING for s in active),

@@ -1,5 +1,7 @@
 """GET /backup/: the backup by type, searchable by name."""
 
+from datetime import UTC
+
 from django.utils import timezone
 
 from restoration.content_types import ContentType
@@ -30,3 +32,23 @@ def test_deleted_items_are_hidden_unless_asked_for(operator_client):
 
 def test_outsiders_are_refused(outsider_client):
     assert outsider_client.get("/backup/").status_code == 403
+
+
+def test_it_says_when_the_backup_was_last_synced_and_links_to_take_one(operator_client):
+    from datetime import datetime
+
+    from restoration.models import SessionKind
+    from tests.views.conftest import make_content, make_session
+
+    make_content("1", synced_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC))
+    make_content("2", synced_at=datetime(2026, 3, 2, 14, 5, tzinfo=UTC))
+    latest = make_session(kind=SessionKind.EXTRACT, source_section="prod")
+    body = operator_client.get("/backup/").content.decode()
+    assert "Backup: last synced" in body and "2026-03-02 14:05" in body
+    assert f"/sessions/{latest.pk}/" in body
+    assert 'href="/backup/new"' in body and "Take a backup</a>" in body
+
+
+def test_auditors_see_no_take_a_backup_link(auditor_client):
+    body = auditor_client.get("/backup/").content.decode()
+    assert "Backup: never synced" in body and 'href="/backup/new"' not in body

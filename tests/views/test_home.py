@@ -65,3 +65,9 @@ def test_a_handed_back_session_shows_why_it_waits_among_the_running(operator_cli
     )
     body = operator_client.get("/", HTTP_HX_REQUEST="true").content.decode()
     assert "Waiting for a worker: worker node-c:9 shut down" in body
+
+
+def test_it_links_to_take_a_backup_beside_the_inventory(operator_client):
+    make_content("7", ContentType.LOOK)
+    body = operator_client.get("/").content.decode()
+    assert "Backup: last synced" in body and 'href="/backup/new"' in body

@@ -173,3 +173,37 @@ def test_a_failed_session_shows_why_above_its_counters(operator_client):
     assert "Why it failed:" in body
     assert reason < body.index('id="overall-bar"')
     assert "client_id rejected\n(check looker.ini)" in body  # whole text, line breaks kept
+
+
+def test_a_finished_backup_shows_what_it_read_per_type_and_what_it_could_not(
+    operator_client, looker_ini, looker_source
+):
+    from restoration.extraction import ExtractionOptions, extract_instance
+
+    # Every dashboard read answers 500: listed, counted, reported, not stored.
+    looker_source.set_faults(
+        error_rate=1,
+        error_statuses=[500],
+        route_pattern=r"^GET /api/4\.0/dashboards/\{dashboard_id\}$",
+    )
+    session = extract_instance(
+        "source",
+        ExtractionOptions(
+            types=[int(ContentType.FOLDER), int(ContentType.DASHBOARD)],
+            workers=2,
+            rate_limit_per_second=10000,
+            rate_limit_per_minute=600000,
+            max_retries=0,
+            retry_base_delay=0.01,
+        ),
+    )
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    assert "Backup of source" in body
+    assert "Read from Looker, by content type" in body
+    assert body.index(">Folder</a></th>") < body.index(">Dashboard</a></th>")
+    assert "New in the backup" in body and "Could not read" in body
+    assert "Created</dt>" not in body  # restore words do not describe a backup
+    assert "Rate limits</dt><dd>10000 calls/s" in body
+    assert session.error_count > 0
+    assert 'id="extract-errors-heading"' in body
+    assert "Dashboard " in body and "(500)" in body
