@@ -16,6 +16,7 @@ from restoration.views import (
 
 urlpatterns = [
     path("", home.home, name="restoration-home"),
+    path("running", home.running, name="restoration-running"),
     path("healthz", views.healthz, name="restoration-healthz"),
     path("sessions/new", launch.launch_form, name="restoration-launch-form"),
     path("sessions/launch", launch.launch, name="restoration-launch"),

@@ -1,10 +1,13 @@
 """Home: what runs now, what ran lately, the dead letters waiting, the backup's
-inventory and whether the task cluster is alive."""
+inventory and whether the task cluster is alive.
+
+"Running now" is a small partial (`running`) the page polls every few seconds whether or
+not something ran at load time, so a session launched elsewhere (another tab, another
+operator, the command line) appears without a reload."""
 
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
-from django_htmx.http import HTMX_STOP_POLLING
 
 from restoration.health import cluster_health
 from restoration.models import (
@@ -17,36 +20,54 @@ from restoration.views.access import HtmxHttpRequest, page
 from restoration.views.extract import backup_summary
 
 RECENT_SESSIONS = 10
+# The partial lists this many; more is a sign to open the history page.
+ACTIVE_SHOWN = 20
+
+
+def _running_context(cluster: dict | None = None) -> dict:
+    """One query on the status index; the cluster is asked only when a session waits."""
+    active = list(
+        RestorationSession.objects.filter(status__in=(SessionStatus.PENDING, SessionStatus.RUNNING))
+        .select_related("launched_by")
+        .defer("config", "metadata")
+        .order_by("-started_at")[:ACTIVE_SHOWN]
+    )
+    waiting = any(s.status == SessionStatus.PENDING for s in active)
+    if waiting and cluster is None:
+        cluster = cluster_health()
+    return {
+        "active": active,
+        "active_shown": ACTIVE_SHOWN,
+        "waiting_without_cluster": waiting and not cluster["ok"],
+    }
+
+
+@page("restoration.view_restorationsession")
+def running(request: HtmxHttpRequest) -> HttpResponse:
+    """The "Running now" partial the home page polls (every 5 s; paused in a hidden tab)."""
+    return render(request, "restoration/home.html#active", _running_context())
 
 
 @page("restoration.view_restorationsession")
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    active = list(
-        RestorationSession.objects.filter(status__in=(SessionStatus.PENDING, SessionStatus.RUNNING))
-        .select_related("launched_by")
-        .order_by("-started_at")
-    )
     if request.htmx:
-        response = render(request, "restoration/home.html#active", {"active": active})
-        if not active:
-            response.status_code = HTMX_STOP_POLLING
-        return response
+        return running(request)
     cluster = cluster_health()
+    context = _running_context(cluster)
     inventory = ContentItem.objects.inventory()
-    context = {
-        "active": active,
-        "recent": RestorationSession.objects.select_related("launched_by").order_by("-started_at")[
-            :RECENT_SESSIONS
-        ],
-        "dead_letters": list(
-            DeadLetterItem.objects.values("content_type")
-            .annotate(count=Count("*"))
-            .order_by("-count")
-        ),
-        "inventory": inventory,
-        "backup_summary": backup_summary(inventory),
-        "cluster": cluster,
-        "waiting_without_cluster": not cluster["ok"]
-        and any(s.status == SessionStatus.PENDING for s in active),
-    }
+    context.update(
+        {
+            "recent": RestorationSession.objects.select_related("launched_by")
+            .defer("config", "metadata")
+            .order_by("-started_at")[:RECENT_SESSIONS],
+            "dead_letters": list(
+                DeadLetterItem.objects.values("content_type")
+                .annotate(count=Count("*"))
+                .order_by("-count")
+            ),
+            "inventory": inventory,
+            "backup_summary": backup_summary(inventory),
+            "cluster": cluster,
+        }
+    )
     return render(request, "restoration/home.html", context)

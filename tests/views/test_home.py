@@ -16,7 +16,7 @@ def test_it_shows_running_sessions_dead_letters_and_inventory(
     assert response.status_code == 200
     body = response.content.decode()
     assert f"/sessions/{running.pk}/" in body
-    assert 'hx-trigger="every 2s' in body  # polls while something runs
+    assert 'hx-trigger="every 5s' in body  # the running list polls
     assert "Dead letters by type" in body and "Dashboard" in body
     assert "Look" in body and "Backup inventory" in body
 
@@ -35,11 +35,31 @@ def test_htmx_poll_returns_only_the_running_list(operator_client, htmx_headers):
     assert "<html" not in body and f"/sessions/{running.pk}/" in body
 
 
-def test_htmx_poll_stops_when_nothing_runs(operator_client, htmx_headers):
-    make_session(status=SessionStatus.COMPLETED)
-    response = operator_client.get("/", **htmx_headers)
-    assert response.status_code == 286
-    assert "Nothing is running" in response.content.decode()
+def test_the_running_list_polls_every_5s_even_when_nothing_runs_at_load(operator_client):
+    body = operator_client.get("/").content.decode()
+    assert "Nothing is running" in body
+    assert 'hx-get="/running"' in body
+    assert "hx-trigger=\"every 5s [document.visibilityState === 'visible']" in body
+
+
+def test_a_session_launched_after_the_page_loaded_appears_in_the_next_poll(
+    operator_client, htmx_headers, django_assert_max_num_queries
+):
+    assert "Nothing is running" in operator_client.get("/running", **htmx_headers).content.decode()
+    later = make_running_session()
+    with django_assert_max_num_queries(5):  # login session, user, 2 x permissions, sessions
+        response = operator_client.get("/running", **htmx_headers)
+    body = response.content.decode()
+    assert response.status_code == 200  # never 286: the poll keeps going
+    assert "<html" not in body and f"/sessions/{later.pk}/" in body
+    assert body.lstrip().startswith('<div id="active-sessions"')
+
+
+def test_the_poll_warns_when_sessions_start_waiting_without_a_cluster(operator_client):
+    assert "no task cluster" not in operator_client.get("/running").content.decode()
+    make_session(status=SessionStatus.PENDING)
+    body = operator_client.get("/running").content.decode()
+    assert 'data-testid="no-cluster"' in body and 'role="alert"' in body
 
 
 def test_it_requires_login(client, db):
