@@ -50,3 +50,25 @@ def newest_first_by_time(
         last = rows[size - 1]
         return Page(rows[:size], f"{getattr(last, time_field).isoformat()}~{last.pk}")
     return Page(rows, None)
+
+
+def in_plan_order(qs: QuerySet, after: str | None, size: int = PAGE_SIZE) -> Page:
+    """A dry run's plan in dependency order: (content_type_rank, position, pk) ascending,
+    starting after the `<rank>~<position>~<pk>` key (the session's index serves it)."""
+    qs = qs.order_by("content_type_rank", "position", "pk")
+    if after:
+        try:
+            rank, position, pk = (int(part) for part in after.split("~"))
+        except ValueError:
+            pass  # a mangled key shows the first page rather than an error
+        else:
+            qs = qs.filter(
+                Q(content_type_rank__gt=rank)
+                | Q(content_type_rank=rank, position__gt=position)
+                | Q(content_type_rank=rank, position=position, pk__gt=pk)
+            )
+    rows = list(qs[: size + 1])
+    if len(rows) > size:
+        last = rows[size - 1]
+        return Page(rows[:size], f"{last.content_type_rank}~{last.position}~{last.pk}")
+    return Page(rows, None)

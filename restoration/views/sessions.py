@@ -6,11 +6,72 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django_htmx.http import HTMX_STOP_POLLING
 
+from restoration.content_types import ContentType, dependency_rank
 from restoration.models import AuditEvent, DryRunItem, RestorationSession
 from restoration.progress import session_progress
 from restoration.views.access import HtmxHttpRequest, action, page
+from restoration.views.paging import in_plan_order
 
-DRY_RUN_ROWS_SHOWN = 500
+PLAN_PAGE_SIZE = 100
+
+
+def _dry_run_plan(
+    request: HtmxHttpRequest, session: RestorationSession, with_counts: bool = True
+) -> dict:
+    """The plan's counts per action and per type (one GROUP BY), and one keyset page of
+    its rows filtered by action (`plan`) and type (`type`)."""
+    counts = (
+        DryRunItem.objects.filter(session=session)
+        .values_list("action", "content_type")
+        .annotate(n=Count("*"))
+        .order_by()
+        if with_counts
+        else []
+    )
+    per_action: dict[str, int] = {}
+    per_type: dict[int, int] = {}
+    shown = request.GET.get("plan", "changes")
+    for action_name, content_type, n in counts:
+        per_action[action_name] = per_action.get(action_name, 0) + n
+        if (
+            shown == "all"
+            or shown == action_name
+            or (shown == "changes" and action_name != DryRunItem.Action.SKIP)
+        ):
+            per_type[content_type] = per_type.get(content_type, 0) + n
+    plan = DryRunItem.objects.filter(session=session)
+    # What would change comes first; the items a dry run would leave alone are one click away.
+    if shown == "changes":
+        plan = plan.exclude(action=DryRunItem.Action.SKIP)
+    elif shown in DryRunItem.Action.values:
+        plan = plan.filter(action=shown)
+    else:
+        shown = "all"
+    type_shown = request.GET.get("type", "")
+    if type_shown.isdigit():
+        plan = plan.filter(content_type=int(type_shown))
+    else:
+        type_shown = ""
+    return {
+        "plan_counts": per_action,
+        "plan_total": sum(per_action.values()),
+        "plan_changes": sum(n for a, n in per_action.items() if a != DryRunItem.Action.SKIP),
+        "plan_type_counts": [
+            (ContentType(t), per_type[t])
+            for t in sorted(per_type, key=lambda t: dependency_rank_or_last(t))
+        ],
+        "plan_shown": shown,
+        "plan_type_shown": type_shown,
+        "plan_actions": DryRunItem.Action.choices,
+        "plan_page": in_plan_order(plan, request.GET.get("after"), PLAN_PAGE_SIZE),
+    }
+
+
+def dependency_rank_or_last(content_type: int) -> int:
+    try:
+        return dependency_rank(content_type)
+    except ValueError:
+        return 10_000 + content_type
 
 
 @page("restoration.view_restorationsession")
@@ -18,6 +79,11 @@ def session_detail(request: HtmxHttpRequest, session_id: str) -> HttpResponse:
     session = get_object_or_404(
         RestorationSession.objects.select_related("launched_by"), pk=session_id
     )
+    if session.is_dry_run and request.htmx and request.GET.get("after"):
+        # htmx's "Load more" of the plan: the next keyset page of rows, nothing else
+        # (a plain link with ?after= gets the whole page starting there).
+        context = {"session": session, **_dry_run_plan(request, session, with_counts=False)}
+        return render(request, "restoration/session.html#plan_rows", context)
     context = {"session": session, "progress": session_progress(session)}
     if request.htmx:
         response = render(request, "restoration/session.html#progress", context)
@@ -29,22 +95,7 @@ def session_detail(request: HtmxHttpRequest, session_id: str) -> HttpResponse:
                 response["HX-Refresh"] = "true"
         return response
     if session.is_dry_run:
-        plan = DryRunItem.objects.filter(session=session)
-        context["plan_counts"] = dict(
-            plan.values_list("action").annotate(n=Count("*")).order_by("action")
-        )
-        # What would change comes first; the items a dry run would leave alone are one click away.
-        shown = request.GET.get("plan", "changes")
-        if shown == "changes":
-            plan = plan.exclude(action=DryRunItem.Action.SKIP)
-        elif shown in DryRunItem.Action.values:
-            plan = plan.filter(action=shown)
-        context["plan_shown"] = shown
-        context["plan_actions"] = DryRunItem.Action.choices
-        context["dry_run_rows"] = plan.order_by("content_type_rank", "position", "id")[
-            :DRY_RUN_ROWS_SHOWN
-        ]
-        context["dry_run_shown"] = DRY_RUN_ROWS_SHOWN
+        context.update(_dry_run_plan(request, session))
     return render(request, "restoration/session.html", context)
 
 

@@ -207,3 +207,81 @@ def test_a_finished_backup_shows_what_it_read_per_type_and_what_it_could_not(
     assert session.error_count > 0
     assert 'id="extract-errors-heading"' in body
     assert "Dashboard " in body and "(500)" in body
+
+
+def make_plan(session, n_dashboards: int, n_skipped_looks: int) -> None:
+    rows = [
+        DryRunItem(
+            session=session,
+            content_type=ContentType.DASHBOARD,
+            content_type_rank=10,
+            position=i,
+            content_id=str(1000 + i),
+            name=f"Dashboard {i}",
+            action="create",
+        )
+        for i in range(n_dashboards)
+    ] + [
+        DryRunItem(
+            session=session,
+            content_type=ContentType.LOOK,
+            content_type_rank=9,
+            position=i,
+            content_id=str(i),
+            name=f"Look {i}",
+            action="skip",
+        )
+        for i in range(n_skipped_looks)
+    ]
+    DryRunItem.objects.bulk_create(rows)
+
+
+def test_a_long_plan_pages_by_key_past_what_one_page_holds(
+    operator_client, htmx_headers, django_assert_max_num_queries
+):
+    import re
+
+    session = make_session(
+        kind=SessionKind.DRY_RUN, status=SessionStatus.COMPLETED, completed_at=timezone.now()
+    )
+    make_plan(session, n_dashboards=250, n_skipped_looks=3)
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    assert "253 items compared; 250 would change." in body
+    assert 'Would create <span class="count">250</span>' in body
+    assert "Dashboard 99<" in body and "Dashboard 100<" not in body
+    seen = set(re.findall(r">Dashboard (\d+)<", body))
+    after = re.search(r'hx-get="([^"]*after=[^"]*)"', body).group(1).replace("&amp;", "&")
+    while after:
+        with django_assert_max_num_queries(6):  # no COUNT, no progress: one page of rows
+            page = operator_client.get(after, **htmx_headers).content.decode()
+        assert "<html" not in page and "Dry-run plan" not in page
+        seen |= set(re.findall(r">Dashboard (\d+)<", page))
+        more = re.search(r'hx-get="([^"]*after=[^"]*)"', page)
+        after = more.group(1).replace("&amp;", "&") if more else None
+    assert seen == {str(i) for i in range(250)}  # every row once, none lost between pages
+
+
+def test_the_plan_filters_by_action_and_type_with_counts_per_type(operator_client):
+    session = make_session(
+        kind=SessionKind.DRY_RUN, status=SessionStatus.COMPLETED, completed_at=timezone.now()
+    )
+    make_plan(session, n_dashboards=2, n_skipped_looks=3)
+    DryRunItem.objects.create(
+        session=session,
+        content_type=ContentType.LOOK,
+        content_type_rank=9,
+        position=99,
+        content_id="77",
+        name="New look",
+        action="create",
+    )
+    body = operator_client.get(f"/sessions/{session.pk}/?plan=all").content.decode()
+    assert '<option value="2">Look (4)</option>' in body
+    assert '<option value="1">Dashboard (2)</option>' in body
+    looks = operator_client.get(
+        f"/sessions/{session.pk}/?plan=create&type={int(ContentType.LOOK)}"
+    ).content.decode()
+    assert "New look" in looks and "Dashboard 0" not in looks and "Look 0" not in looks
+    # A plain link with ?after= (no htmx) still gets a whole page.
+    plain = operator_client.get(f"/sessions/{session.pk}/?after=9~0~0").content.decode()
+    assert "<html" in plain and "Dry-run plan" in plain
