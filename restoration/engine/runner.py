@@ -31,7 +31,7 @@ from restoration.engine.checkpoints import TypeProgress
 from restoration.engine.destination import DestinationState, Mappings
 from restoration.engine.plan import Plan, PlanEntry, load_blobs
 from restoration.engine.restorer import Outcome, Restorer
-from restoration.looker.calls import LookerCaller
+from restoration.looker.calls import CallAbandoned, LookerCaller
 from restoration.looker.instances import InstanceNotConfigured, get_instance
 from restoration.looker.ratelimit import RateLimiter, shared_limiter_for
 from restoration.models import (
@@ -109,8 +109,11 @@ class SessionRunner:
         heart.start()
         api = None
         try:
-            api, restorer = self._connect()
-            self._run_plan(restorer)
+            try:
+                api, restorer = self._connect()
+                self._run_plan(restorer)
+            except CallAbandoned:
+                pass  # stopped while waiting for the rate limit: the stop reason says why
             if self.stop.is_set() and self.stop_reason == "cancel":
                 self._finish(SessionStatus.CANCELLED, "Cancelled by request")
             elif self.stop.is_set() and self.stop_reason == "shutdown":
@@ -161,7 +164,10 @@ class SessionRunner:
         if shared is not None:  # the instance's own limit, shared with every other session
             limiters.append(shared)
         self.caller = LookerCaller(
-            limiters, max_retries=config.max_retries, base_delay=retry_base_delay()
+            limiters,
+            max_retries=config.max_retries,
+            base_delay=retry_base_delay(),
+            stop=self.stop,  # a cancel or shutdown ends any wait for the rate limit
         )
         api = DestinationAPI(session.destination_section, self.caller, dry_run=config.dry_run)
         where = f"destination {session.destination_section!r} ({session.destination_instance})"
@@ -295,7 +301,9 @@ class SessionRunner:
                 finished, _ = wait(list(in_flight), timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in finished:
                     in_flight.pop(future)
-                    pending.append(future.result())
+                    done = future.result()
+                    if done is not None:  # None: abandoned by a stop, redone on resume
+                        pending.append(done)
                 if len(pending) >= self.config.checkpoint_interval or (
                     time.monotonic() - last_flush >= FLUSH_SECONDS
                 ):
@@ -342,9 +350,11 @@ class SessionRunner:
                 ) from exc
         self._flush(checkpoint, progress, pending, complete=not self.stop.is_set())
 
-    def _process(self, restorer: Restorer, entry: PlanEntry, blob: Any) -> Done:
+    def _process(self, restorer: Restorer, entry: PlanEntry, blob: Any) -> Done | None:
         try:
             return Done(entry, outcome=restorer.restore(entry, blob))
+        except CallAbandoned:
+            return None  # not done, not failed: the resume restores it
         except ItemFailed as exc:
             if not exc.stack:
                 exc.stack = "".join(traceback.format_exception(exc))

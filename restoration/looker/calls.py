@@ -28,6 +28,7 @@ from looker_sdk.rtl import model as sdk_model
 from looker_sdk.rtl import serialize as sdk_serialize
 
 from restoration.looker import errors, transport
+from restoration.looker.ratelimit import CallAbandoned, wait_or_abandon
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +52,12 @@ LOOKER_FAILURES = (
 
 
 class Limiter(Protocol):
-    def acquire(self) -> float: ...
+    def acquire(self, stop: threading.Event | None = None) -> float: ...
 
     def backoff(self, retry_after: float | None = None) -> None: ...
+
+
+__all__ = ["CallAbandoned", "LookerCallFailed", "LookerCaller"]
 
 
 class LookerCallFailed(Exception):
@@ -170,6 +174,7 @@ class LookerCaller:
         max_delay: float = MAX_DELAY_S,
         rng: Callable[[], float] = random.random,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        stop: threading.Event | None = None,
     ) -> None:
         if limiter is None:
             self.limiters: list[Limiter] = []
@@ -183,6 +188,9 @@ class LookerCaller:
         self._max_delay = max_delay
         self._rng = rng
         self._clock = clock
+        # Set by the session when it is cancelled or its worker stops: waits for a rate
+        # limit slot or a retry end at once with CallAbandoned instead of running out.
+        self.stop = stop
         self._lock = threading.Lock()
         self.calls = 0
         self.retries = 0
@@ -214,8 +222,7 @@ class LookerCaller:
         attempt = 0
         relogged_in = False
         while True:
-            for limiter in self.limiters:
-                limiter.acquire()
+            self._acquire()
             self._count(calls=1)
             transport.forget_last_exchange()
             try:
@@ -269,8 +276,15 @@ class LookerCaller:
                 )
                 self._count(retries=1)
                 if delay > 0:
-                    self._sleep(delay)
+                    wait_or_abandon(delay, self.stop, self._sleep)
                 attempt += 1
+
+    def _acquire(self) -> None:
+        for limiter in self.limiters:
+            if self.stop is None:
+                limiter.acquire()
+            else:
+                limiter.acquire(stop=self.stop)
 
     def stats(self) -> dict[str, int]:
         with self._lock:

@@ -12,6 +12,9 @@ After a 429 the limiter halves its rate (at most once per second, however many
 workers saw the 429), pauses for Retry-After when the answer carried one, and then
 recovers by `recovery_step` of the configured rate every `recovery_s` seconds without
 a new 429.
+
+`acquire(stop=event)` waits on the event instead of sleeping: a cancel or a shutdown
+ends the wait at once (CallAbandoned) even when the minute's budget is spent.
 """
 
 from __future__ import annotations
@@ -27,6 +30,18 @@ RECOVERY_STEP = 0.1
 MIN_FACTOR = 0.05
 BACKOFF_DEBOUNCE_SECONDS = 1.0
 LOCKED_RETRIES = 50
+
+
+class CallAbandoned(Exception):
+    """The caller stopped waiting for its slot (the session is cancelled or the worker
+    stops): the call was never made, so nothing failed; the work is redone on resume."""
+
+
+def wait_or_abandon(delay: float, stop: threading.Event | None, sleep: Callable) -> None:
+    if stop is None:
+        sleep(delay)
+    elif stop.wait(delay):
+        raise CallAbandoned("stopped while waiting for the rate limit")
 
 
 @dataclass
@@ -116,13 +131,14 @@ class RateLimiter:
             self.acquired += 1
             return slot - now
 
-    def acquire(self) -> float:
-        """Block until a call may start; return the seconds waited."""
+    def acquire(self, stop: threading.Event | None = None) -> float:
+        """Block until a call may start; return the seconds waited. Raises CallAbandoned
+        when `stop` is set during the wait."""
         delay = self.reserve()
         if delay > 0:
             with self._lock:
                 self.waited_s += delay
-            self._sleep(delay)
+            wait_or_abandon(delay, stop, self._sleep)
         return max(0.0, delay)
 
     def backoff(self, retry_after: float | None = None) -> None:
@@ -400,14 +416,14 @@ class SharedRateLimiter:
     ) -> SharedRateLimiter:
         return cls(f"looker:{base_url}", per_second, per_minute, **kwargs)
 
-    def acquire(self) -> float:
+    def acquire(self, stop: threading.Event | None = None) -> float:
         delay, _ = self._store.reserve(self.key, self.interval, self._recovery_s, self._step)
         with self._lock:
             self.acquired += 1
             if delay > 0:
                 self.waited_s += delay
         if delay > 0:
-            self._sleep(delay)
+            wait_or_abandon(delay, stop, self._sleep)
         return max(0.0, delay)
 
     def backoff(self, retry_after: float | None = None) -> None:

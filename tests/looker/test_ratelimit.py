@@ -150,3 +150,14 @@ def test_threads_share_one_pace():
         t.join()
     # the clock never moved: 200 reservations took 200 distinct slots 0.05 s apart
     assert sorted(round(d, 6) for d in reserved) == [round(i * 0.05, 6) for i in range(200)]
+
+
+def test_a_stop_ends_the_wait_for_a_spent_minute_at_once():
+    from restoration.looker.ratelimit import CallAbandoned
+
+    limiter = RateLimiter(per_second=100, per_minute=1)
+    stop = threading.Event()
+    limiter.acquire(stop=stop)  # the minute's one call
+    threading.Timer(0.05, stop.set).start()
+    with pytest.raises(CallAbandoned):
+        limiter.acquire(stop=stop)  # would wait ~60 s

@@ -106,3 +106,15 @@ def test_threads_of_several_sessions_never_take_the_same_slot(redis_url):
     assert len(slots) == 40
     gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
     assert min(gaps) >= 0.02 - 1e-5  # never two calls closer than the instance allows
+
+
+def test_a_stop_ends_the_wait_for_a_shared_slot(db):
+
+    from restoration.looker.ratelimit import CallAbandoned
+
+    limiter = SharedRateLimiter("looker:stop", 1, 1, store=DatabasePaceStore())
+    stop = threading.Event()
+    limiter.acquire(stop=stop)
+    stop.set()
+    with pytest.raises(CallAbandoned):
+        limiter.acquire(stop=stop)  # the next slot is a minute away
