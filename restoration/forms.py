@@ -272,7 +272,7 @@ class BackupForm(forms.Form):
         label="Workers",
         min_value=1,
         max_value=32,
-        help_text="Objects read in parallel (1–32).",
+        help_text="Parallel workers (1-32).",
     )
     incremental = forms.BooleanField(
         label="Incremental",
@@ -280,12 +280,8 @@ class BackupForm(forms.Form):
         help_text="Rewrite only objects changed since the last backup; mark objects gone from "
         "Looker as deleted.",
     )
-    rate_limit_per_second = forms.IntegerField(
-        label="Rate limit per second", min_value=1, help_text="Looker API calls per second at most."
-    )
-    rate_limit_per_minute = forms.IntegerField(
-        label="Rate limit per minute", min_value=1, help_text="Looker API calls per minute at most."
-    )
+    rate_limit_per_second = forms.IntegerField(label="API calls per second", min_value=1)
+    rate_limit_per_minute = forms.IntegerField(label="API calls per minute", min_value=1)
 
     def __init__(self, *args: Any, instances: list[InstanceChoice], **kwargs: Any) -> None:
         from restoration.extraction import ExtractionOptions
@@ -299,6 +295,7 @@ class BackupForm(forms.Form):
             initial.setdefault("rate_limit_per_minute", DEMO_RATE_LIMIT_PER_MINUTE)
         for name in ("workers", "rate_limit_per_second", "rate_limit_per_minute"):
             initial.setdefault(name, getattr(defaults, name))
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.instances = {i.section: i for i in instances}
         self.fields["instance"].choices = [

@@ -235,7 +235,9 @@ def session_progress(session: RestorationSession) -> SessionProgress:
     samples = _samples(metadata)
     if not session.is_finished:
         progress.current_rate = _current_rate(samples)
-    summary_rate = (progress.summary or {}).get("average_throughput")
+    summary = progress.summary or {}
+    # A restore's summary says average_throughput, a backup's items_per_second.
+    summary_rate = summary.get("average_throughput", summary.get("items_per_second"))
     if summary_rate is not None:
         progress.average_rate = float(summary_rate)
     elif done:

@@ -119,3 +119,50 @@ def handed_back_reason(last_error: str) -> str:
     if text.startswith("Worker "):
         text = "worker " + text[len("Worker ") :]
     return text.replace("; queued to resume", ", will resume")
+
+
+# The launch form's words for RestorationConfig's fields, so "Configuration used" reads
+# like the form that set it.
+CONFIG_LABELS = {
+    "workers": "Workers",
+    "rate_limit_per_second": "API calls per second",
+    "rate_limit_per_minute": "API calls per minute",
+    "checkpoint_interval": "Checkpoint every (items)",
+    "max_retries": "Retries of a transient failure",
+    "dry_run": "Dry run",
+    "skip_if_modified": "Skip objects changed in the destination",
+    "disable_schedules": "Scheduled plans disabled",
+    "include_deleted": "Also objects deleted before the backup",
+    "content_types": "Content types",
+    "content_ids": "Content ids",
+    "date_range": "Changed between",
+}
+
+
+@register.filter
+def config_items(config: dict | None) -> list[tuple[str, str]]:
+    """(label, value) of a session's RestorationConfig in words: yes/no, "all" for an empty
+    selection, type names for type numbers; the instances are shown elsewhere."""
+    rows = []
+    for name, value in (config or {}).items():
+        if name in ("destination_instance", "source_instance"):
+            continue
+        if isinstance(value, bool):
+            shown = "yes" if value else "no"
+        elif value is None:
+            shown = {
+                "content_types": "all",
+                "content_ids": "all",
+                "date_range": "any time",
+                "disable_schedules": "when restoring into another instance",
+            }.get(name, "—")
+        elif name == "content_types" and isinstance(value, list):
+            shown = ", ".join(content_type_label(v) for v in value)
+        elif name == "date_range" and isinstance(value, list | tuple) and len(value) == 2:
+            shown = f"{value[0]} – {value[1]}"
+        elif isinstance(value, list | tuple):
+            shown = ", ".join(str(v) for v in value)
+        else:
+            shown = str(value)
+        rows.append((CONFIG_LABELS.get(name, name.replace("_", " ").capitalize()), shown))
+    return rows

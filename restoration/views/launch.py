@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from restoration.forms import LaunchForm, configured_instances, selected_items
-from restoration.models import ContentItem, RestorationSession
+from restoration.models import ContentItem, RestorationSession, SessionKind, SessionStatus
 from restoration.views.access import HtmxHttpRequest, action, page
 
 PREFILL_FIELDS = ("content_types", "content_ids", "destination", "source")
@@ -24,6 +24,19 @@ def launch_form(request: HtmxHttpRequest) -> HttpResponse:
         values = request.GET.getlist(name)
         if values:
             initial[name] = values if name == "content_types" else values[0]
+    if "source" not in initial:
+        # The backup most likely came from where the latest backup was taken: restoring it
+        # as "same as the destination" would key its ID mappings to the wrong instance.
+        latest = (
+            RestorationSession.objects.filter(
+                kind=SessionKind.EXTRACT, status=SessionStatus.COMPLETED
+            )
+            .order_by("-started_at")
+            .values_list("source_section", flat=True)
+            .first()
+        )
+        if latest and any(i.section == latest for i in instances):
+            initial["source"] = latest
     form = LaunchForm(initial=initial, instances=instances, type_counts=_type_counts())
     return render(request, "restoration/launch.html", {"form": form, "instances_problem": problem})
 

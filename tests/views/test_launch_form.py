@@ -54,3 +54,25 @@ def test_outside_the_demo_the_design_defaults_apply(operator_client, looker_ini_
     settings.DEMO_MODE = False
     body = operator_client.get("/sessions/new").content.decode()
     assert 'name="rate_limit_per_minute" value="120"' in body
+
+
+def test_the_source_starts_at_the_instance_the_latest_backup_came_from(
+    operator_client, looker_ini_file
+):
+    from restoration.models import SessionKind, SessionStatus
+    from tests.views.conftest import make_session
+
+    make_session(kind=SessionKind.EXTRACT, status=SessionStatus.COMPLETED, source_section="prod")
+    body = operator_client.get("/sessions/new").content.decode()
+    source = body[body.index('name="source"') :]
+    source = source[: source.index("</select>")]
+    assert re.search(r'<option value="prod" selected>', source)
+    destination = body[body.index('name="destination"') :]
+    destination = destination[: destination.index("</select>")]
+    assert "selected" not in destination.replace('value="" selected', "")  # still a choice
+
+
+def test_without_a_backup_session_the_source_is_the_destination(operator_client, looker_ini_file):
+    body = operator_client.get("/sessions/new").content.decode()
+    source = body[body.index('name="source"') :]
+    assert re.search(r'<option value="" selected>Same as the destination', source)

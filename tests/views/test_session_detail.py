@@ -24,7 +24,7 @@ def test_it_shows_live_progress_of_a_running_session(
     assert "<svg" in body and "<polyline" in body
     assert f"/dead-letters/{dead.pk}/" in body
     assert "1.0 items/s" in body  # 4 items every 4 s
-    assert "Configuration used" in body and "workers" in body
+    assert "Configuration used" in body and "<dt>Workers</dt><dd>4</dd>" in body
     assert ">Cancel</button>" in body
 
 
@@ -246,7 +246,7 @@ def test_a_long_plan_pages_by_key_past_what_one_page_holds(
     )
     make_plan(session, n_dashboards=250, n_skipped_looks=3)
     body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
-    assert "253 items compared; 250 would change." in body
+    assert "253 items compared: 250 would be created, 0 updated, 3 left as they are." in body
     assert 'Would create <span class="count">250</span>' in body
     assert "Dashboard 99<" in body and "Dashboard 100<" not in body
     seen = set(re.findall(r">Dashboard (\d+)<", body))
