@@ -835,23 +835,65 @@ class Restorer:
 
     # -- queries ---------------------------------------------------------------------------
     def check_model(self, query: dict[str, Any] | None) -> None:
+        """Fail an item whose query Looker would refuse (create_query answers 404): its
+        LookML model is not configured on the destination, or the model has no explore
+        named by the query's `view`. A dry run also fails it when the model allows a
+        database connection the destination lacks (the query could never run)."""
         if not query or not query.get("model"):
             return
-        model = query["model"]
-        if model in self.state.index(CT.LOOKML_MODEL).by_id:
-            return
-        if self.mappings.get(CT.LOOKML_MODEL, model):
-            return
-        raise ItemFailed(
-            f"LookML model {model!r} is absent on the destination", error_type="MissingModel"
-        )
+        model, view = query["model"], query.get("view")
+        found = self.state.index(CT.LOOKML_MODEL).by_id.get(model)
+        if found is None:
+            if self.mappings.get(CT.LOOKML_MODEL, model):
+                return  # configured by this session: its explores are the deployment's
+            raise ItemFailed(
+                f"LookML model {model!r} is absent on the destination", error_type="MissingModel"
+            )
+        # `explores` is known for models as prefetched; one this session rewrote is
+        # indexed without it, and create_query's answer decides (see new_query).
+        explores = found.get("explores")
+        if explores is not None and view and view not in {e.get("name") for e in explores}:
+            raise ItemFailed(
+                f"LookML model {model!r} has no explore {view!r} on the destination",
+                error_type="MissingExplore",
+            )
+        if self.dry_run and not found.get("unlimited_db_connections"):
+            missing = [
+                c
+                for c in found.get("allowed_db_connection_names") or []
+                if c not in self.state.connection_names()
+            ]
+            if missing:
+                raise ItemFailed(
+                    f"LookML model {model!r} allows connection(s) {', '.join(missing)} "
+                    "absent on the destination",
+                    error_type="MissingConnection",
+                )
 
     def new_query(self, query: dict[str, Any]) -> str:
         """A fresh query on the destination (a source query_id is never reused)."""
         wanted = _query_dict(query)
         if self.dry_run:
             return "new-query"
-        obj = self.api.write("create_query", body=write_model(m.WriteQuery, wanted or {}, "query"))
+        try:
+            obj = self.api.write(
+                "create_query", body=write_model(m.WriteQuery, wanted or {}, "query")
+            )
+        except ItemFailed as exc:
+            if exc.status == 404 and query.get("model"):
+                # Looker's 404 says only "Not found": name what it did not find.
+                model, view = query["model"], query.get("view")
+                if model in self.state.index(CT.LOOKML_MODEL).by_id or self.mappings.get(
+                    CT.LOOKML_MODEL, model
+                ):
+                    what = f"LookML model {model!r} has no explore {view!r} on the destination"
+                    exc.error_type = "MissingExplore"
+                else:
+                    what = f"LookML model {model!r} is absent on the destination"
+                    exc.error_type = "MissingModel"
+                exc.message = f"{what} (create_query: {exc.message})"
+                exc.args = (exc.message,)
+            raise
         return str(obj.id)
 
     # -- looks -------------------------------------------------------------------------------
