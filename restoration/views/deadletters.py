@@ -54,6 +54,9 @@ def dead_letters(request: HtmxHttpRequest) -> HttpResponse:
         "page": newest_first_by_id(items, request.GET.get("after")),
         "filters": filter_params(request.GET),
         "content_types": ContentType.choices,
+        # Rows carry a select box only for users who can act on a selection.
+        "can_act": request.user.has_perm("restoration.retry_dead_letters")
+        or request.user.has_perm("restoration.delete_deadletteritem"),
     }
     if request.htmx and request.GET.get("after"):
         return render(request, "restoration/dead_letters.html#rows", context)

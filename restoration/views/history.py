@@ -11,7 +11,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from restoration.models import AuditAction, AuditEvent, RestorationSession, SessionStatus
+from restoration.models import (
+    AuditAction,
+    AuditEvent,
+    RestorationSession,
+    SessionKind,
+    SessionStatus,
+)
 from restoration.views.access import HtmxHttpRequest, page
 from restoration.views.paging import newest_first_by_id, newest_first_by_time
 
@@ -36,6 +42,8 @@ def filtered_sessions(params: QueryDict) -> QuerySet[RestorationSession]:
     qs = RestorationSession.objects.all()
     if params.get("status") in SessionStatus.values:
         qs = qs.filter(status=params["status"])
+    if params.get("kind") in SessionKind.values:
+        qs = qs.filter(kind=params["kind"])
     if params.get("destination"):
         qs = qs.filter(destination_instance=params["destination"])
     if params.get("launcher"):
@@ -51,7 +59,7 @@ def filtered_sessions(params: QueryDict) -> QuerySet[RestorationSession]:
 def history(request: HtmxHttpRequest) -> HttpResponse:
     sessions = filtered_sessions(request.GET).select_related("launched_by")
     page_ = newest_first_by_time(sessions, "started_at", request.GET.get("after"))
-    context = {"page": page_, "statuses": SessionStatus.choices}
+    context = {"page": page_, "statuses": SessionStatus.choices, "kinds": SessionKind.choices}
     if request.htmx and request.GET.get("after"):
         return render(request, "restoration/history.html#rows", context)
     context["destinations"] = (

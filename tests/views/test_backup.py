@@ -52,3 +52,9 @@ def test_it_says_when_the_backup_was_last_synced_and_links_to_take_one(operator_
 def test_auditors_see_no_take_a_backup_link(auditor_client):
     body = auditor_client.get("/backup/").content.decode()
     assert "Backup: never synced" in body and 'href="/backup/new"' not in body
+
+
+def test_an_empty_backup_says_how_to_take_one(operator_client):
+    body = operator_client.get("/backup/").content.decode()
+    assert "The backup is empty." in body and "manage.py import_backup" in body
+    assert "Nothing in the backup matches" in operator_client.get("/backup/?q=x").content.decode()

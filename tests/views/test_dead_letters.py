@@ -57,3 +57,31 @@ def test_auditors_see_no_bulk_controls(auditor_client):
 
 def test_outsiders_are_refused(outsider_client):
     assert outsider_client.get("/dead-letters/").status_code == 403
+
+
+def test_rows_loaded_by_load_more_keep_their_select_boxes(operator_client, htmx_headers):
+    from restoration.views.paging import PAGE_SIZE
+
+    session = make_session()
+    items = [make_dead_letter(session, content_id=str(i)) for i in range(PAGE_SIZE + 2)]
+    body = operator_client.get("/dead-letters/").content.decode()
+    assert "data-select-all" in body and 'aria-label="Select every dead letter shown"' in body
+    assert "restoration/select.js" in body
+    after = items[2].pk  # the last row of the first page (newest first)
+    more = operator_client.get(f"/dead-letters/?after={after}", **htmx_headers).content.decode()
+    assert f'name="ids" value="{items[0].pk}"' in more
+
+
+def test_auditors_get_no_select_boxes(auditor_client):
+    make_dead_letter(make_session())
+    body = auditor_client.get("/dead-letters/").content.decode()
+    assert 'name="ids"' not in body and "data-select-all" not in body
+
+
+def test_an_empty_queue_says_so_and_a_filter_without_matches_offers_to_clear(operator_client):
+    assert (
+        "The dead-letter queue is empty" in operator_client.get("/dead-letters/").content.decode()
+    )
+    make_dead_letter(make_session())
+    body = operator_client.get("/dead-letters/?error_type=Nope").content.decode()
+    assert "No dead letter matches this filter" in body and "Retry</button>" not in body

@@ -110,3 +110,19 @@ def test_a_failed_session_shows_its_error_in_the_list(operator_client):
     body = operator_client.get("/sessions/").content.decode()
     assert 'data-testid="failure-reason"' in body and "Looker said 401" in body
     assert "Waiting for a worker" not in body
+
+
+def test_it_filters_by_kind_so_backups_can_be_listed_alone(operator_client):
+    from restoration.models import SessionKind
+
+    backup = make_session(kind=SessionKind.EXTRACT, source_section="prod")
+    restore = make_session()
+    body = operator_client.get("/sessions/?kind=extract").content.decode()
+    assert f"/sessions/{backup.pk}/" in body and f"/sessions/{restore.pk}/" not in body
+    assert "from prod" in body  # a backup reads from its instance
+
+
+def test_with_no_session_yet_it_points_to_a_dry_run(operator_client, auditor_client):
+    assert "Launch a dry run</a>" in operator_client.get("/sessions/").content.decode()
+    body = auditor_client.get("/sessions/").content.decode()
+    assert "No session yet." in body and "Launch a dry run" not in body

@@ -65,3 +65,9 @@ def test_auditors_see_no_clear_form(auditor_client):
 
 def test_outsiders_are_refused(outsider_client):
     assert outsider_client.get("/mappings/").status_code == 403
+
+
+def test_with_no_mapping_yet_it_says_where_they_come_from(operator_client):
+    body = operator_client.get("/mappings/").content.decode()
+    assert "No mapping yet: each restore records here where every object went." in body
+    assert "No mapping matches." in operator_client.get("/mappings/?q=9").content.decode()
