@@ -72,14 +72,26 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def group_members(pgid: int) -> set[int]:
+    """Live processes of a process group (each child of `run` leads its own)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
 def healthz(port: int) -> dict:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
         return json.load(response)
 
 
-@pytest.mark.cluster
-@pytest.mark.slow
-def test_run_serves_the_app_with_a_cluster_and_ctrl_c_stops_both(tmp_path):
+def start_run(tmp_path: Path) -> tuple[subprocess.Popen, int, Path]:
+    """Start `manage.py run` on a free port and wait until it serves with a live cluster."""
     port = free_port()
     looker_ini = tmp_path / "looker.ini"
     looker_ini.write_text("[destination]\nbase_url=http://127.0.0.1:9\n")
@@ -108,29 +120,66 @@ def test_run_serves_the_app_with_a_cluster_and_ctrl_c_stops_both(tmp_path):
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    deadline = time.monotonic() + 90
+    while f"running at http://127.0.0.1:{port}/" not in log.read_text():
+        assert launcher.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.25)
+    deadline = time.monotonic() + 30
+    while not healthz(port)["cluster"]["ok"]:
+        assert time.monotonic() < deadline, "the cluster never reported"
+        time.sleep(0.25)
+    return launcher, port, log
+
+
+def wait_until_gone(groups: set[int], seconds: float) -> set[int]:
+    deadline = time.monotonic() + seconds
+    left = set().union(*(group_members(g) for g in groups))
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = set().union(*(group_members(g) for g in groups))
+    return left
+
+
+@pytest.mark.cluster
+@pytest.mark.slow
+def test_run_serves_the_app_with_a_cluster_and_ctrl_c_stops_both(tmp_path):
+    launcher, port, log = start_run(tmp_path)
     try:
-        deadline = time.monotonic() + 90
-        while f"running at http://127.0.0.1:{port}/" not in log.read_text():
-            assert launcher.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.25)
         text = log.read_text()
         assert re.search(r"username: admin\n\s+password: \S{16,}", text), text
-        deadline = time.monotonic() + 30
-        while not healthz(port)["cluster"]["ok"]:
-            assert time.monotonic() < deadline, "the cluster never reported"
-            time.sleep(0.25)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
             assert "/accounts/login/" in response.url  # every page needs login
         children = children_of(launcher.pid)
         assert len(children) == 2, children  # web server and task cluster
+        groups = {os.getpgid(pid) for pid in children}
+        assert len(set().union(*(group_members(g) for g in groups))) > 2  # their workers too
         launcher.send_signal(signal.SIGINT)
         assert launcher.wait(timeout=45) == 0, log.read_text()
-        deadline = time.monotonic() + 5
-        while any(alive(pid) for pid in children) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [pid for pid in children if alive(pid)]
+        assert not wait_until_gone(groups, 5), "a web or cluster worker outlived run"
         assert "Stopped." in log.read_text()
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.wait()
+
+
+@pytest.mark.cluster
+@pytest.mark.slow
+def test_run_leaves_no_orphaned_cluster_worker_when_the_cluster_dies(tmp_path):
+    launcher, port, log = start_run(tmp_path)
+    try:
+        children = children_of(launcher.pid)
+        groups = {os.getpgid(pid) for pid in children}
+        cluster = next(
+            pid for pid in children if "qcluster" in Path(f"/proc/{pid}/cmdline").read_text()
+        )
+        workers = children_of(cluster)
+        assert workers, "the cluster has no worker processes"
+        # The cluster's main process dies at once: its workers would keep going alone.
+        os.kill(cluster, signal.SIGKILL)
+        assert launcher.wait(timeout=45) == 1, log.read_text()
+        assert not wait_until_gone(groups, 5), "a worker outlived its cluster and run"
     finally:
         if launcher.poll() is None:
             launcher.kill()

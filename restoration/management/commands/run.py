@@ -46,7 +46,15 @@ def port_is_free(host: str, port: int) -> bool:
 
 
 def stop_processes(processes: dict[str, subprocess.Popen], timeout: float) -> None:
-    """SIGTERM every child that still runs, wait, then SIGKILL the ones that hang."""
+    """SIGTERM every child that still runs, wait, then SIGKILL what is left of each group.
+
+    Each child leads its own process group (start_new_session). SIGTERM goes to the
+    leader only: django-q2's main process then stops its workers, which hand running
+    sessions back. Whatever of the group outlives the wait (a worker whose main
+    process was killed or hung) is killed with the group, so nothing keeps working
+    against Looker after `run` has returned; a session it held is resumed from its
+    checkpoints by the reaper.
+    """
     for process in processes.values():
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -57,6 +65,11 @@ def stop_processes(processes: dict[str, subprocess.Popen], timeout: float) -> No
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    for process in processes.values():
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass  # the whole group is gone already
 
 
 class Command(BaseCommand):
