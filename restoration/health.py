@@ -21,7 +21,8 @@ def cluster_health() -> dict[str, Any]:
     now = timezone.now()
     clusters = []
     for stat in Stat.get_all():
-        age = (now - stat.timestamp).total_seconds() if stat.timestamp else None
+        # Another machine's clock may run slightly ahead: a report is never from the future.
+        age = max((now - stat.timestamp).total_seconds(), 0.0) if stat.timestamp else None
         clusters.append(
             {
                 "id": str(stat.cluster_id),
