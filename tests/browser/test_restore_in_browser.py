@@ -114,7 +114,7 @@ def test_an_operator_restores_watches_it_live_and_clears_the_dead_letters(browse
     page.get_by_role("button", name="Delete…").click()
     page.get_by_role("button", name=re.compile(rf"^Delete {rows_before - 1} dead letters$")).click()
     assert page.get_by_text(f"Deleted {rows_before - 1} dead letters.").is_visible()
-    assert page.get_by_text("No dead letter matches.").is_visible()
+    assert page.get_by_text("No dead letter matches this filter.").is_visible()
 
     # Who deleted what is on record.
     nav(page, "History").click()
