@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.utils import timezone
 
 from restoration.content_types import ContentType
 from restoration.engine.api import DestinationAPI, as_dict
@@ -231,6 +232,7 @@ class Mappings:
         self.db_lock = db_lock
         self._by_type: dict[int, dict[str, str]] = {}
         self._lock = threading.Lock()
+        self._insert_sql: str | None = None
 
     def _type(self, content_type: int) -> dict[str, str]:
         found = self._by_type.get(content_type)
@@ -273,8 +275,32 @@ class Mappings:
         }
         if not known:
             try:  # autocommit: one INSERT, committed before the next item starts
-                IDMapping.objects.create(**key, destination_id=destination_id, session=self.session)
+                self._insert(content_type, source_id, destination_id)
                 return
             except IntegrityError:
                 pass
         IDMapping.objects.filter(**key).update(destination_id=destination_id, session=self.session)
+
+    def _insert(self, content_type: int, source_id: str, destination_id: str) -> None:
+        """The INSERT of IDMapping.objects.create without building a model instance: it
+        runs once per created object, and the ORM's per-row work was a third of the
+        engine's own CPU per simple item."""
+        if self._insert_sql is None:
+            table = connection.ops.quote_name(IDMapping._meta.db_table)
+            self._insert_sql = (
+                f"INSERT INTO {table} (source_instance, destination_instance, content_type, "
+                "source_id, destination_id, created_at, session_id) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            )
+        created = connection.ops.adapt_datetimefield_value(timezone.now())
+        params = (
+            self.source_instance,
+            self.destination_instance,
+            content_type,
+            source_id,
+            destination_id,
+            created,
+            self.session.pk if self.session is not None else None,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(self._insert_sql, params)
