@@ -1,6 +1,7 @@
 """One session: its live progress (polled), Cancel and Resume, and a dry run's plan."""
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,19 +16,34 @@ from restoration.views.paging import in_plan_order
 PLAN_PAGE_SIZE = 100
 
 
+PLAN_COUNTS_CACHE_SECONDS = 24 * 3600
+
+
+def _plan_counts(session: RestorationSession) -> list[tuple[str, int, int]]:
+    """(action, content type, rows) of a plan. A finished plan never changes, so its
+    counts are cached: the GROUP BY reads every row (about 50 ms at 100k rows on SQLite)."""
+
+    def count() -> list[tuple[str, int, int]]:
+        return list(
+            DryRunItem.objects.filter(session=session)
+            .values_list("action", "content_type")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+
+    if not session.is_finished:
+        return count()
+    # A resumed dry run finishes again with a new completed_at: a new key, fresh counts.
+    key = f"plan-counts:{session.pk}:{session.resume_count}:{session.completed_at:%s.%f}"
+    return cache.get_or_set(key, count, PLAN_COUNTS_CACHE_SECONDS)
+
+
 def _dry_run_plan(
     request: HtmxHttpRequest, session: RestorationSession, with_counts: bool = True
 ) -> dict:
     """The plan's counts per action and per type (one GROUP BY), and one keyset page of
     its rows filtered by action (`plan`) and type (`type`)."""
-    counts = (
-        DryRunItem.objects.filter(session=session)
-        .values_list("action", "content_type")
-        .annotate(n=Count("*"))
-        .order_by()
-        if with_counts
-        else []
-    )
+    counts = _plan_counts(session) if with_counts else []
     per_action: dict[str, int] = {}
     per_type: dict[int, int] = {}
     shown = request.GET.get("plan", "changes")

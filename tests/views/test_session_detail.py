@@ -285,3 +285,22 @@ def test_the_plan_filters_by_action_and_type_with_counts_per_type(operator_clien
     # A plain link with ?after= (no htmx) still gets a whole page.
     plain = operator_client.get(f"/sessions/{session.pk}/?after=9~0~0").content.decode()
     assert "<html" in plain and "Dry-run plan" in plain
+
+
+def test_a_finished_plans_counts_are_read_once_then_cached(operator_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    session = make_session(
+        kind=SessionKind.DRY_RUN, status=SessionStatus.COMPLETED, completed_at=timezone.now()
+    )
+    make_plan(session, n_dashboards=3, n_skipped_looks=2)
+
+    def group_bys() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+        assert 'Would skip <span class="count">2</span>' in body
+        return sum("GROUP BY" in q["sql"] and "dry_run_items" in q["sql"] for q in queries)
+
+    assert group_bys() == 1
+    assert group_bys() == 0

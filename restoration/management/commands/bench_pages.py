@@ -7,14 +7,24 @@ Run `manage.py seed_bulk` first (1M ID mappings, 100k dead letters, 10k sessions
 from __future__ import annotations
 
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 
-from restoration.models import DeadLetterItem, IDMapping, RestorationSession, SessionStatus
+from restoration.models import (
+    DeadLetterItem,
+    DryRunItem,
+    IDMapping,
+    RestorationSession,
+    SessionKind,
+    SessionStatus,
+)
 
 TARGET_PAGE_MS = 100
 TARGET_PARTIAL_MS = 20
@@ -41,6 +51,13 @@ class Command(BaseCommand):
             user.set_unusable_password()
             user.save()
             user.groups.add(Group.objects.get(name="Restore operators"))
+        if not Path(settings.LOOKER_INI).exists():
+            # The launch and backup forms read looker.ini: give them one (no secrets used).
+            ini = Path(tempfile.mkdtemp()) / "looker.ini"
+            ini.write_text(
+                "[prod]\nbase_url=https://prod.looker.example.com\nclient_id=x\nclient_secret=y\n"
+            )
+            settings.LOOKER_INI = str(ini)
         client = Client(SERVER_NAME="localhost")
         client.force_login(user)
 
@@ -114,7 +131,42 @@ class Command(BaseCommand):
             ("backup, search by name", "/backup/?q=revenue", {}, TARGET_PAGE_MS),
             ("session page", f"/sessions/{session.pk}/", {}, TARGET_PAGE_MS),
             ("progress partial (htmx poll)", f"/sessions/{session.pk}/", htmx, TARGET_PARTIAL_MS),
+            ("home's running list (htmx poll)", "/running", htmx, TARGET_PARTIAL_MS),
+            ("take a backup form", "/backup/new", {}, TARGET_PAGE_MS),
         ]
+        plan = (
+            RestorationSession.objects.filter(kind=SessionKind.DRY_RUN, metadata__bench="big plan")
+            .order_by("-started_at")
+            .first()
+        )
+        if plan is None:
+            self.stdout.write("(no big dry-run plan: run `manage.py seed_bulk --only-plan`)")
+        else:
+            middle = DryRunItem.objects.filter(session=plan).order_by("position")[
+                plan.planned_items // 2
+            ]
+            key = f"{middle.content_type_rank}~{middle.position}~{middle.pk}"
+            pages += [
+                (
+                    f"dry-run plan ({plan.planned_items:,} rows)",
+                    f"/sessions/{plan.pk}/",
+                    {},
+                    TARGET_PAGE_MS,
+                ),
+                ("dry-run plan, would fail", f"/sessions/{plan.pk}/?plan=fail", {}, TARGET_PAGE_MS),
+                (
+                    "dry-run plan, one type, all actions",
+                    f"/sessions/{plan.pk}/?plan=all&type=1",
+                    {},
+                    TARGET_PAGE_MS,
+                ),
+                (
+                    "dry-run plan, load more at the middle",
+                    f"/sessions/{plan.pk}/?plan=all&after={key}",
+                    htmx,
+                    TARGET_PAGE_MS,
+                ),
+            ]
         self.stdout.write(
             f"database: {connection.vendor} ({connection.settings_dict['NAME']}); "
             f"{IDMapping.objects.order_by().count():,} mappings, "

@@ -1,5 +1,6 @@
 """Fill the database with production-sized history for benchmarks: 1M ID mappings,
-100k dead letters, 10k sessions (and a backup and an audit log to browse)."""
+100k dead letters, 10k sessions (and a backup, an audit log and a 100k-row dry-run plan
+to browse)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from restoration.models import (
     AuditEvent,
     ContentItem,
     DeadLetterItem,
+    DryRunItem,
     IDMapping,
     RestorationCheckpoint,
     RestorationSession,
@@ -47,10 +49,22 @@ class Command(BaseCommand):
         parser.add_argument("--content", type=int, default=20_000, help="backup rows")
         parser.add_argument("--audit-events", type=int, default=5_000)
         parser.add_argument(
+            "--plan-items", type=int, default=100_000, help="rows of one big dry-run plan"
+        )
+        parser.add_argument(
+            "--only-plan",
+            action="store_true",
+            help="add just the big dry-run plan to an already seeded database",
+        )
+        parser.add_argument(
             "--force", action="store_true", help="seed even when the tables already hold rows"
         )
 
     def handle(self, *args, **options) -> None:
+        self.rng = random.Random(20261126)
+        if options["only_plan"]:
+            self.timed("dry-run plan rows", self.seed_plan, options["plan_items"])
+            return
         if not options["force"] and (
             RestorationSession.objects.exists() or IDMapping.objects.exists()
         ):
@@ -65,6 +79,52 @@ class Command(BaseCommand):
         self.timed("dead letters", self.seed_dead_letters, options["dead_letters"], sessions)
         self.timed("ID mappings", self.seed_mappings, options["mappings"], sessions)
         self.timed("audit events", self.seed_audit, options["audit_events"], users, sessions)
+        self.timed("dry-run plan rows", self.seed_plan, options["plan_items"])
+
+    def seed_plan(self, n: int) -> int:
+        """One finished dry run whose plan has n rows: mostly skips, some updates with a
+        diff, a few creates and failures, spread over the types in dependency order."""
+        now = timezone.now()
+        session = RestorationSession.objects.create(
+            started_at=now - timedelta(minutes=5),
+            completed_at=now,
+            status=SessionStatus.COMPLETED,
+            kind=SessionKind.DRY_RUN,
+            destination_instance=DESTINATIONS[0],
+            source_instance=SOURCE,
+            destination_section="staging",
+            source_section="prod",
+            config={"workers": 8, "dry_run": True, "destination_instance": DESTINATIONS[0]},
+            metadata={"plan": {"per_type": {}}, "bench": "big plan"},
+            planned_items=n,
+            total_items=n,
+        )
+        actions = ["skip"] * 70 + ["update"] * 20 + ["create"] * 8 + ["fail"] * 2
+        per_type = max(1, n // len(DEPENDENCY_ORDER))
+        batch = []
+        for i in range(n):
+            content_type = DEPENDENCY_ORDER[min(i // per_type, len(DEPENDENCY_ORDER) - 1)]
+            action = actions[self.rng.randrange(len(actions))]
+            batch.append(
+                DryRunItem(
+                    session=session,
+                    content_type=int(content_type),
+                    content_type_rank=DEPENDENCY_ORDER.index(content_type) + 1,
+                    position=i,
+                    content_id=str(i + 1),
+                    name=f"{content_type.label} {i + 1}",
+                    action=action,
+                    reason={"skip": "matches the destination", "fail": "folder 7 is missing"}.get(
+                        action, ""
+                    ),
+                    diff={"title": [f"Old {i}", f"New {i}"]} if action == "update" else None,
+                )
+            )
+            if len(batch) >= BATCH:
+                DryRunItem.objects.bulk_create(batch)
+                batch = []
+        DryRunItem.objects.bulk_create(batch)
+        return n
 
     def timed(self, label: str, fn, *args):
         started = time.perf_counter()
