@@ -380,7 +380,8 @@ class Restorer:
 
     # -- users, groups, roles ----------------------------------------------------------
     def restore_user(self, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
-        # Never credentials or passwords: only the profile fields travel.
+        # Never passwords, API keys or tokens: the profile fields travel, and the email
+        # credential (a login name, no secret) is added by _user_email below.
         wanted = body_dict(
             m.WriteUser,
             {k: data.get(k) for k in ("first_name", "last_name", "is_disabled", "locale")},
