@@ -8,6 +8,7 @@ import copy
 import os
 import threading
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -112,17 +113,33 @@ class DestinationAPI:
     def read(self, method: str, *args: Any, **kwargs: Any) -> Any:
         return self._call(method, args, kwargs, payload=None)
 
-    def write(self, method: str, *args: Any, body: Any = None, **kwargs: Any) -> Any:
+    def write(
+        self,
+        method: str,
+        *args: Any,
+        body: Any = None,
+        recover: Callable[[], Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """One write; `recover` (see LookerCaller.call) finds a create that landed although
+        its answer was lost, so that it is not created twice."""
         if self.dry_run:
             raise DryRunWriteBlocked(f"dry run attempted {method}")
         if body is not None:
             kwargs["body"] = body
-        return self._call(method, args, kwargs, payload=body)
+        return self._call(method, args, kwargs, payload=body, recover=recover)
 
-    def _call(self, method: str, args: tuple, kwargs: dict, payload: Any) -> Any:
+    def _call(
+        self,
+        method: str,
+        args: tuple,
+        kwargs: dict,
+        payload: Any,
+        recover: Callable[[], Any] | None = None,
+    ) -> Any:
         try:
             fn = getattr(self.sdk(), method)
-            return self.caller.call(fn, *args, **kwargs)
+            return self.caller.call(fn, *args, recover=recover, **kwargs)
         except LookerCallFailed as exc:
             raise failure_from(exc, method, payload) from exc
 

@@ -50,6 +50,20 @@ BUILT_IN_FOLDER_FLAGS = (
 )
 UNCHANGED = "already matches the backup"
 
+# How to look an object up by its natural key (destination.natural_key): a search method
+# and its parameters. Used only to check whether a create whose answer was lost landed.
+SEARCH_BY_KEY = {
+    CT.USER: lambda email: ("search_users", {"email": email}),
+    CT.GROUP: lambda name: ("search_groups", {"name": name}),
+    CT.ROLE: lambda name: ("search_roles", {"name": name}),
+    CT.PERMISSION_SET: lambda name: ("search_permission_sets", {"name": name}),
+    CT.MODEL_SET: lambda name: ("search_model_sets", {"name": name}),
+    CT.FOLDER: lambda key: ("search_folders", {"parent_id": key[0], "name": key[1]}),
+    CT.LOOK: lambda key: ("search_looks", {"folder_id": key[0], "title": key[1]}),
+    CT.DASHBOARD: lambda key: ("search_dashboards", {"folder_id": key[0], "title": key[1]}),
+    CT.BOARD: lambda title: ("search_boards", {"title": title}),
+}
+
 
 @dataclass
 class Outcome:
@@ -344,11 +358,17 @@ class Restorer:
             if self.dry_run:
                 self.mappings.put(content_type, sid, self._placeholder_id(content_type, sid))
                 return Outcome("created", reason="would create"), None
-            obj = as_dict(self.api.write(create, body=write_model(create_cls, wanted, what)))
+            found: list[Any] = []
+            recover = self.created_lookup(content_type, key, found)
+            obj = as_dict(
+                self.api.write(create, body=write_model(create_cls, wanted, what), recover=recover)
+            )
             new_id = _s(obj.get(id_field))
             self.mappings.put(content_type, sid, new_id)  # the same step as the create
             self.state.remember(content_type, obj)
-            return Outcome("created", new_id), obj
+            lost = "the create's answer was lost; found what it made instead of creating it again"
+            notes = [lost] if found else []
+            return Outcome("created", new_id, notes=notes), obj
         if current is None:
             current = self.state.index(content_type).by_id.get(dest_id)
         if self.config.skip_if_modified and self._modified_after_backup(current, entry):
@@ -369,6 +389,33 @@ class Restorer:
         obj = as_dict(self.api.write(update, dest_id, body=write_model(update_cls, changed, what)))
         self.state.remember(content_type, obj)
         return Outcome("updated", dest_id, diff=diff), obj
+
+    def created_lookup(self, content_type: int, key: Any, found: list[Any]) -> Any:
+        """For a create: a check, run by LookerCaller before it repeats a create whose answer
+        was lost (a timeout, a dropped connection, a 5xx), of whether the first attempt
+        landed: one search by the natural key. What it finds is adopted (and appended to
+        `found`) instead of being created a second time, which would make a duplicate or,
+        for types whose names are unique, a 422 "already exists" and a false dead letter.
+
+        None (no check; the create is simply retried) for types without a search by natural
+        key here: LookML models and scheduled plans. Tiles, board items, filters and
+        memberships have no natural key at all and are not written through upsert; their
+        creates are retried as before.
+        """
+        search = SEARCH_BY_KEY.get(content_type)
+        if search is None or key is None:
+            return None
+
+        def lookup() -> Any:
+            method, params = search(key)
+            for obj in self.api.read(method, **params) or []:
+                # Looker's search ignores case and treats % and _ as wildcards: compare exactly.
+                if natural_key(content_type, as_dict(obj)) == key:
+                    found.append(obj)
+                    return obj
+            return None
+
+        return lookup
 
     def _modified_after_backup(self, current: dict[str, Any] | None, entry: PlanEntry) -> bool:
         changed = _when((current or {}).get("updated_at"))

@@ -8,6 +8,11 @@ front of it do), that wait is used instead. The SDK hides response headers; we s
 them through the RecordingSession every make_sdk() client uses (transport.py).
 400, 403, 404, 405, 409 and 422 are never retried: the same request gets the same answer.
 A 401 makes the client log in again once (Looker revoked the token early), then fails.
+
+A timeout, a lost connection or a 5xx is ambiguous: Looker may have applied the request
+before the answer was lost. A caller whose call is not safe to repeat (a create) passes
+`recover`, which is asked before each retry after such a failure whether the first attempt
+landed after all; what it finds is the call's result, and the call is not repeated.
 """
 
 from __future__ import annotations
@@ -139,6 +144,14 @@ def _annotate(exc: BaseException) -> None:
         pass
 
 
+def _ambiguous(status: int | None, network: str | None) -> bool:
+    """May the failed request have been applied? Yes after a timeout, a lost connection or
+    a 5xx; no after a 429 or another 4xx (Looker refused it before doing anything)."""
+    if status is None:
+        return network is not None
+    return status >= 500
+
+
 def _forget_token(fn: Callable[..., Any]) -> bool:
     """Make the SDK client behind a bound method log in again on its next call."""
     auth = getattr(getattr(fn, "__self__", None), "auth", None)
@@ -212,10 +225,19 @@ class LookerCaller:
         ceiling = min(self._max_delay, self._base_delay * (2**attempt))
         return self._rng() * ceiling
 
-    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def call(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        recover: Callable[[], T | None] | None = None,
+        **kwargs: Any,
+    ) -> T:
         """Run `fn(*args, **kwargs)` (an SDK method) under the limits, retrying transient failures.
 
         `body=` (the SDK's request body) is recorded as the request payload of a failure.
+        `recover`, when given, runs before a retry that follows an ambiguous failure (a
+        timeout, a lost connection, a 5xx: the request may have been applied); a result
+        other than None is returned as the call's result instead of repeating the call.
         """
         history: list[dict[str, Any]] = []
         operation = operation_name(fn)
@@ -278,6 +300,11 @@ class LookerCaller:
                 if delay > 0:
                     wait_or_abandon(delay, self.stop, self._sleep)
                 attempt += 1
+                if recover is not None and _ambiguous(status, network):
+                    found = recover()
+                    if found is not None:
+                        logger.info("Looker %s had landed after all; not repeated", operation)
+                        return found
 
     def _acquire(self) -> None:
         for limiter in self.limiters:

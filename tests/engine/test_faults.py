@@ -5,10 +5,11 @@ import pytest
 
 from restoration.content_types import ContentType
 from restoration.engine import run_session
+from restoration.looker.calls import LookerCaller
 from restoration.looker.instances import make_sdk
-from restoration.models import DeadLetterItem, RestorationSession
+from restoration.models import ContentItem, DeadLetterItem, RestorationSession
 from tests.engine.conftest import fast_config, restore
-from tests.fixtures_emulator import write_looker_ini
+from tests.fixtures_emulator import LOOKER_INI_TIMEOUT, write_looker_ini
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,3 +78,36 @@ def test_a_persistent_validation_error_goes_to_the_dead_letter_queue_with_its_co
     assert not DeadLetterItem.objects.filter(error_type="LookerValidationError").exists()
     titles = {d.title for d in make_sdk("destination").all_dashboards()}
     assert all(d.decoded()["title"] in titles for d in rejected)
+
+
+def test_a_group_create_whose_answer_is_lost_is_found_not_created_again(
+    backup, looker_source, looker_destination, tmp_path, settings, monkeypatch
+):
+    # Looker applies each group create 1.5 s after it arrives; the client gives up after
+    # 1 s (looker.ini timeout), waits 1 s and checks before retrying: the group is there.
+    ini = write_looker_ini(
+        tmp_path / "slow.ini", source=looker_source, destination=looker_destination
+    )
+    ini.write_text(ini.read_text().replace(f"timeout={LOOKER_INI_TIMEOUT}", "timeout=1"))
+    settings.LOOKER_INI = str(ini)
+    # A fixed wait instead of full jitter, so the check comes after the create landed.
+    monkeypatch.setattr(LookerCaller, "backoff_delay", lambda self, attempt, retry_after: 1.0)
+    looker_destination.set_faults(
+        route_pattern=r"^POST /api/4\.0/groups$", hang_rate=1.0, hang_seconds=1.5
+    )
+    session = restore(
+        fast_config(looker_source, looker_destination, content_types=[ContentType.GROUP])
+    )
+    looker_destination.set_faults(clear=True)
+
+    assert session.status == "completed", session.last_error
+    groups = ContentItem.objects.of_type(ContentType.GROUP).active().count()
+    assert groups > 0
+    assert session.created_count == groups
+    assert not DeadLetterItem.objects.exists()
+    assert looker_destination.counters()["creates"]["group"] == groups  # no duplicates
+    restored = sorted(g.name for g in make_sdk("destination").all_groups())
+    backed_up = sorted(
+        ContentItem.objects.of_type(ContentType.GROUP).active().values_list("name", flat=True)
+    )
+    assert restored == backed_up

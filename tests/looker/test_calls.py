@@ -124,3 +124,36 @@ def test_programming_errors_are_not_swallowed():
 
     with pytest.raises(KeyError):
         caller(None).call(broken)
+
+
+def test_after_a_5xx_a_create_that_landed_is_found_instead_of_repeated():
+    fn = failing(503)
+    checks: list[int] = []
+
+    def landed():
+        checks.append(1)
+        return "found"
+
+    assert caller([]).call(fn, recover=landed, body="b") == "found"
+    assert len(fn.calls) == 1 and checks == [1]
+
+
+def test_after_a_timeout_a_create_not_found_is_retried():
+    attempts: list[int] = []
+
+    def create_group(**kwargs):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise TimeoutError("read timed out")
+        return "created"
+
+    checks: list[int] = []
+    assert caller([]).call(create_group, recover=lambda: checks.append(1)) == "created"
+    assert len(attempts) == 2 and checks == [1]
+
+
+def test_a_429_is_not_ambiguous_so_nothing_is_checked():
+    checks: list[int] = []
+    fn = failing(429)
+    assert caller([CountingLimiter()]).call(fn, recover=lambda: checks.append(1)) == "ok"
+    assert checks == [] and len(fn.calls) == 2
