@@ -4,25 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('restoration', '0003_dry_run_items_and_reaper_schedule'),
+        ("restoration", "0003_dry_run_items_and_reaper_schedule"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RateLimitState',
+            name="RateLimitState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255, unique=True)),
-                ('next_at', models.FloatField(default=0.0, help_text='Earliest start of the next call.')),
-                ('factor', models.FloatField(default=1.0, help_text='Share of the rate in force after 429s.')),
-                ('backoff_at', models.FloatField(default=0.0)),
-                ('pause_until', models.FloatField(default=0.0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=255, unique=True)),
+                (
+                    "next_at",
+                    models.FloatField(default=0.0, help_text="Earliest start of the next call."),
+                ),
+                (
+                    "factor",
+                    models.FloatField(
+                        default=1.0, help_text="Share of the rate in force after 429s."
+                    ),
+                ),
+                ("backoff_at", models.FloatField(default=0.0)),
+                ("pause_until", models.FloatField(default=0.0)),
             ],
             options={
-                'verbose_name': 'shared rate limit',
-                'db_table': 'rate_limit_state',
+                "verbose_name": "shared rate limit",
+                "db_table": "rate_limit_state",
             },
         ),
     ]
