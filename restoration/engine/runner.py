@@ -100,6 +100,14 @@ class SessionRunner:
     # -- lifecycle ----------------------------------------------------------------
     def run(self) -> None:
         session = self.session
+        if shutdown.worker_is_stopping():
+            # Pass the task on instead of claiming it here and handing it back moments later.
+            if RestorationSession.objects.filter(
+                pk=session.pk, status=SessionStatus.PENDING
+            ).exists():
+                logger.info("session %s: this worker is stopping; queued for another", session.pk)
+                session.enqueue()
+            return
         if not self._claim():
             logger.info("session %s is not pending; nothing to do", session.pk)
             return

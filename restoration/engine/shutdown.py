@@ -28,6 +28,7 @@ stopping = threading.Event()
 WATCH_SECONDS = 2.0
 
 _busy = False  # a task runs in this worker process right now
+_in_worker = False  # this process is a django-q2 worker (not a command or a test)
 
 
 def on_sigterm(signum: int, frame: Any) -> None:
@@ -40,6 +41,8 @@ def on_sigterm(signum: int, frame: Any) -> None:
 
 
 def _worker_started(sender: Any = None, **kwargs: Any) -> None:
+    global _in_worker
+    _in_worker = True
     signal.signal(signal.SIGTERM, on_sigterm)
     threading.Thread(target=_watch_cluster, name="shutdown watch", daemon=True).start()
 
@@ -59,24 +62,39 @@ def _task_finished(sender: Any = None, **kwargs: Any) -> None:
         raise SystemExit(0)
 
 
-def _watch_cluster() -> None:
-    """Set `stopping` once the sentinel that forked this worker reports itself stopping."""
+def _cluster_reports_stopping() -> bool:
+    """Has the sentinel that forked this worker reported itself stopping? Sets `stopping`."""
     from django_q.conf import Conf
     from django_q.status import Stat
 
     sentinel, host = os.getppid(), socket.gethostname()
+    try:
+        for stat in Stat.get_all():
+            if (
+                stat.sentinel == sentinel
+                and stat.host == host
+                and str(stat.status) == str(Conf.STOPPING)
+            ):
+                logger.warning("cluster of worker %s is stopping", os.getpid())
+                stopping.set()
+                return True
+    except Exception:  # a broker hiccup must not kill the watch or a task
+        logger.debug("could not read the cluster status", exc_info=True)
+    return False
+
+
+def _watch_cluster() -> None:
+    """Set `stopping` once the sentinel that forked this worker reports itself stopping."""
     while not stopping.wait(WATCH_SECONDS):
-        try:
-            for stat in Stat.get_all():
-                if (
-                    stat.sentinel == sentinel
-                    and stat.host == host
-                    and str(stat.status) == str(Conf.STOPPING)
-                ):
-                    logger.warning("cluster of worker %s is stopping", os.getpid())
-                    stopping.set()
-        except Exception:  # a broker hiccup must not kill the watch
-            logger.debug("could not read the cluster status", exc_info=True)
+        _cluster_reports_stopping()
+
+
+def worker_is_stopping() -> bool:
+    """Should this process take no new session? SIGTERM seen, or (in a cluster worker) its
+    cluster reports Stopping. Asked right before a claim: the watch thread looks only every
+    WATCH_SECONDS, and a stopping cluster's idle worker may still be handed the very task
+    that a sibling worker just handed back."""
+    return stopping.is_set() or (_in_worker and _cluster_reports_stopping())
 
 
 def connect() -> None:
