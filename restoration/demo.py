@@ -15,10 +15,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from django.conf import settings
+
+from restoration.emulator.process import free_port, wait_until_up
 
 logger = logging.getLogger(__name__)
 
@@ -60,25 +61,6 @@ def _wait_for_free_port(port: int, seconds: float = PORT_WAIT_SECONDS) -> bool:
     return True
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_up(base_url: str, process: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the emulator for {base_url} exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/api/4.0/versions", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the emulator for {base_url} did not answer within {timeout:.0f} s")
-
-
 def manage_py() -> list[str]:
     return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
 
@@ -86,8 +68,8 @@ def manage_py() -> list[str]:
 def spawn_emulator(
     section: str, seed: str | None, preferred_port: int, env: dict[str, str]
 ) -> tuple[str, subprocess.Popen]:
-    """Start an emulator process; it is ready once `_wait_until_up` returns."""
-    port = preferred_port if _wait_for_free_port(preferred_port) else _free_port()
+    """Start an emulator process; it is ready once `wait_until_up` returns."""
+    port = preferred_port if _wait_for_free_port(preferred_port) else free_port()
     command = [
         *manage_py(),
         "looker_emulator",
@@ -188,7 +170,7 @@ def start_demo(
             processes.append(process)
             instances[section] = base_url
         for base_url, process in zip(instances.values(), processes, strict=True):
-            _wait_until_up(base_url, process, STARTUP_TIMEOUT_SECONDS)
+            wait_until_up(base_url, process, STARTUP_TIMEOUT_SECONDS)
     except RuntimeError:
         stop_demo(processes)
         raise

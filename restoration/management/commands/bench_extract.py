@@ -16,40 +16,21 @@ from __future__ import annotations
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from restoration.emulator.process import control, free_port, wait_until_up
+
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
 CLIENT_ID, CLIENT_SECRET = "bench", "bench-secret"
 UNLIMITED = 1_000_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def control(base_url: str, path: str, payload: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(
-        f"{base_url}/_emulator/{path}",
-        data=data,
-        method="POST" if data is not None else "GET",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        body = response.read()
-    return json.loads(body) if body else None
 
 
 class Command(BaseCommand):
@@ -80,7 +61,7 @@ class Command(BaseCommand):
                     faults = {"clear": True, "latency_ms": opts["latency_ms"]}
                     if opts["rate"]:
                         faults["rate_limit_per_second"] = opts["rate"]
-                    control(base_url, "faults", faults)
+                    control(base_url, "faults", faults, timeout=30)
                     spec = {
                         "base_url": base_url,
                         "workers": workers,
@@ -117,17 +98,12 @@ class Command(BaseCommand):
             stdout=subprocess.DEVNULL,
         )
         base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 300  # a big seed takes a while to build
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise CommandError(f"the emulator exited with {process.returncode}")
-            try:
-                control(base_url, "counters")
-                return process, base_url
-            except OSError:
-                time.sleep(0.2)
-        process.terminate()
-        raise CommandError("the emulator did not start within 300 s")
+        try:
+            wait_until_up(base_url, process, timeout=300)  # a big seed takes a while to build
+        except RuntimeError as exc:
+            process.terminate()
+            raise CommandError(str(exc)) from None
+        return process, base_url
 
     def run(self, spec: dict[str, Any]) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="bench-extract-run-") as tmp:

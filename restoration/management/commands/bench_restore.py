@@ -13,12 +13,10 @@ from __future__ import annotations
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,27 +25,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from restoration.emulator.process import control, free_port, wait_until_up
+
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
 CLIENT_ID, CLIENT_SECRET = "bench", "bench-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def control(base_url: str, path: str, payload: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(
-        f"{base_url}/_emulator/{path}",
-        data=data,
-        method="POST" if data is not None else "GET",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        body = response.read()
-    return json.loads(body) if body else None
 
 
 class Command(BaseCommand):
@@ -233,15 +214,10 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                control(base_url, "counters")
-                break
-            except OSError:
-                if time.monotonic() > deadline or emulator.poll() is not None:
-                    raise CommandError("the emulator did not start") from None
-                time.sleep(0.1)
+        try:
+            wait_until_up(base_url, emulator, timeout=30)
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
         control(base_url, "faults", {"latency_ms": spec["latency_ms"]})
         Path(os.environ["LOOKER_INI"]).write_text(
             f"[bench]\nbase_url={base_url}\nclient_id={CLIENT_ID}\n"
