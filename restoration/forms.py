@@ -284,8 +284,8 @@ class BackupForm(forms.Form):
     rate_limit_per_minute = forms.IntegerField(label="API calls per minute", min_value=1)
 
     def __init__(self, *args: Any, instances: list[InstanceChoice], **kwargs: Any) -> None:
-        from restoration.extraction import ExtractionOptions
-        from restoration.extraction.readers import EXTRACTABLE_TYPES
+        from restoration.backup import ExtractionOptions
+        from restoration.backup.readers import EXTRACTABLE_TYPES
 
         defaults = ExtractionOptions()
         initial = kwargs.setdefault("initial", {})
@@ -305,7 +305,7 @@ class BackupForm(forms.Form):
         self.options = None
 
     def clean(self) -> dict[str, Any]:
-        from restoration.extraction import ExtractionOptions
+        from restoration.backup import ExtractionOptions
 
         data = super().clean()
         if self.errors:

@@ -17,6 +17,6 @@ def reap_stale_sessions() -> int:
 
 def run_extraction(session_id: str) -> None:
     """Take a backup: run one extraction session (kind "extract") to its end."""
-    from restoration.extraction import run_extraction as run
+    from restoration.backup import run_extraction as run
 
     run(session_id)

@@ -1,7 +1,7 @@
 """Take a backup: the form that starts an extraction of one looker.ini instance.
 
 The extraction itself runs as a background session of kind "extract"
-(restoration.extraction.launch_extraction); its progress is the session page.
+(restoration.backup.launch_extraction); its progress is the session page.
 """
 
 from django.contrib import messages
@@ -36,7 +36,7 @@ def backup_form(request: HtmxHttpRequest) -> HttpResponse:
 
 @action("restoration.run_extract")
 def take_backup(request: HtmxHttpRequest) -> HttpResponse:
-    from restoration.extraction import launch_extraction
+    from restoration.backup import launch_extraction
     from restoration.looker.instances import InstanceNotConfigured
 
     instances, problem = configured_instances()

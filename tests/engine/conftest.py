@@ -9,7 +9,7 @@ import pytest
 
 from restoration.config import RestorationConfig
 from restoration.engine import run_session
-from restoration.extraction import ExtractionOptions, extract_instance
+from restoration.backup import ExtractionOptions, extract_instance
 from restoration.models import RestorationSession
 
 

@@ -178,7 +178,7 @@ def test_a_failed_session_shows_why_above_its_counters(operator_client):
 def test_a_finished_backup_shows_what_it_read_per_type_and_what_it_could_not(
     operator_client, looker_ini, looker_source
 ):
-    from restoration.extraction import ExtractionOptions, extract_instance
+    from restoration.backup import ExtractionOptions, extract_instance
 
     # Every dashboard read answers 500: listed, counted, reported, not stored.
     looker_source.set_faults(

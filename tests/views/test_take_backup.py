@@ -41,7 +41,7 @@ def test_it_records_a_pending_extract_session_and_opens_its_page(
 
 
 def test_no_type_ticked_backs_up_every_type(operator_client, looker_ini_file):
-    from restoration.extraction.readers import EXTRACTABLE_TYPES
+    from restoration.backup.readers import EXTRACTABLE_TYPES
 
     operator_client.post("/backup/take", {**VALID, "types": []})
     session = RestorationSession.objects.get()

@@ -154,8 +154,8 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
     """One measured extraction into a fresh database."""
     from django.core.management import call_command
 
-    from restoration.extraction import ExtractionOptions, extract_instance
-    from restoration.extraction.readers import EXTRACTABLE_TYPES
+    from restoration.backup import ExtractionOptions, extract_instance
+    from restoration.backup.readers import EXTRACTABLE_TYPES
     from restoration.management.commands.extract import parse_types
 
     call_command("migrate", verbosity=0)

@@ -8,9 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from restoration.content_types import ContentType
-from restoration.extraction import ExtractionOptions, extract_instance
-from restoration.extraction.readers import EXTRACTABLE_TYPES
-from restoration.extraction.run import Progress
+from restoration.backup import ExtractionOptions, extract_instance
+from restoration.backup.readers import EXTRACTABLE_TYPES
+from restoration.backup.run import Progress
 from restoration.looker.instances import InstanceNotConfigured
 from restoration.models import SessionStatus
 

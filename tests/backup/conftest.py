@@ -2,7 +2,7 @@
 
 import pytest
 
-from restoration.extraction import ExtractionOptions
+from restoration.backup import ExtractionOptions
 from tests.fixtures_emulator import write_looker_ini
 from tests.looker.conftest import redis_url  # noqa: F401  (the throwaway Redis server)
 

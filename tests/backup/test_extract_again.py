@@ -4,10 +4,10 @@ objects Looker failed to serve are picked up by the next run."""
 import pytest
 
 from restoration.content_types import ContentType
-from restoration.extraction import extract_instance
+from restoration.backup import extract_instance
 from restoration.looker.instances import make_sdk
 from restoration.models import ContentItem, SessionStatus
-from tests.extraction.conftest import fast
+from tests.backup.conftest import fast
 
 pytestmark = pytest.mark.django_db
 

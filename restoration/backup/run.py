@@ -40,7 +40,7 @@ from django.utils import timezone
 from restoration.config import RestorationConfig
 from restoration.content_types import ContentType
 from restoration.engine import shutdown
-from restoration.extraction.readers import (
+from restoration.backup.readers import (
     EXTRACTABLE_TYPES,
     READERS,
     Listed,
@@ -48,7 +48,7 @@ from restoration.extraction.readers import (
     is_gone,
     without_secrets,
 )
-from restoration.extraction.rows import BackupWriter, ExtractedItem, OwnerEmails
+from restoration.backup.rows import BackupWriter, ExtractedItem, OwnerEmails
 from restoration.looker.calls import BASE_DELAY_S, LookerCaller, LookerCallFailed
 from restoration.looker.instances import InstanceNotConfigured, get_instance, ini_path, sdk_for
 from restoration.looker.ratelimit import RateLimiter, shared_limiter_for

@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 
 from restoration import tasks
 from restoration.content_types import ContentType
-from restoration.extraction import ExtractionOptions, create_extraction_session, launch_extraction
-from restoration.extraction.run import Extraction
+from restoration.backup import ExtractionOptions, create_extraction_session, launch_extraction
+from restoration.backup.run import Extraction
 from restoration.models import AuditEvent, ContentItem, RestorationSession, SessionStatus
 
 pytestmark = pytest.mark.django_db

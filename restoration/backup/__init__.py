@@ -1,6 +1,6 @@
 """Backups: read a Looker instance through the SDK into content_items (lookervault's format)."""
 
-from restoration.extraction.run import (
+from restoration.backup.run import (
     ExtractionOptions,
     create_extraction_session,
     extract_instance,

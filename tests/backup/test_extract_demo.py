@@ -3,11 +3,11 @@
 import pytest
 
 from restoration.content_types import RESTORABLE_TYPES, ContentType
-from restoration.extraction import extract_instance
-from restoration.extraction.readers import as_dict, without_secrets
+from restoration.backup import extract_instance
+from restoration.backup.readers import as_dict, without_secrets
 from restoration.looker.instances import make_sdk
 from restoration.models import ContentItem, RestorationCheckpoint, SessionKind, SessionStatus
-from tests.extraction.conftest import fast
+from tests.backup.conftest import fast
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,11 @@ import pytest
 import redis
 
 from restoration.content_types import ContentType
-from restoration.extraction import ExtractionOptions, extract_instance
+from restoration.backup import ExtractionOptions, extract_instance
 from restoration.looker.instances import InstanceNotConfigured
 from restoration.looker.ratelimit import RedisPaceStore
 from restoration.models import ContentItem, SessionStatus
-from tests.extraction.conftest import fast
+from tests.backup.conftest import fast
 from tests.fixtures_emulator import write_looker_ini
 
 pytestmark = pytest.mark.django_db
