@@ -245,7 +245,7 @@ class RestorationSessionAdmin(ReadOnlyAdmin):
     @admin.action(description="Cancel the selected sessions", permissions=["cancel_restore"])
     def request_cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
         """Pending sessions stop at once; running ones at the worker's next item."""
-        asked = sum(session.request_cancel() for session in queryset)
+        asked = sum(session.request_cancel(request.user) for session in queryset)
         self.message_user(request, f"Asked {asked} session(s) to stop.")
 
 

@@ -8,6 +8,6 @@ class RestorationConfig(AppConfig):
 
     def ready(self) -> None:
         # django-q2 worker processes stop a running session cleanly on SIGTERM.
-        from restoration.engine.shutdown import connect
+        from restoration.workers.shutdown import connect
 
         connect()

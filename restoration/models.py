@@ -387,53 +387,105 @@ class RestorationSession(models.Model):
             qs = qs.filter(worker=worker)
         return qs.update(**fields) == 1
 
+    # -- state changes ------------------------------------------------------------------
+    # Each is a compare-and-set on the status, and those a person asks for write their
+    # audit event here, so the page, the admin and the command line leave one record.
+
     def claim(self, worker: str) -> bool:
-        """Move pending (or resumable) -> running for this worker by compare-and-set."""
-        now = timezone.now()
+        """pending -> running for this worker, by compare-and-set. Only pending: a session
+        cancelled while queued must not run, and failed or cancelled ones come back
+        through resume() (or the reaper, or a hand-back), which make them pending again."""
         claimed = (
             type(self)
-            .objects.filter(pk=self.pk, status__in=(SessionStatus.PENDING, *RESUMABLE_STATUSES))
+            .objects.filter(pk=self.pk, status=SessionStatus.PENDING)
             .update(
-                status=SessionStatus.RUNNING, worker=worker, heartbeat_at=now, completed_at=None
+                status=SessionStatus.RUNNING,
+                worker=worker,
+                heartbeat_at=timezone.now(),
+                completed_at=None,
             )
         )
         if claimed:
             self.refresh_from_db()
         return claimed == 1
 
-    def request_cancel(self) -> bool:
-        """Ask the worker to stop; a pending session is cancelled at once. False if already finished."""
+    def request_cancel(self, user: Any = None) -> bool:
+        """Ask the worker to stop; a pending session is cancelled at once. False if already
+        finished. Writes the audit event for `user` (None: the command line or the system)."""
         now = timezone.now()
         qs = type(self).objects.filter(pk=self.pk)
-        if qs.filter(status=SessionStatus.PENDING).update(
-            status=SessionStatus.CANCELLED, cancel_requested_at=now, completed_at=now
-        ):
+        with transaction.atomic():
+            changed = qs.filter(status=SessionStatus.PENDING).update(
+                status=SessionStatus.CANCELLED, cancel_requested_at=now, completed_at=now
+            ) or qs.filter(status=SessionStatus.RUNNING).update(cancel_requested_at=now)
             self.refresh_from_db()
-            return True
-        changed = qs.filter(status=SessionStatus.RUNNING).update(cancel_requested_at=now)
-        self.refresh_from_db()
+            if changed:
+                self._audit(
+                    AuditAction.CANCEL,
+                    user,
+                    f"Cancelled {self.get_kind_display().lower()} into {self.destination_instance}",
+                )
         return changed == 1
 
-    def resume(self) -> bool:
+    def resume(self, user: Any = None) -> bool:
         """Queue a failed or cancelled session again; it picks up from its checkpoints.
 
-        Compare-and-set on the status, so two clicks on Resume queue it once.
+        Compare-and-set on the status, so two clicks on Resume queue it once (and write
+        one audit event).
         """
+        with transaction.atomic():
+            changed = (
+                type(self)
+                .objects.filter(pk=self.pk, status__in=RESUMABLE_STATUSES)
+                .update(
+                    status=SessionStatus.PENDING,
+                    heartbeat_at=timezone.now(),  # pending: when it was queued (the reaper)
+                    cancel_requested_at=None,
+                    completed_at=None,
+                    resume_count=F("resume_count") + 1,
+                )
+            )
+            self.refresh_from_db()
+            if changed:
+                self._audit(
+                    AuditAction.RESUME,
+                    user,
+                    f"Resumed {self.get_kind_display().lower()} into {self.destination_instance}",
+                )
+                transaction.on_commit(self.enqueue)
+        return changed == 1
+
+    def hand_back(self, worker: str) -> bool:
+        """The session stopped on `worker` because that worker shuts down: make it pending
+        again and queue it, so another cluster resumes it from its checkpoints.
+        Compare-and-set on (running, this worker): a session already reaped or cancelled
+        is left alone."""
+        now = timezone.now()
         changed = (
             type(self)
-            .objects.filter(pk=self.pk, status__in=RESUMABLE_STATUSES)
+            .objects.filter(pk=self.pk, status=SessionStatus.RUNNING, worker=worker)
             .update(
                 status=SessionStatus.PENDING,
-                heartbeat_at=timezone.now(),  # pending: when it was queued (the reaper)
-                cancel_requested_at=None,
-                completed_at=None,
+                heartbeat_at=now,  # for a pending session: when it was queued (reaper)
                 resume_count=F("resume_count") + 1,
+                last_error=(
+                    f"Worker {worker} shut down at {now:%Y-%m-%d %H:%M:%S %Z}; "
+                    "queued to resume from its checkpoints"
+                ),
             )
         )
         self.refresh_from_db()
         if changed:
             transaction.on_commit(self.enqueue)
         return changed == 1
+
+    def _audit(self, action: str, user: Any, description: str) -> None:
+        AuditEvent.objects.create(
+            user=user if getattr(user, "is_authenticated", False) else None,
+            action=action,
+            session=self,
+            description=description,
+        )
 
     def cancel_requested(self) -> bool:
         return type(self).objects.filter(pk=self.pk, cancel_requested_at__isnull=False).exists()

@@ -10,7 +10,7 @@ def run_session(session_id: str) -> None:
 
 def reap_stale_sessions() -> int:
     """Resume sessions whose worker stopped beating (run every minute by django-q2's schedule)."""
-    from restoration.engine.reaper import reap_stale_sessions as reap
+    from restoration.workers.reaper import reap_stale_sessions as reap
 
     return len(reap())
 

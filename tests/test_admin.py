@@ -266,6 +266,16 @@ def test_an_operator_can_cancel_sessions_from_the_list(client, staff_operator, d
     assert data.status == SessionStatus.CANCELLED
 
 
+def test_a_cancel_from_the_admin_is_recorded_in_the_audit_log(client, staff_operator, data):
+    client.force_login(staff_operator)
+    client.post(
+        changelist("restorationsession"),
+        {"action": "request_cancel", helpers.ACTION_CHECKBOX_NAME: [data.pk]},
+    )
+    event = AuditEvent.objects.get(action=AuditEvent.Action.CANCEL)
+    assert (event.user, event.session_id) == (staff_operator, data.pk)
+
+
 def test_a_session_page_shows_its_config_and_checkpoints(client, admin_user, data):
     client.force_login(admin_user)
     data.update_restoration_session(config={"workers": 8})

@@ -96,8 +96,12 @@ def test_claim_moves_pending_to_running_once():
     assert session.worker == "host-a:1"
 
 
-def test_claim_takes_a_failed_session_back_for_resume():
-    session = new_session(status=SessionStatus.FAILED, completed_at=timezone.now())
+@pytest.mark.parametrize("status", [SessionStatus.FAILED, SessionStatus.CANCELLED])
+def test_claim_refuses_a_finished_session_until_it_is_resumed(status):
+    session = new_session(status=status, completed_at=timezone.now())
+    assert session.claim("host:1") is False
+    assert RestorationSession.objects.get(pk=session.pk).status == status
+    assert session.resume() is True
     assert session.claim("host:1") is True
     assert session.completed_at is None
 
@@ -215,3 +219,28 @@ def test_sessions_are_indexed_by_the_design_names():
         indexes = connection.introspection.get_constraints(cursor, "restoration_sessions")
     assert "idx_restoration_session_status" in indexes
     assert "idx_restoration_sess_started" in indexes
+
+
+def test_request_cancel_writes_one_audit_event_for_whoever_asked(django_user_model):
+    user = django_user_model.objects.create_user("ops")
+    session = new_session()
+    assert session.request_cancel(user) is True
+    assert session.request_cancel(user) is False  # already cancelled: nothing to record
+    event = AuditEvent.objects.get()
+    assert (event.action, event.user, event.session) == (AuditEvent.Action.CANCEL, user, session)
+
+
+def test_resume_writes_one_audit_event_however_often_it_is_asked():
+    session = new_session(status=SessionStatus.FAILED, completed_at=timezone.now())
+    assert session.resume() is True
+    assert session.resume() is False
+    event = AuditEvent.objects.get()
+    assert (event.action, event.user) == (AuditEvent.Action.RESUME, None)
+
+
+def test_hand_back_leaves_a_session_another_worker_runs_alone():
+    session = new_session()
+    session.claim("host:1")
+    assert session.hand_back("host:2") is False
+    assert session.hand_back("host:1") is True
+    assert session.status == SessionStatus.PENDING and session.resume_count == 1

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
-import socket
 import threading
 import time
 import traceback
@@ -32,14 +30,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.db import DatabaseError, connections, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
-from restoration.config import RestorationConfig
-from restoration.content_types import ContentType
-from restoration.engine import shutdown
 from restoration.backup.readers import (
     EXTRACTABLE_TYPES,
     READERS,
@@ -49,6 +42,8 @@ from restoration.backup.readers import (
     without_secrets,
 )
 from restoration.backup.rows import BackupWriter, ExtractedItem, OwnerEmails
+from restoration.config import RestorationConfig
+from restoration.content_types import ContentType
 from restoration.looker.calls import BASE_DELAY_S, LookerCaller, LookerCallFailed
 from restoration.looker.instances import InstanceNotConfigured, get_instance, ini_path, sdk_for
 from restoration.looker.ratelimit import RateLimiter, shared_limiter_for
@@ -60,6 +55,8 @@ from restoration.models import (
     SessionKind,
     SessionStatus,
 )
+from restoration.workers import lifecycle
+from restoration.workers.lifecycle import Heartbeat, StopReason, close_pool_connections
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +71,6 @@ COUNTERS = (
     "skipped_count",
     "api_calls",
 )
-STOP_CANCEL = "cancelled by request"
-STOP_SHUTDOWN = "the worker is shutting down"
 TICK_SECONDS = 2.0
 MAX_RECORDED_ERRORS = 200
 MAX_THROUGHPUT_SAMPLES = 500
@@ -122,15 +117,6 @@ class TypeTally:
     @property
     def done(self) -> int:
         return self.created + self.updated + self.unchanged + self.errors
-
-
-def heartbeat_seconds() -> float:
-    """The restore engine's heartbeat period: the reaper judges both kinds alike."""
-    return float(getattr(settings, "RESTORE_HEARTBEAT_SECONDS", 5))
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def create_extraction_session(
@@ -192,9 +178,9 @@ def run_extraction(
         raise ValueError(
             f"session {session_id} is a {session.get_kind_display()}, not an extraction"
         )
-    worker = worker_name()
-    if not session.claim(worker):
-        logger.info("Extraction %s is %s; not running it here", session_id, session.status)
+    worker = lifecycle.worker_name()
+    if not lifecycle.claim(session, worker):
+        session.refresh_from_db()
         return session
     Extraction(session, worker=worker, progress=progress).run()
     session.refresh_from_db()
@@ -227,22 +213,6 @@ class Progress:
 
 class ExtractionStopped(Exception):
     """The session was cancelled, or taken over by another worker."""
-
-
-def close_thread_connections(pool: ThreadPoolExecutor, workers: int) -> None:
-    """Close the database connections the pool's threads opened (a shared rate limit
-    kept in the database): Django closes them only for request threads."""
-    barrier = threading.Barrier(workers)
-
-    def close() -> None:
-        try:
-            barrier.wait(timeout=10)  # one task per thread: all must be busy at once
-        except threading.BrokenBarrierError:
-            pass
-        connections.close_all()
-
-    for future in [pool.submit(close) for _ in range(workers)]:
-        future.result()
 
 
 class TypeRun:
@@ -298,12 +268,11 @@ class Extraction:
         self.throughput: list[list[Any]] = []
         self.owner_emails = OwnerEmails()
         self._local = threading.local()
-        self.stop = threading.Event()
-        self.stop_reason = ""
-        self._last_beat = time.monotonic()
         # One thread at a time in the database: SQLite's shared-cache databases (the test
         # database) fail with "table is locked" instead of waiting.
         self.db_lock = threading.RLock()
+        self.heartbeat = Heartbeat(session, worker, self.db_lock)
+        self.stop = self.heartbeat.stop  # set on cancel, shutdown or take-over
         self._last_tick = 0.0
         self._reported_calls = 0
         self._reported = TypeTally()
@@ -334,33 +303,27 @@ class Extraction:
 
     # --- the run ------------------------------------------------------------------------
     def run(self) -> None:
+        """Run the claimed session to its end (`run_extraction` claims it first)."""
         self._start_afresh()
-        heart = threading.Thread(
-            target=self._heartbeat, name=f"heartbeat {self.session.pk[:8]}", daemon=True
-        )
-        heart.start()
+        self.heartbeat.start()
         try:
             self._run()
         finally:
-            self.stop.set()
-            heart.join(timeout=heartbeat_seconds() + 5)
+            self.heartbeat.end()
 
     def _start_afresh(self) -> None:
-        """A resumed extraction (reaped, handed back, re-run) reads everything again: that
-        is idempotent and cheap next to a restore, so its counters start from zero."""
+        """A resumed extraction (reaped, handed back, resumed) reads everything again: that
+        is idempotent and cheap next to a restore, so its counters start from zero.
+
+        A cancel request stays: resume() clears it, so one still set was made while
+        the session ran and must stop this run too. resume_count is the resume's own."""
         session = self.session
         metadata = dict(session.metadata or {})
-        resumed = bool(metadata.pop("ran_before", False))
+        metadata.pop("ran_before", None)  # written by earlier versions
         for key in ("per_type", "plan", "errors", "throughput", "summary", "api", "throttled"):
             metadata.pop(key, None)
-        metadata["ran_before"] = True
         fields: dict[str, Any] = {name: 0 for name in COUNTERS}
-        RestorationSession.objects.filter(pk=session.pk).update(
-            cancel_requested_at=None,  # an old cancel request must not stop the new run
-            metadata=metadata,
-            resume_count=F("resume_count") + int(resumed),
-            **fields,
-        )
+        RestorationSession.objects.filter(pk=session.pk).update(metadata=metadata, **fields)
         RestorationCheckpoint.objects.filter(session=session).delete()
         session.refresh_from_db()
         self.errors = []
@@ -385,16 +348,17 @@ class Extraction:
                 try:
                     self._extract_all(pool)
                 finally:
-                    close_thread_connections(pool, self.options.workers)
+                    close_pool_connections(pool, self.options.workers)
         except ExtractionStopped:
-            if self.stop_reason == STOP_SHUTDOWN:
+            reason = self.heartbeat.reason
+            if reason == StopReason.SHUTDOWN:
                 self._flush_counters()
                 with self.db_lock:
-                    shutdown.hand_back(self.session.pk, self.worker)
+                    self.session.hand_back(self.worker)
                 return
-            if self.stop_reason != STOP_CANCEL:
+            if reason != StopReason.CANCEL:
                 # Reaped or claimed by another worker: that run owns the session now.
-                logger.warning("Extraction %s stopped here: %s", self.session.pk, self.stop_reason)
+                logger.warning("Extraction %s stopped here: %s", self.session.pk, reason)
                 return
             status, error = SessionStatus.CANCELLED, "Cancelled by request"
         except InstanceNotConfigured as exc:
@@ -410,39 +374,9 @@ class Extraction:
             raise
         self._finish(status, error)
 
-    def _heartbeat(self) -> None:
-        """Beat and watch for cancel / shutdown from a thread of its own, so a slow Looker
-        call on the coordinating thread never makes the session look dead to the reaper."""
-        self._last_beat = time.monotonic()  # claim() has just beaten
-        try:
-            while not self.stop.wait(min(max(heartbeat_seconds(), 0.05), 1.0)):
-                try:
-                    self.check_in()
-                except DatabaseError as exc:  # a busy database: try again at the next beat
-                    logger.info("Heartbeat of %s skipped: %s", self.session.pk, exc)
-        finally:
-            connections.close_all()
-
     def check_in(self) -> None:
-        """One heartbeat: stop for a worker shutdown or a cancel request, beat when due."""
-        if shutdown.stopping.is_set():
-            self._stop(STOP_SHUTDOWN)
-            return
-        with self.db_lock:
-            cancelled = self.session.cancel_requested()
-        if cancelled:
-            self._stop(STOP_CANCEL)
-            return
-        if time.monotonic() - self._last_beat >= heartbeat_seconds():
-            self._last_beat = time.monotonic()
-            with self.db_lock:
-                beating = self.session.beat(self.worker)
-            if not beating:
-                self._stop("the session no longer runs on this worker")
-
-    def _stop(self, reason: str) -> None:
-        self.stop_reason = reason
-        self.stop.set()
+        """One heartbeat, as the heartbeat thread does every second (tests drive it)."""
+        self.heartbeat.check_in()
 
     def _check_login(self) -> None:
         # One cheap call up front turns wrong credentials or a wrong URL into one clear
@@ -635,7 +569,7 @@ class Extraction:
     def _tick(self, run: TypeRun, *, force: bool = False) -> None:
         now = time.monotonic()
         if self.stop.is_set():
-            raise ExtractionStopped(self.stop_reason)
+            raise ExtractionStopped(self.heartbeat.reason)
         if not force and now - self._last_tick < TICK_SECONDS:
             return
         self._last_tick = now

@@ -10,16 +10,6 @@ from typing import TextIO
 from restoration.models import RestorationSession
 
 
-def cluster_running() -> bool:
-    """True when a django-q2 cluster reported itself recently (its stats live in the cache)."""
-    try:
-        from django_q.status import Stat
-
-        return bool(Stat.get_all())
-    except Exception:  # no cache, no broker: treat as no cluster
-        return False
-
-
 def progress_line(session: RestorationSession, width: int = 30) -> str:
     planned = session.planned_items or 0
     done = session.total_items

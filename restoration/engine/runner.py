@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import threading
 import time
 import traceback
@@ -20,12 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from restoration.config import RestorationSummary
 from restoration.content_types import ContentType, dependency_rank
-from restoration.engine import shutdown
 from restoration.engine.api import DestinationAPI, DryRunWriteBlocked, ItemFailed
 from restoration.engine.checkpoints import TypeProgress
 from restoration.engine.destination import DestinationState, Mappings
@@ -43,12 +40,10 @@ from restoration.models import (
     SessionStatus,
     encode_blob,
 )
+from restoration.workers import lifecycle
+from restoration.workers.lifecycle import Heartbeat, StopReason, close_pool_connections
 
 logger = logging.getLogger(__name__)
-
-
-def heartbeat_seconds() -> float:
-    return float(getattr(settings, "RESTORE_HEARTBEAT_SECONDS", 5))
 
 
 def retry_base_delay() -> float:
@@ -71,14 +66,6 @@ class Done:
     blob: Any = None
 
 
-class SessionStopped(Exception):
-    """Cancel requested, or another worker took the session over."""
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
 class SessionRunner:
     def __init__(
         self,
@@ -88,10 +75,10 @@ class SessionRunner:
         self.session = session
         self.progress = progress
         self.config = session.restoration_config
-        self.worker = worker_name()
+        self.worker = lifecycle.worker_name()
         self.db_lock = threading.RLock()
-        self.stop = threading.Event()
-        self.stop_reason = ""
+        self.heartbeat = Heartbeat(session, self.worker, self.db_lock)
+        self.stop = self.heartbeat.stop  # set on cancel, shutdown or take-over
         self.started = time.monotonic()
         self.items_done = 0
         self.checkpoint_bytes = 0  # JSON written to checkpoints: must grow linearly
@@ -100,21 +87,9 @@ class SessionRunner:
     # -- lifecycle ----------------------------------------------------------------
     def run(self) -> None:
         session = self.session
-        if shutdown.worker_is_stopping():
-            # Pass the task on instead of claiming it here and handing it back moments later.
-            if RestorationSession.objects.filter(
-                pk=session.pk, status=SessionStatus.PENDING
-            ).exists():
-                logger.info("session %s: this worker is stopping; queued for another", session.pk)
-                session.enqueue()
+        if not lifecycle.claim(session, self.worker):
             return
-        if not self._claim():
-            logger.info("session %s is not pending; nothing to do", session.pk)
-            return
-        heart = threading.Thread(
-            target=self._heartbeat, name=f"heartbeat {session.pk[:8]}", daemon=True
-        )
-        heart.start()
+        self.heartbeat.start()
         api = None
         try:
             try:
@@ -122,12 +97,14 @@ class SessionRunner:
                 self._run_plan(restorer)
             except CallAbandoned:
                 pass  # stopped while waiting for the rate limit: the stop reason says why
-            if self.stop.is_set() and self.stop_reason == "cancel":
+            reason = self.heartbeat.reason
+            if reason == StopReason.CANCEL:
                 self._finish(SessionStatus.CANCELLED, "Cancelled by request")
-            elif self.stop.is_set() and self.stop_reason == "shutdown":
-                shutdown.hand_back(session.pk, self.worker)
-            elif self.stop.is_set():
-                logger.warning("session %s stopped here: %s", session.pk, self.stop_reason)
+            elif reason == StopReason.SHUTDOWN:
+                with self.db_lock:
+                    session.hand_back(self.worker)
+            elif reason is not None:
+                logger.warning("session %s stopped here: %s", session.pk, reason)
             else:
                 self._finish(SessionStatus.COMPLETED)
         except SessionFailed as exc:
@@ -136,26 +113,9 @@ class SessionRunner:
             logger.exception("session %s failed", session.pk)
             self._finish(SessionStatus.FAILED, f"{type(exc).__name__}: {exc}")
         finally:
-            self.stop.set()
-            heart.join(timeout=heartbeat_seconds() + 5)
+            self.heartbeat.end()
             if api is not None:
                 api.close()
-
-    def _claim(self) -> bool:
-        """pending -> running, by compare-and-set. Only pending: a session cancelled while
-        queued must not run, and failed/cancelled ones come back through resume() (or
-        the reaper), which make them pending again."""
-        claimed = RestorationSession.objects.filter(
-            pk=self.session.pk, status=SessionStatus.PENDING
-        ).update(
-            status=SessionStatus.RUNNING,
-            worker=self.worker,
-            heartbeat_at=timezone.now(),
-            completed_at=None,
-        )
-        if claimed:
-            self.session.refresh_from_db()
-        return claimed == 1
 
     def _connect(self) -> tuple[DestinationAPI, Restorer]:
         session, config = self.session, self.config
@@ -249,20 +209,7 @@ class SessionRunner:
                         break
                     self._run_type(plan, content_type, restorer, pool)
             finally:
-                self._close_worker_connections(pool, workers)
-
-    def _close_worker_connections(self, pool: ThreadPoolExecutor, workers: int) -> None:
-        barrier = threading.Barrier(workers)
-
-        def close() -> None:
-            try:
-                barrier.wait(timeout=10)
-            except threading.BrokenBarrierError:
-                pass
-            connections.close_all()
-
-        for f in [pool.submit(close) for _ in range(workers)]:
-            f.result()
+                close_pool_connections(pool, workers)
 
     def _checkpoint_for(self, content_type: int) -> RestorationCheckpoint:
         with self.db_lock:
@@ -520,27 +467,6 @@ class SessionRunner:
         meta["checkpoint_max_bytes"] = self.checkpoint_max_bytes
         session.metadata = meta
         session.save(update_fields=["metadata"])
-
-    def _heartbeat(self) -> None:
-        try:
-            while not self.stop.wait(min(heartbeat_seconds(), 1.0)):
-                with self.db_lock:
-                    if shutdown.stopping.is_set():  # SIGTERM: checkpoint, hand the session back
-                        self.stop_reason = "shutdown"
-                        self.stop.set()
-                        return
-                    if self.session.cancel_requested():
-                        self.stop_reason = "cancel"
-                        self.stop.set()
-                        return
-                    if time.monotonic() - getattr(self, "_last_beat", 0) >= heartbeat_seconds():
-                        self._last_beat = time.monotonic()
-                        if not self.session.beat(self.worker):
-                            self.stop_reason = "the session no longer runs here"
-                            self.stop.set()
-                            return
-        finally:
-            connections.close_all()
 
     def summary(self) -> RestorationSummary:
         """The session's summary, from its counters and checkpoints (exact across resumes)."""

@@ -5,7 +5,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from restoration.health import cluster_health
+from restoration.workers.clusters import cluster_health
 
 
 @login_not_required

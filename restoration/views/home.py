@@ -9,7 +9,6 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from restoration.health import cluster_health
 from restoration.models import (
     ContentItem,
     DeadLetterItem,
@@ -18,6 +17,7 @@ from restoration.models import (
 )
 from restoration.views.access import HtmxHttpRequest, page
 from restoration.views.extract import backup_summary
+from restoration.workers.clusters import cluster_health
 
 RECENT_SESSIONS = 10
 # The partial lists this many; more is a sign to open the history page.

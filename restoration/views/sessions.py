@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django_htmx.http import HTMX_STOP_POLLING
 
 from restoration.content_types import ContentType, dependency_rank
-from restoration.models import AuditEvent, DryRunItem, RestorationSession
+from restoration.models import DryRunItem, RestorationSession
 from restoration.progress import session_progress
 from restoration.views.access import HtmxHttpRequest, action, page
 from restoration.views.paging import in_plan_order
@@ -118,13 +118,7 @@ def session_detail(request: HtmxHttpRequest, session_id: str) -> HttpResponse:
 @action("restoration.cancel_restore")
 def cancel(request: HtmxHttpRequest, session_id: str) -> HttpResponse:
     session = get_object_or_404(RestorationSession, pk=session_id)
-    if session.request_cancel():
-        AuditEvent.objects.create(
-            user=request.user,
-            action=AuditEvent.Action.CANCEL,
-            session=session,
-            description=f"Cancelled {session.get_kind_display().lower()} into {session.destination_instance}",
-        )
+    if session.request_cancel(request.user):
         messages.success(request, "Cancel requested: the workers stop after their current item.")
     else:
         messages.error(
@@ -137,13 +131,7 @@ def cancel(request: HtmxHttpRequest, session_id: str) -> HttpResponse:
 @action("restoration.resume_restore")
 def resume(request: HtmxHttpRequest, session_id: str) -> HttpResponse:
     session = get_object_or_404(RestorationSession, pk=session_id)
-    if session.resume():
-        AuditEvent.objects.create(
-            user=request.user,
-            action=AuditEvent.Action.RESUME,
-            session=session,
-            description=f"Resumed {session.get_kind_display().lower()} into {session.destination_instance}",
-        )
+    if session.resume(request.user):
         messages.success(request, "Resumed: finished items are skipped, the rest is queued.")
     else:
         messages.error(

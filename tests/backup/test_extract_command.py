@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from restoration import tasks
-from restoration.content_types import ContentType
 from restoration.backup import ExtractionOptions, create_extraction_session, launch_extraction
 from restoration.backup.run import Extraction
+from restoration.content_types import ContentType
 from restoration.models import AuditEvent, ContentItem, RestorationSession, SessionStatus
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +86,24 @@ def test_a_finished_extraction_is_not_run_twice(source_ini):
     assert RestorationSession.objects.get(pk=session.pk).api_calls == calls
 
 
+def test_a_backup_cancelled_while_pending_stays_cancelled_when_its_task_runs(
+    source_ini, looker_source
+):
+    options = ExtractionOptions(types=[ContentType.BOARD], rate_limit_per_second=1000)
+    session = launch_extraction("source", options)
+    assert session.request_cancel()  # cancelled while its task waits in the queue
+    calls_before = looker_source.counters()["calls"]
+
+    tasks.run_extraction(session.pk)  # the task arrives anyway
+
+    session.refresh_from_db()
+    assert session.status == SessionStatus.CANCELLED
+    assert session.cancel_requested_at is not None
+    assert (session.api_calls, session.planned_items) == (0, 0)
+    assert not ContentItem.objects.exists()
+    assert looker_source.counters()["calls"] == calls_before
+
+
 def test_a_requeued_extraction_goes_to_the_extraction_task(source_ini, monkeypatch):
     queued = []
     monkeypatch.setattr(
@@ -125,7 +143,7 @@ def test_a_session_taken_over_by_another_worker_is_left_to_it(source_ini):
 
     def reaped_and_resumed_elsewhere(progress):
         RestorationSession.objects.filter(pk=session.pk).update(worker="other:1")
-        extraction._last_beat = float("-inf")  # a beat is due
+        extraction.heartbeat.last_beat = float("-inf")  # a beat is due
         extraction.check_in()
 
     extraction = Extraction(session, worker="test", progress=reaped_and_resumed_elsewhere)
@@ -141,8 +159,9 @@ def test_a_resumed_extraction_counts_from_zero(source_ini):
     tasks.run_extraction(session.pk)
     session.refresh_from_db()
     first = (session.planned_items, session.created_count, session.api_calls)
-    # the reaper found its worker dead: failed and resumable
+    # it failed, and an operator resumes it
     RestorationSession.objects.filter(pk=session.pk).update(status=SessionStatus.FAILED)
+    assert session.resume()
     tasks.run_extraction(session.pk)
     session.refresh_from_db()
     assert session.status == SessionStatus.COMPLETED

@@ -33,7 +33,7 @@ def test_it_lists_dead_letters_as_a_table_and_as_json(rejected):
 
 
 def test_retry_restores_them_once_looker_accepts(rejected, looker_destination, monkeypatch):
-    monkeypatch.setattr("restoration.management.commands.dlq.cluster_running", lambda: False)
+    monkeypatch.setattr("restoration.management.commands.dlq.cluster_alive", lambda: False)
     looker_destination.set_faults(clear=True)
     out = io.StringIO()
     call_command("dlq", "retry", "--all", "--wait", stdout=out)

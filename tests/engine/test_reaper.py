@@ -34,7 +34,7 @@ def test_it_fails_and_requeues_a_silent_session(settings, django_capture_on_comm
 
 
 def test_a_session_that_beats_in_the_meantime_is_left_alone(monkeypatch):
-    from restoration.engine import reaper
+    from restoration.workers import reaper
 
     stale = running(600)
     original = RestorationSession.objects.stale
@@ -96,7 +96,7 @@ def test_a_resumed_session_counts_as_queued_when_resumed(settings):
     settings.RESTORE_PENDING_REQUEUE_SECONDS = 300
     session = pending(9000, status="failed", heartbeat_at=timezone.now() - timedelta(hours=2))
     assert session.resume()
-    from restoration.engine.reaper import requeue_unclaimed_sessions
+    from restoration.workers.reaper import requeue_unclaimed_sessions
 
     assert requeue_unclaimed_sessions() == []
 

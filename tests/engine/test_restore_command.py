@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from restoration.content_types import ContentType
-from restoration.models import RestorationSession
+from restoration.models import AuditEvent, RestorationSession
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,7 +15,7 @@ FAST = ["--rate-limit-per-second", "10000", "--rate-limit-per-minute", "600000"]
 
 @pytest.fixture(autouse=True)
 def no_cluster(monkeypatch):
-    monkeypatch.setattr("restoration.management.commands.restore.cluster_running", lambda: False)
+    monkeypatch.setattr("restoration.management.commands.restore.cluster_alive", lambda: False)
 
 
 def test_it_restores_the_chosen_types_and_waits_with_a_progress_bar(backup, looker_destination):
@@ -111,6 +111,17 @@ def test_it_resumes_a_cancelled_session(backup):
     call_command("restore", "--resume", session.pk, "--wait", stdout=io.StringIO())
     session.refresh_from_db()
     assert session.status == "completed"
+
+
+def test_a_resume_from_the_command_line_is_recorded_in_the_audit_log(backup):
+    call_command(
+        "restore", "--destination", "destination", "--types", "group", *FAST, stdout=io.StringIO()
+    )
+    session = RestorationSession.objects.exclude(kind="extract").get()
+    session.request_cancel()
+    call_command("restore", "--resume", session.pk, stdout=io.StringIO())
+    resumes = AuditEvent.objects.filter(action=AuditEvent.Action.RESUME, session=session)
+    assert [(e.user, e.description.split()[0]) for e in resumes] == [(None, "Resumed")]
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ import pytest
 
 from restoration.content_types import ContentType
 from restoration.engine import run_session
-from restoration.engine.reaper import reap_stale_sessions
 from restoration.engine.restorer import Restorer
 from restoration.models import IDMapping, RestorationCheckpoint, RestorationSession
+from restoration.workers.reaper import reap_stale_sessions
 from tests.engine.conftest import fast_config, restore
 from tests.fixtures_emulator import write_looker_ini
 

@@ -4,8 +4,9 @@ session is not claimed here only to be handed back (and counted resumed) moments
 import pytest
 
 from restoration.config import RestorationConfig
-from restoration.engine import run_session, shutdown
+from restoration.engine import run_session
 from restoration.models import RestorationSession, SessionStatus
+from restoration.workers import shutdown
 
 
 @pytest.fixture

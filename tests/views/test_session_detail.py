@@ -136,10 +136,8 @@ def test_an_unknown_session_is_404(operator_client):
 def test_a_session_handed_back_by_a_shutting_down_worker_says_it_waits_for_another(
     operator_client,
 ):
-    from restoration.engine.shutdown import hand_back
-
     session = make_running_session(worker="node-a:4242")
-    assert hand_back(session.pk, "node-a:4242")
+    assert session.hand_back("node-a:4242")
     body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
     assert 'data-status="pending"' in body
     assert "Waiting for a worker:" in body
@@ -152,7 +150,7 @@ def test_a_session_handed_back_by_a_shutting_down_worker_says_it_waits_for_anoth
 def test_a_session_the_reaper_took_back_says_its_worker_went_silent(operator_client):
     from datetime import timedelta
 
-    from restoration.engine.reaper import reap_stale_sessions
+    from restoration.workers.reaper import reap_stale_sessions
 
     session = make_running_session(
         worker="node-b:7", heartbeat_at=timezone.now() - timedelta(minutes=10)

@@ -8,8 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from restoration.content_types import ContentType
-from restoration.engine.progress import cluster_running, wait_for
+from restoration.engine.progress import wait_for
 from restoration.models import DeadLetterItem, DeadLetterQuerySet
+from restoration.workers.clusters import cluster_alive
 
 
 class Command(BaseCommand):
@@ -97,7 +98,7 @@ class Command(BaseCommand):
         session = qs.retry(None)
         self.stdout.write(f"Retry session {session.pk} queued for {qs.count()} dead letter(s)")
         if opts["wait"]:
-            session = wait_for(session, inline=not cluster_running(), out=self.stdout._out)
+            session = wait_for(session, inline=not cluster_alive(), out=self.stdout._out)
             self.stdout.write(
                 f"Retry {session.status}: {session.success_count} restored, {session.error_count} still failing"
             )

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from restoration.content_types import ContentType
 from restoration.backup import ExtractionOptions, extract_instance
 from restoration.backup.readers import EXTRACTABLE_TYPES
 from restoration.backup.run import Progress
+from restoration.content_types import ContentType
 from restoration.looker.instances import InstanceNotConfigured
 from restoration.models import SessionStatus
 

@@ -13,9 +13,10 @@ from pydantic import ValidationError
 
 from restoration.config import RestorationConfig
 from restoration.content_types import ContentType
-from restoration.engine.progress import cluster_running, wait_for
+from restoration.engine.progress import wait_for
 from restoration.looker.instances import InstanceNotConfigured, get_instance
 from restoration.models import RestorationSession
+from restoration.workers.clusters import cluster_alive
 
 
 def parse_when(value: str, *, end: bool) -> datetime:
@@ -79,7 +80,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Session {session.pk} ({session.get_kind_display().lower()}) queued")
         if not opts["wait"]:
             return
-        inline = not cluster_running()
+        inline = not cluster_alive()
         if inline:
             self.stdout.write("No task cluster is running: running the session here")
         session = wait_for(session, inline=inline, out=self.stdout._out)

@@ -1,4 +1,6 @@
-"""Whether a django-q2 cluster is alive, read from the cache every process shares.
+"""Whether a django-q2 cluster is alive, read from the cache every process shares: the
+one answer for /healthz, the home page and the commands that run a session here when no
+cluster would pick it up.
 
 A cluster's sentinel writes its Stat to the cache about twice a second with a
 3-second expiry, so a cluster that died drops out of the cache within seconds.
@@ -40,3 +42,11 @@ def cluster_health() -> dict[str, Any]:
         and c["status"] in SERVING
     ]
     return {"ok": bool(alive), "alive": len(alive), "clusters": clusters}
+
+
+def cluster_alive() -> bool:
+    """Is a cluster serving tasks now? False when the cache cannot be read either."""
+    try:
+        return cluster_health()["ok"]
+    except Exception:  # noqa: BLE001 - no cache, no broker: no cluster to hand work to
+        return False

@@ -1,7 +1,7 @@
 """Stopping a worker cleanly: SIGTERM sets the process-wide `stopping` event, the session
-runner notices it between items, checkpoints what finished, and hands its session back to
-the queue (status pending, re-enqueued) so another cluster resumes it; then the worker
-process exits instead of taking another task.
+runner's heartbeat notices it, the runner checkpoints what finished and hands its session
+back to the queue (`RestorationSession.hand_back`: pending, re-enqueued) so another
+cluster resumes it; then the worker process exits instead of taking another task.
 
 Why a handler of our own: django-q2 gives a running task no signal. The cluster's main
 process turns SIGTERM into a stop event for its sentinel, and the sentinel then waits for
@@ -104,31 +104,3 @@ def connect() -> None:
     post_spawn.connect(_worker_started, dispatch_uid="restoration-shutdown-spawn")
     pre_execute.connect(_task_starting, dispatch_uid="restoration-shutdown-start")
     post_execute_in_worker.connect(_task_finished, dispatch_uid="restoration-shutdown-end")
-
-
-def hand_back(session_id: str, worker: str) -> bool:
-    """The session stopped here because this worker shuts down: make it pending again and
-    queue it, so another cluster resumes it from its checkpoints. Compare-and-set on
-    (running, this worker): a session already reaped or cancelled is left alone."""
-    from django.db import transaction
-    from django.db.models import F
-    from django.utils import timezone
-
-    from restoration.models import RestorationSession, SessionStatus
-
-    changed = RestorationSession.objects.filter(
-        pk=session_id, status=SessionStatus.RUNNING, worker=worker
-    ).update(
-        status=SessionStatus.PENDING,
-        heartbeat_at=timezone.now(),  # for a pending session: when it was queued (reaper)
-        resume_count=F("resume_count") + 1,
-        last_error=(
-            f"Worker {worker} shut down at {timezone.now():%Y-%m-%d %H:%M:%S %Z}; "
-            "queued to resume from its checkpoints"
-        ),
-    )
-    if changed:
-        session = RestorationSession.objects.get(pk=session_id)
-        transaction.on_commit(session.enqueue)
-        logger.warning("session %s handed back to the queue: worker shutting down", session_id)
-    return changed == 1
