@@ -8,7 +8,7 @@ listed in docs/data-model.md.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -68,27 +68,6 @@ class ContentItemQuerySet(models.QuerySet["ContentItem"]):
     def get_content(self, content_id: str, content_type: int) -> ContentItem | None:
         """Look an item up by (id, type): ids repeat across types in Looker."""
         return self.filter(content_id=str(content_id), content_type=content_type).first()
-
-    def list_content(
-        self,
-        content_type: int,
-        include_deleted: bool = False,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[ContentItem]:
-        qs = self.of_type(content_type)
-        if not include_deleted:
-            qs = qs.active()
-        qs = qs.order_by("content_id")
-        if limit is not None:
-            return list(qs[offset : offset + limit])
-        return list(qs[offset:])
-
-    def count_content(self, content_type: int, include_deleted: bool = False) -> int:
-        qs = self.of_type(content_type)
-        if not include_deleted:
-            qs = qs.active()
-        return qs.count()
 
     def inventory(self) -> list[dict[str, Any]]:
         """Items per type and the last sync time, one row per type present."""
@@ -179,9 +158,6 @@ class SessionKind(models.TextChoices):
 
 
 class RestorationSessionQuerySet(models.QuerySet["RestorationSession"]):
-    def create_restoration_session(self, **fields: Any) -> RestorationSession:
-        return self.create(**fields)
-
     def launch(
         self,
         config: RestorationConfig,
@@ -219,17 +195,6 @@ class RestorationSessionQuerySet(models.QuerySet["RestorationSession"]):
             )
             transaction.on_commit(session.enqueue)
         return session
-
-    def get_restoration_session(self, session_id: str) -> RestorationSession | None:
-        return self.filter(pk=session_id).first()
-
-    def list_restoration_sessions(
-        self, status: str | None = None, limit: int = 100, offset: int = 0
-    ) -> list[RestorationSession]:
-        qs = self.order_by("-started_at", "-id")
-        if status:
-            qs = qs.filter(status=status)
-        return list(qs[offset : offset + limit])
 
     def running(self) -> RestorationSessionQuerySet:
         return self.filter(status=SessionStatus.RUNNING)
@@ -523,32 +488,6 @@ class RestorationSession(models.Model):
 # --------------------------------------------------------------------------
 
 
-class CheckpointQuerySet(models.QuerySet["RestorationCheckpoint"]):
-    def save_restoration_checkpoint(
-        self,
-        session: RestorationSession,
-        content_type: int,
-        checkpoint_data: dict[str, Any],
-        **fields: Any,
-    ) -> int:
-        checkpoint = self.create(
-            session=session, content_type=content_type, checkpoint_data=checkpoint_data, **fields
-        )
-        return checkpoint.pk
-
-    def get_latest_restoration_checkpoint(
-        self, content_type: int, session_id: str | None = None
-    ) -> RestorationCheckpoint | None:
-        """Most recent incomplete checkpoint for a type (in one session when given)."""
-        qs = self.filter(content_type=content_type, completed_at__isnull=True)
-        if session_id:
-            qs = qs.filter(session_id=session_id)
-        return qs.order_by("-started_at", "-id").first()
-
-    def mark_checkpoint_complete(self, checkpoint_id: int) -> None:
-        self.filter(pk=checkpoint_id).update(completed_at=timezone.now())
-
-
 class RestorationCheckpoint(models.Model):
     """How far one session got through one content type, so a resume skips finished work.
 
@@ -567,8 +506,6 @@ class RestorationCheckpoint(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     item_count = models.IntegerField(default=0, db_default=0)
     error_count = models.IntegerField(default=0, db_default=0)
-
-    objects = CheckpointQuerySet.as_manager()
 
     class Meta:
         db_table = "restoration_checkpoints"
@@ -593,86 +530,6 @@ class RestorationCheckpoint(models.Model):
 
 
 class IDMappingQuerySet(models.QuerySet["IDMapping"]):
-    def _key(
-        self, source_instance: str, destination_instance: str, content_type: int
-    ) -> IDMappingQuerySet:
-        return self.filter(
-            source_instance=source_instance,
-            destination_instance=destination_instance,
-            content_type=content_type,
-        )
-
-    def save_id_mapping(
-        self,
-        source_instance: str,
-        destination_instance: str,
-        content_type: int,
-        source_id: str,
-        destination_id: str,
-        session: RestorationSession | None = None,
-    ) -> IDMapping:
-        mapping, _ = self.update_or_create(
-            source_instance=source_instance,
-            destination_instance=destination_instance,
-            content_type=content_type,
-            source_id=str(source_id),
-            defaults={"destination_id": str(destination_id), "session": session},
-        )
-        return mapping
-
-    def get_id_mapping(
-        self, source_instance: str, destination_instance: str, content_type: int, source_id: str
-    ) -> IDMapping | None:
-        return (
-            self._key(source_instance, destination_instance, content_type)
-            .filter(source_id=str(source_id))
-            .first()
-        )
-
-    def get_destination_id(
-        self, source_instance: str, destination_instance: str, content_type: int, source_id: str
-    ) -> str | None:
-        return (
-            self._key(source_instance, destination_instance, content_type)
-            .filter(source_id=str(source_id))
-            .values_list("destination_id", flat=True)
-            .first()
-        )
-
-    def batch_get_mappings(
-        self,
-        source_instance: str,
-        destination_instance: str,
-        content_type: int,
-        source_ids: Iterable[str],
-    ) -> dict[str, str]:
-        """source_id -> destination_id for the given ids, in ceil(n / 900) queries."""
-        ids = list(dict.fromkeys(str(i) for i in source_ids))
-        found: dict[str, str] = {}
-        base = self._key(source_instance, destination_instance, content_type)
-        for start in range(0, len(ids), IN_BATCH):
-            chunk = ids[start : start + IN_BATCH]
-            found.update(
-                base.filter(source_id__in=chunk).values_list("source_id", "destination_id")
-            )
-        return found
-
-    def clear_mappings(
-        self,
-        source_instance: str | None = None,
-        content_type: int | None = None,
-        destination_instance: str | None = None,
-    ) -> int:
-        qs = self.all()
-        if source_instance:
-            qs = qs.filter(source_instance=source_instance)
-        if destination_instance:
-            qs = qs.filter(destination_instance=destination_instance)
-        if content_type is not None:
-            qs = qs.filter(content_type=content_type)
-        deleted, _ = qs.delete()
-        return deleted
-
     def clear_recorded(self, user: Any, description: str) -> int:
         """Delete these mappings and write who, when and what to the audit log.
 
@@ -752,12 +609,6 @@ class IDMapping(models.Model):
 
 
 class DeadLetterQuerySet(models.QuerySet["DeadLetterItem"]):
-    def save_dead_letter_item(self, **fields: Any) -> int:
-        return self.create(**fields).pk
-
-    def get_dead_letter_item(self, dlq_id: int) -> DeadLetterItem | None:
-        return self.filter(pk=dlq_id).first()
-
     def filtered(
         self,
         session_id: str | None = None,
@@ -772,28 +623,6 @@ class DeadLetterQuerySet(models.QuerySet["DeadLetterItem"]):
         if error_type:
             qs = qs.filter(error_type=error_type)
         return qs
-
-    def list_dead_letter_items(
-        self,
-        session_id: str | None = None,
-        content_type: int | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[DeadLetterItem]:
-        qs = (
-            self.filtered(session_id, content_type)
-            .defer("content_data", "stack_trace")
-            .order_by("-failed_at", "-id")
-        )
-        return list(qs[offset : offset + limit])
-
-    def count_dead_letter_items(
-        self, session_id: str | None = None, content_type: int | None = None
-    ) -> int:
-        return self.filtered(session_id, content_type).count()
-
-    def delete_dead_letter_item(self, dlq_id: int) -> None:
-        self.filter(pk=dlq_id).delete()
 
     def delete_recorded(self, user: Any, description: str) -> int:
         """Delete these dead letters and write who, when and what to the audit log."""

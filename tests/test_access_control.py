@@ -121,12 +121,18 @@ class World:
             error_type="LookerValidationError",
             retry_count=0,
         )
-        self.mapping = IDMapping.objects.save_id_mapping(
-            "https://src.example", "https://dest.example", ContentType.DASHBOARD, "12", "99"
+        self.mapping = IDMapping.objects.create(
+            source_instance="https://src.example",
+            destination_instance="https://dest.example",
+            content_type=ContentType.DASHBOARD,
+            source_id="12",
+            destination_id="99",
         )
-        self.checkpoint_id = RestorationCheckpoint.objects.save_restoration_checkpoint(
-            self.session, ContentType.DASHBOARD, {"last_offset": 0}
-        )
+        self.checkpoint_id = RestorationCheckpoint.objects.create(
+            session=self.session,
+            content_type=ContentType.DASHBOARD,
+            checkpoint_data={"last_offset": 0},
+        ).pk
 
     def value_for(self, name: str, converter: Any) -> str:
         lowered = name.lower()

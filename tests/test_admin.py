@@ -64,12 +64,20 @@ def data(db):
     ContentItem.objects.create(
         content_id="13", content_type=ContentType.LOOK, name="Broken", content_data=b"\xc1"
     )
-    RestorationCheckpoint.objects.save_restoration_checkpoint(
-        session, ContentType.DASHBOARD, {"last_offset": 3, "completed_ids": ["7"]}
+    RestorationCheckpoint.objects.create(
+        session=session,
+        content_type=ContentType.DASHBOARD,
+        checkpoint_data={"last_offset": 3, "completed_ids": ["7"]},
     )
-    IDMapping.objects.save_id_mapping("https://src", "https://dest.example", 1, "12", "99")
+    IDMapping.objects.create(
+        source_instance="https://src",
+        destination_instance="https://dest.example",
+        content_type=ContentType.DASHBOARD,
+        source_id="12",
+        destination_id="99",
+    )
     for n in range(3):
-        DeadLetterItem.objects.save_dead_letter_item(
+        DeadLetterItem.objects.create(
             session=session,
             content_id=str(n),
             content_type=ContentType.LOOK,

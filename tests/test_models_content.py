@@ -44,30 +44,13 @@ def test_the_same_id_and_type_cannot_be_stored_twice():
         make_item("1", ContentType.DASHBOARD)
 
 
-def test_list_content_leaves_out_deleted_items_unless_asked():
+def test_active_of_type_leaves_out_deleted_items_and_other_types():
     make_item("1", ContentType.LOOK)
     make_item("2", ContentType.LOOK, deleted_at=SYNCED)
     make_item("3", ContentType.DASHBOARD)
-    assert [i.content_id for i in ContentItem.objects.list_content(ContentType.LOOK)] == ["1"]
-    listed = ContentItem.objects.list_content(ContentType.LOOK, include_deleted=True)
-    assert [i.content_id for i in listed] == ["1", "2"]
-
-
-def test_list_content_pages_with_limit_and_offset():
-    for n in range(5):
-        make_item(f"a{n}", ContentType.FOLDER)
-    page = ContentItem.objects.list_content(ContentType.FOLDER, limit=2, offset=2)
-    assert [i.content_id for i in page] == ["a2", "a3"]
-    rest = ContentItem.objects.list_content(ContentType.FOLDER, offset=3)
-    assert [i.content_id for i in rest] == ["a3", "a4"]
-
-
-def test_count_content_counts_one_type():
-    make_item("1", ContentType.LOOK)
-    make_item("2", ContentType.LOOK, deleted_at=SYNCED)
-    make_item("3", ContentType.DASHBOARD)
-    assert ContentItem.objects.count_content(ContentType.LOOK) == 1
-    assert ContentItem.objects.count_content(ContentType.LOOK, include_deleted=True) == 2
+    looks = ContentItem.objects.active().of_type(ContentType.LOOK)
+    assert [i.content_id for i in looks] == ["1"]
+    assert ContentItem.objects.of_type(ContentType.LOOK).count() == 2
 
 
 def test_inventory_counts_active_items_per_type_with_the_last_sync():

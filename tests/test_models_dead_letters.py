@@ -1,9 +1,6 @@
-"""Dead letters: save, get, list, count, delete, and deletes recorded in the audit log."""
-
-from datetime import timedelta
+"""Dead letters: what a retry needs is kept, filters, and deletes recorded in the audit log."""
 
 import pytest
-from django.utils import timezone
 
 from restoration.content_types import ContentType
 from restoration.models import AuditEvent, DeadLetterItem, RestorationSession, encode_blob
@@ -17,7 +14,7 @@ def session() -> RestorationSession:
 
 
 def dead_letter(session, content_id="1", content_type=ContentType.DASHBOARD, **fields) -> int:
-    return DeadLetterItem.objects.save_dead_letter_item(
+    return DeadLetterItem.objects.create(
         session=session,
         content_id=content_id,
         content_type=content_type,
@@ -26,10 +23,10 @@ def dead_letter(session, content_id="1", content_type=ContentType.DASHBOARD, **f
         error_type=fields.pop("error_type", "LookerValidationError"),
         retry_count=fields.pop("retry_count", 0),
         **fields,
-    )
+    ).pk
 
 
-def test_save_dead_letter_item_keeps_what_a_retry_needs(session):
+def test_a_dead_letter_keeps_what_a_retry_needs(session):
     metadata = {
         "request_payload": {"title": "Broken"},
         "response_status": 422,
@@ -37,55 +34,27 @@ def test_save_dead_letter_item_keeps_what_a_retry_needs(session):
         "retry_history": [],
     }
     dlq_id = dead_letter(session, stack_trace="Traceback ...", metadata=metadata)
-    item = DeadLetterItem.objects.get_dead_letter_item(dlq_id)
+    item = DeadLetterItem.objects.get(pk=dlq_id)
     assert item.decoded() == {"id": "1", "title": "Broken"}
     assert item.metadata == metadata
     assert item.stack_trace == "Traceback ..."
-    assert DeadLetterItem.objects.get_dead_letter_item(dlq_id + 1000) is None
 
 
-def test_list_dead_letter_items_is_newest_first_and_filters(session):
-    now = timezone.now()
+def test_filtered_narrows_by_session_and_type(session):
     other = RestorationSession.objects.create(destination_instance="https://dest.example")
-    old = dead_letter(session, "1", failed_at=now - timedelta(minutes=5))
-    new = dead_letter(session, "2", ContentType.LOOK, failed_at=now)
-    elsewhere = dead_letter(other, "3", failed_at=now - timedelta(minutes=1))
-    ids = [i.pk for i in DeadLetterItem.objects.list_dead_letter_items()]
-    assert ids == [new, elsewhere, old]
-    by_session = DeadLetterItem.objects.list_dead_letter_items(session_id=session.id)
-    assert [i.pk for i in by_session] == [new, old]
-    by_type = DeadLetterItem.objects.list_dead_letter_items(content_type=ContentType.DASHBOARD)
-    assert [i.pk for i in by_type] == [elsewhere, old]
-    page = DeadLetterItem.objects.list_dead_letter_items(limit=1, offset=1)
-    assert [i.pk for i in page] == [elsewhere]
-
-
-def test_list_dead_letter_items_defers_the_blob(session):
-    dead_letter(session)
-    (item,) = DeadLetterItem.objects.list_dead_letter_items()
-    assert "content_data" in item.get_deferred_fields()
-
-
-def test_count_dead_letter_items_counts_the_filtered_set(session):
     dead_letter(session, "1")
     dead_letter(session, "2", ContentType.LOOK)
-    assert DeadLetterItem.objects.count_dead_letter_items() == 2
-    assert DeadLetterItem.objects.count_dead_letter_items(session_id=session.id) == 2
-    assert DeadLetterItem.objects.count_dead_letter_items(content_type=ContentType.LOOK) == 1
-    assert DeadLetterItem.objects.count_dead_letter_items(session_id="other") == 0
+    dead_letter(other, "3")
+    assert DeadLetterItem.objects.filtered(session_id=session.id).count() == 2
+    only_looks = DeadLetterItem.objects.filtered(content_type=ContentType.LOOK)
+    assert [i.content_id for i in only_looks] == ["2"]
+    assert DeadLetterItem.objects.filtered(session_id="other").count() == 0
 
 
 def test_filtered_narrows_by_error_type(session):
     dead_letter(session, "1", error_type="LookerValidationError")
     dead_letter(session, "2", error_type="ConnectionError")
     assert DeadLetterItem.objects.filtered(error_type="ConnectionError").get().content_id == "2"
-
-
-def test_delete_dead_letter_item_deletes_one(session):
-    keep = dead_letter(session, "1")
-    gone = dead_letter(session, "2")
-    DeadLetterItem.objects.delete_dead_letter_item(gone)
-    assert list(DeadLetterItem.objects.values_list("pk", flat=True)) == [keep]
 
 
 def test_delete_recorded_writes_who_and_what_to_the_audit_log(session, operator):

@@ -1,4 +1,4 @@
-"""Restoration sessions: create, get, update, list, launch, claim, beat, cancel, finish."""
+"""Restoration sessions: create, update, launch, claim, beat, cancel, resume, hand back, finish."""
 
 from datetime import timedelta
 
@@ -19,12 +19,12 @@ DEST = "https://dest.looker.example:19999"
 
 
 def new_session(**fields) -> RestorationSession:
-    return RestorationSession.objects.create_restoration_session(
+    return RestorationSession.objects.create(
         destination_instance=fields.pop("destination_instance", DEST), **fields
     )
 
 
-def test_create_restoration_session_fills_the_design_defaults():
+def test_a_new_session_has_the_design_defaults():
     session = new_session()
     session.refresh_from_db()
     assert len(session.id) == 36
@@ -32,12 +32,6 @@ def test_create_restoration_session_fills_the_design_defaults():
     assert session.kind == SessionKind.RESTORE
     assert (session.total_items, session.success_count, session.error_count) == (0, 0, 0)
     assert session.completed_at is None
-
-
-def test_get_restoration_session_returns_none_for_an_unknown_id():
-    session = new_session()
-    assert RestorationSession.objects.get_restoration_session(session.id) == session
-    assert RestorationSession.objects.get_restoration_session("no-such-session") is None
 
 
 def test_update_restoration_session_writes_only_the_named_fields():
@@ -66,16 +60,6 @@ def test_an_unknown_status_is_refused_by_the_database():
 def test_an_unknown_kind_is_refused_by_the_database():
     with pytest.raises(IntegrityError), transaction.atomic():
         new_session(kind="rollback")
-
-
-def test_list_restoration_sessions_is_newest_first_and_filters_by_status():
-    now = timezone.now()
-    old = new_session(started_at=now - timedelta(hours=2), status=SessionStatus.COMPLETED)
-    mid = new_session(started_at=now - timedelta(hours=1), status=SessionStatus.FAILED)
-    new = new_session(started_at=now, status=SessionStatus.COMPLETED)
-    assert RestorationSession.objects.list_restoration_sessions() == [new, mid, old]
-    assert RestorationSession.objects.list_restoration_sessions(status="completed") == [new, old]
-    assert RestorationSession.objects.list_restoration_sessions(limit=1, offset=1) == [mid]
 
 
 def test_add_counts_adds_in_sql_without_losing_concurrent_increments():

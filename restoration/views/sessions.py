@@ -9,7 +9,7 @@ from django_htmx.http import HTMX_STOP_POLLING
 
 from restoration.content_types import ContentType, dependency_rank
 from restoration.models import DryRunItem, RestorationSession
-from restoration.progress import session_progress
+from restoration.session_progress import session_progress
 from restoration.views.access import HtmxHttpRequest, action, page
 from restoration.views.paging import in_plan_order
 

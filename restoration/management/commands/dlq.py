@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from restoration.content_types import ContentType
-from restoration.engine.progress import wait_for
+from restoration.engine.terminal import wait_for
 from restoration.models import DeadLetterItem, DeadLetterQuerySet
 from restoration.workers.clusters import cluster_alive
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from restoration.config import RestorationConfig
 from restoration.content_types import ContentType
-from restoration.engine.progress import wait_for
+from restoration.engine.terminal import wait_for
 from restoration.looker.instances import InstanceNotConfigured, get_instance
 from restoration.models import RestorationSession
 from restoration.workers.clusters import cluster_alive

@@ -1,4 +1,4 @@
-"""`manage.py bench_import`: how fast import_backup runs and how much memory it takes.
+"""`manage.py bench import`: how fast import_backup runs and how much memory it takes.
 
 Generates a lookervault backup (default 100,000 rows of 20 KB blobs) in a temporary
 folder, imports it in a child process into a fresh temporary SQLite database (or

@@ -1,5 +1,5 @@
-"""Median and p95 server time of every list page and of the progress partial,
-measured in-process through the full middleware stack on the configured database.
+"""`manage.py bench pages`: median and p95 server time of every list page and of the
+progress partial, measured in-process through the full middleware stack on the configured database.
 
 Run `manage.py seed_bulk` first (1M ID mappings, 100k dead letters, 10k sessions).
 """

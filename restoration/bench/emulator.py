@@ -1,4 +1,5 @@
-"""Measure how many simple API calls per second the Looker emulator serves.
+"""`manage.py bench emulator`: how many simple API calls per second the Looker
+emulator serves.
 
 The emulator runs in its own process (as it does for engine benchmarks), the clients are
 threads here, each with its own keep-alive `requests.Session` and login token.

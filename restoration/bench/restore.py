@@ -1,4 +1,4 @@
-"""`manage.py bench_restore`: how close a restore runs to the rate it is allowed.
+"""`manage.py bench restore`: how close a restore runs to the rate it is allowed.
 
 Each run happens in a child process with its own temporary SQLite database, against
 a Looker emulator in a process of its own (`manage.py looker_emulator`), so the child's
@@ -116,7 +116,7 @@ class Command(BaseCommand):
             }
             env.pop("DATABASE_URL", None)
             done = subprocess.run(
-                [sys.executable, str(MANAGE), "bench_restore", "--child", json.dumps(spec)],
+                [sys.executable, str(MANAGE), "bench", "restore", "--child", json.dumps(spec)],
                 env=env,
                 capture_output=True,
                 text=True,

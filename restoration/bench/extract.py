@@ -1,4 +1,4 @@
-"""`manage.py bench_extract`: how fast a backup reads an instance, against its ceiling.
+"""`manage.py bench extract`: how fast a backup reads an instance, against its ceiling.
 
 An emulator process serves `--seed` (default scale:2000, 2000 dashboards and as many
 Looks) with injected latency L and, when --rate is given, a server rate limit R; each
@@ -120,7 +120,7 @@ class Command(BaseCommand):
             }
             env.pop("DATABASE_URL", None)
             done = subprocess.run(
-                [sys.executable, str(MANAGE), "bench_extract", "--child", json.dumps(spec)],
+                [sys.executable, str(MANAGE), "bench", "extract", "--child", json.dumps(spec)],
                 env=env,
                 capture_output=True,
                 text=True,

@@ -1,4 +1,4 @@
-"""restoration.progress: bars, rates, ETA and the chart a session page shows."""
+"""restoration.session_progress: bars, rates, ETA and the chart a session page shows."""
 
 from datetime import timedelta
 
@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from restoration.content_types import ContentType
 from restoration.models import RestorationCheckpoint, SessionStatus
-from restoration.progress import session_progress, throughput_chart
+from restoration.session_progress import session_progress, throughput_chart
 from tests.views.conftest import make_session
 
 
@@ -80,7 +80,7 @@ def test_the_chart_needs_a_trend_and_scales_to_its_peak():
     assert (
         throughput_chart([(timezone.now(), 0), (timezone.now() + timedelta(seconds=1), 5)]) is None
     )
-    from restoration.progress import _samples
+    from restoration.session_progress import _samples
 
     chart = throughput_chart(_samples({"throughput": samples([2, 4, 8])}))
     assert chart.peak == 8.0

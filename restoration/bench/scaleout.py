@@ -1,4 +1,4 @@
-"""`manage.py bench_scaleout`: four concurrent sessions on two real clusters, two into
+"""`manage.py bench scaleout`: four concurrent sessions on two real clusters, two into
 each of two Looker emulators, each emulator rate-limited like a Looker instance and its
 looker.ini section giving the same limit.
 
@@ -8,7 +8,7 @@ Per destination it prints the observed calls per second against the instance's l
 The last line printed is one JSON object with every figure.
 
 It measures the scale-out layout, so it needs DATABASE_URL (PostgreSQL) and REDIS_URL:
-`python -m tests.scaleout.services -- .venv/bin/python manage.py bench_scaleout` runs it
+`python -m tests.scaleout.services -- .venv/bin/python manage.py bench scaleout` runs it
 on a throwaway PostgreSQL and Redis. It migrates that database and leaves its sessions in it.
 """
 
@@ -42,13 +42,13 @@ class Command(BaseCommand):
             from tests.scaleout import clusters as layout
         except ImportError as exc:
             raise CommandError(
-                f"bench_scaleout needs the repository's tests package: {exc}"
+                f"bench scaleout needs the repository's tests package: {exc}"
             ) from exc
         if not layout.on_postgres_and_redis():
             raise CommandError(
-                "bench_scaleout measures the PostgreSQL + Redis layout: set DATABASE_URL "
+                "bench scaleout measures the PostgreSQL + Redis layout: set DATABASE_URL "
                 "(postgres://...) and REDIS_URL, e.g. run it as "
-                "`python -m tests.scaleout.services -- .venv/bin/python manage.py bench_scaleout`"
+                "`python -m tests.scaleout.services -- .venv/bin/python manage.py bench scaleout`"
             )
         limits = [float(x) for x in opts["limits"].split(",")]
         if len(limits) != 2 or min(limits) <= 0:
