@@ -13,8 +13,10 @@ export UV_SYSTEM_CERTS ?= 1
 # `uv` on PATH, or the one pip put into this Python (always reachable as a module).
 UV := $(shell command -v uv 2>/dev/null || echo $(PYTHON) -m uv)
 PYTEST_ARGS ?=
+# `make bench BENCH="restore --skip-matrix"`: one of manage.py bench's benchmarks.
+BENCH ?= import
 
-.PHONY: run test setup uv chromium lint bench-import
+.PHONY: run test setup uv chromium lint bench
 
 run: setup
 	.venv/bin/python manage.py run
@@ -47,5 +49,5 @@ lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
-bench-import: setup
-	.venv/bin/python manage.py bench_import
+bench: setup
+	.venv/bin/python manage.py bench $(BENCH)

@@ -1,6 +1,6 @@
 """Real `manage.py qcluster` processes sharing this process's PostgreSQL database and
 Redis, Looker emulators whose every API call is timed, and backups of simple items:
-the pieces of the scale-out tests and of `manage.py bench_scaleout`."""
+the pieces of the scale-out tests and of `manage.py bench scaleout`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Throwaway PostgreSQL and Redis servers on free loopback ports in temporary directories,
-for the PostgreSQL + Redis test pass and `manage.py bench_scaleout`.
+for the PostgreSQL + Redis test pass and `manage.py bench scaleout`.
 
 `python -m tests.scaleout.services -- COMMAND...` starts both, runs COMMAND with
 DATABASE_URL and REDIS_URL set to them, stops them, and exits with COMMAND's status.

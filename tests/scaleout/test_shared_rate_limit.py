@@ -71,5 +71,5 @@ def test_two_clusters_together_stay_under_the_instance_limit(clusters, emulator_
     # in this (busy) process's emulator threads: a call sent or stamped late by up to
     # LATE_S lands next to later ones, so a window of W seconds holds at most
     # LIMIT * (W + LATE_S) + 1 calls; two unshared paces would hold twice as many.
-    # `manage.py bench_scaleout` prints the exact 1-s figure on a quiet machine.
+    # `manage.py bench scaleout` prints the exact 1-s figure on a quiet machine.
     assert calls.max_in_window(2.0) <= LIMIT * (2 + LATE_S) + 1
