@@ -11,6 +11,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
+from restoration.workers.clusters import cluster_alive
+
 REPO = Path(django_settings.BASE_DIR)
 
 
@@ -110,9 +112,11 @@ def test_it_sees_a_real_cluster_come_and_go(client, settings, tmp_path):
         (report,) = [c for c in body["cluster"]["clusters"] if c["status"] in ("Idle", "Working")]
         assert report["workers"] == 1
         assert report["seconds_since_report"] < 5
+        assert cluster_alive()  # what `manage.py restore --wait` asks: hand it to the cluster
         cluster.send_signal(signal.SIGTERM)
         assert cluster.wait(timeout=30) == 0
         assert wait_for(lambda: not client.get("/healthz").json()["cluster"]["ok"], 10)
+        assert not cluster_alive()
     finally:
         if cluster.poll() is None:
             os.killpg(cluster.pid, signal.SIGKILL)
