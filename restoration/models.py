@@ -809,7 +809,8 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    """Who did what, for actions that leave no session behind (deletes, clears)."""
+    """Who did what: launches, cancels and resumes of a session, dead-letter deletes,
+    mapping clears and imports, written by the model method that does it."""
 
     Action = AuditAction
 
