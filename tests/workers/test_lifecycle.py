@@ -80,7 +80,10 @@ def test_a_stopping_worker_passes_a_pending_session_on_for_either_kind(
     assert queued == [session.pk]
 
 
-def test_a_backup_claims_with_the_same_worker_name_as_a_restore(source_ini):
+def test_a_backup_claims_with_the_same_worker_name_as_a_restore(source_ini, settings):
+    # No beat during the run: a heartbeat thread's own connection cannot see this test's
+    # uncommitted session row on PostgreSQL.
+    settings.RESTORE_HEARTBEAT_SECONDS = 3600
     session = create_extraction_session("source", ExtractionOptions(max_retries=0))
     tasks.run_extraction(session.pk)  # the instance is unreachable: it fails, after a claim
     session.refresh_from_db()
