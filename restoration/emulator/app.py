@@ -1,218 +1,32 @@
-"""The emulator's WSGI application: routing, login tokens, Looker-shaped errors, injected
-faults, call counters and the `/_emulator/` control API."""
+"""The emulator's WSGI application: dispatching a request to its resource's route, login
+tokens, Looker-shaped error bodies, injected faults, call counters and the `/_emulator/`
+control API.  The routes themselves live in `resources/`, one module per Looker resource."""
 
 from __future__ import annotations
 
 import json
 import random
-import re
 import secrets
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
-from . import lookml, sdk_types
+from . import lookml, resources, sdk_types
+from .errors import DOCS, LookerError, doc_url
 from .faults import FaultSettings, RateLimit
+from .routing import NO_CONTENT, ROUTES, Call, Router
 from .store import Store
+
+__all__ = ["API_PREFIX", "ROUTES", "EmulatorApp"]
 
 API_PREFIX = "/api/4.0"
 TOKEN_LIFETIME = 3600
-DOCS = "https://cloud.google.com/looker/docs/r/err/4.0"
 # Operations that answer without a token.
 PUBLIC_OPERATIONS = {"login", "versions"}
 NOT_WRITES = {"login", "logout"}
-
-
-class LookerError(Exception):
-    """An error answer in Looker's shape; 422 carries field problems (ValidationError)."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        errors: list[sdk_types.FieldProblem] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.errors = errors or []
-        self.headers = headers or {}
-
-
-def not_found() -> LookerError:
-    return LookerError(404, "Not found")
-
-
-def validation_failed(*problems: sdk_types.FieldProblem) -> LookerError:
-    return LookerError(422, "Validation Failed", list(problems))
-
-
-def problem(field: str, code: str, message: str) -> sdk_types.FieldProblem:
-    return sdk_types.FieldProblem(field, code, message)
-
-
-def doc_url(status: int, verb: str, template: str) -> str:
-    path = re.sub(r"\{(\w+)\}", r":\1", template).lstrip("/")
-    return f"{DOCS}/{status}/{verb.lower()}/{path}"
-
-
-class NoContent:
-    """Handler result for 204 answers."""
-
-
-NO_CONTENT = NoContent()
-
-
-@dataclass
-class Route:
-    verb: str
-    template: str
-    operation: str
-    handler: Callable[[Call], Any]
-    kind: str | None
-    regex: re.Pattern[str]
-    literal_segments: int
-
-
-ROUTES: list[Route] = []
-
-
-def route(verb: str, template: str, operation: str, kind: str | None = None):
-    """Register a handler for one Looker operation (paths as in the spec, after /api/4.0)."""
-
-    def register(fn: Callable[[Call], Any]) -> Callable[[Call], Any]:
-        pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
-        literal = sum(1 for part in template.split("/") if part and not part.startswith("{"))
-        ROUTES.append(Route(verb, template, operation, fn, kind, re.compile(pattern), literal))
-        return fn
-
-    return register
-
-
-class Router:
-    def __init__(self, routes: Iterable[Route]) -> None:
-        self._index: dict[tuple[str, int, str], list[Route]] = {}
-        for r in routes:
-            parts = r.template.strip("/").split("/")
-            key = (r.verb, len(parts), parts[0])
-            self._index.setdefault(key, []).append(r)
-        for candidates in self._index.values():
-            # "/dashboards/search" must win over "/dashboards/{dashboard_id}".
-            candidates.sort(key=lambda r: -r.literal_segments)
-
-    def match(self, verb: str, path: str) -> tuple[Route, dict[str, str]] | None:
-        parts = path.strip("/").split("/")
-        for r in self._index.get((verb, len(parts), parts[0]), ()):
-            m = r.regex.match(path)
-            if m:
-                return r, {k: unquote(v) for k, v in m.groupdict().items()}
-        return None
-
-    def verbs_for(self, path: str) -> list[str]:
-        return [v for v in ("GET", "POST", "PUT", "PATCH", "DELETE") if self.match(v, path)]
-
-
-class Call:
-    """One API call as the handlers see it."""
-
-    def __init__(
-        self,
-        app: EmulatorApp,
-        route: Route,
-        params: dict[str, str],
-        query: dict[str, str],
-        raw_body: bytes,
-        user_id: str | None,
-    ) -> None:
-        self.app = app
-        self.store = app.store
-        self.route = route
-        self.params = params
-        self.query = query
-        self.raw_body = raw_body
-        self.user_id = user_id
-        self._json: Any = None
-        self._parsed = False
-
-    @property
-    def operation(self) -> str:
-        return self.route.operation
-
-    def json(self) -> Any:
-        if not self._parsed:
-            self._parsed = True
-            if self.raw_body.strip():
-                try:
-                    self._json = json.loads(self.raw_body)
-                except ValueError as exc:
-                    raise LookerError(400, f"JSON parse error: {exc}") from None
-        return self._json
-
-    def body(self, model_name: str | None = None, required: bool = True) -> dict[str, Any]:
-        """The request body checked against the SDK's body model of this operation."""
-        data = self.json()
-        if data is None:
-            if not required:
-                data = {}
-            else:
-                raise LookerError(400, "Request body is required")
-        if not isinstance(data, dict):
-            raise LookerError(400, "Request body must be a JSON object")
-        if model_name is None:
-            body_type = sdk_types.operation_types(self.operation)[0]
-            model_name = body_type.__name__
-        problems: list[sdk_types.FieldProblem] = []
-        cleaned = sdk_types.clean(data, model_name, problems)
-        if problems:
-            raise validation_failed(*problems)
-        self.check_rejections(cleaned)
-        return cleaned
-
-    def check_rejections(self, body: dict[str, Any], kind: str | None = None) -> None:
-        kind = kind or self.route.kind
-        for rejection in self.app.faults.rejections:
-            if kind and rejection.matches(kind, body):
-                if rejection.status == 422:
-                    raise validation_failed(
-                        problem(rejection.field, "invalid", f"{rejection.field} is not allowed.")
-                    )
-                raise LookerError(rejection.status, f"Rejected {kind} {rejection.field}")
-
-    def id_list(self, name: str) -> list[str] | None:
-        raw = self.query.get(name)
-        if raw is None:
-            return None
-        raw = raw.strip()
-        if raw.startswith("["):
-            try:
-                return [str(v) for v in json.loads(raw)]
-            except ValueError:
-                raise LookerError(400, f"{name} must be a comma separated list") from None
-        return [v for v in raw.split(",") if v]
-
-    def flag(self, name: str) -> bool | None:
-        raw = self.query.get(name)
-        if raw is None or raw == "":
-            return None
-        if raw.lower() in ("true", "1", "yes"):
-            return True
-        if raw.lower() in ("false", "0", "no"):
-            return False
-        raise LookerError(400, f"{name} must be true or false")
-
-    def number(self, name: str) -> int | None:
-        raw = self.query.get(name)
-        if raw is None or raw == "":
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            raise LookerError(400, f"{name} must be an integer") from None
 
 
 class EmulatorApp:
@@ -226,13 +40,11 @@ class EmulatorApp:
         faults: FaultSettings | None = None,
         reseed: Callable[..., None] | None = None,
     ) -> None:
-        from . import handlers  # noqa: F401  (registers the routes)
-
         self.store = store
         self.client_id = client_id
         self.client_secret = client_secret
         self.faults = faults or FaultSettings()
-        self.router = Router(ROUTES)
+        self.router = Router(resources.ROUTES)
         self.reseed = reseed
         self._rate_limit = RateLimit()
         self._counter_lock = threading.Lock()
