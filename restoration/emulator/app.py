@@ -49,6 +49,7 @@ class EmulatorApp:
         self._rate_limit = RateLimit()
         self._counter_lock = threading.Lock()
         self.calls: Counter[str] = Counter()
+        self.lost_answers: Counter[str] = Counter()
         self.writes = 0
         self.stopping = threading.Event()
         self.base_url = "http://127.0.0.1"
@@ -61,6 +62,7 @@ class EmulatorApp:
                 "calls": dict(self.calls),
                 "creates": dict(self.store.create_counts),
                 "writes": self.writes,
+                "lost_answers": dict(self.lost_answers),
             }
 
     def projects(self) -> lookml.Projects:
@@ -77,6 +79,7 @@ class EmulatorApp:
     def reset_counters(self) -> None:
         with self._counter_lock:
             self.calls.clear()
+            self.lost_answers.clear()
             self.writes = 0
             self.store.create_counts.clear()
 
@@ -120,10 +123,14 @@ class EmulatorApp:
             environ["looker_emulator.drop"] = True
             start_response("500 Internal Server Error", [("Content-Length", "0")])
             return [b""]
-        payload = b"" if body is None else json.dumps(body).encode()
-        headers = [*headers, ("Content-Length", str(len(payload)))]
-        if body is not None:
-            headers.append(("Content-Type", "application/json"))
+        if isinstance(body, bytes):  # already encoded, with its own Content-Type
+            payload = body
+            headers = [*headers, ("Content-Length", str(len(payload)))]
+        else:
+            payload = b"" if body is None else json.dumps(body).encode()
+            headers = [*headers, ("Content-Length", str(len(payload)))]
+            if body is not None:
+                headers.append(("Content-Type", "application/json"))
         start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
         return [payload]
 
@@ -186,6 +193,10 @@ class EmulatorApp:
                     for p in exc.errors
                 ]
             return exc.status, list(exc.headers.items()), body
+        if verb != "GET" and r.operation not in NOT_WRITES:
+            lost = self._lose_answer(route_key, verb, r.template)
+            if lost is not None:
+                return lost
         if result is NO_CONTENT:
             return 204, [], None
         fields = query.get("fields")
@@ -213,6 +224,34 @@ class EmulatorApp:
         if f.error_rate and rnd() < f.error_rate and f.error_statuses:
             status = self._random.choice(f.error_statuses)
             raise LookerError(status, _REASONS.get(status, "Server Error"))
+
+    def _lose_answer(self, route_key: str, verb: str, template: str) -> tuple | None:
+        """After a write was applied: lose its answer if the lost-answer faults say so."""
+        f = self.faults
+        if not f.loses_answer_of(route_key):
+            return None
+        with self._counter_lock:
+            if f.lost_answer_next > 0:
+                f.lost_answer_next -= 1
+            elif not (f.lost_answer_rate and self._random.random() < f.lost_answer_rate):
+                return None
+            way = self._random.choice(f.lost_answer_ways)
+            self.lost_answers[route_key] += 1
+        if way == "502_text":
+            page = (
+                b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+            )
+            return 502, [("Content-Type", "text/html")], page
+        if way == "502_json":
+            return (
+                502,
+                [],
+                {"message": "Bad Gateway", "documentation_url": doc_url(502, verb, template)},
+            )
+        if way == "hang":
+            # Held past the client's timeout, then closed: the caller never hears back.
+            self.stopping.wait(f.lost_answer_hang_seconds)
+        return -1, [], None
 
     # --- control API ---------------------------------------------------------------
     def _control(self, environ, start_response, verb: str, path: str) -> Iterable[bytes]:
