@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 from . import lookml, resources, sdk_types
 from .errors import DOCS, LookerError, doc_url
 from .faults import FaultSettings, RateLimit
-from .routing import NO_CONTENT, ROUTES, Call, Router
+from .routing import NO_CONTENT, ROUTES, Call, Router, not_emulated_routes
 from .store import Store
 
 __all__ = ["API_PREFIX", "ROUTES", "EmulatorApp"]
@@ -44,7 +44,7 @@ class EmulatorApp:
         self.client_id = client_id
         self.client_secret = client_secret
         self.faults = faults or FaultSettings()
-        self.router = Router(resources.ROUTES)
+        self.router = Router([*resources.ROUTES, *not_emulated_routes(resources.ROUTES)])
         self.reseed = reseed
         self._rate_limit = RateLimit()
         self._counter_lock = threading.Lock()
@@ -320,6 +320,7 @@ _REASONS = {
     422: "Unprocessable Entity",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    501: "Not Implemented",
     502: "Bad Gateway",
     503: "Service Unavailable",
     504: "Gateway Timeout",

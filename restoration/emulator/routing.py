@@ -51,16 +51,38 @@ class Route:
 ROUTES: list[Route] = []
 
 
+def make_route(
+    verb: str, template: str, operation: str, handler: Callable[[Call], Any], kind: str | None
+) -> Route:
+    pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
+    literal = sum(1 for part in template.split("/") if part and not part.startswith("{"))
+    return Route(verb, template, operation, handler, kind, re.compile(pattern), literal)
+
+
 def route(verb: str, template: str, operation: str, kind: str | None = None):
     """Register a handler for one Looker operation (paths as in the spec, after /api/4.0)."""
 
     def register(fn: Callable[[Call], Any]) -> Callable[[Call], Any]:
-        pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
-        literal = sum(1 for part in template.split("/") if part and not part.startswith("{"))
-        ROUTES.append(Route(verb, template, operation, fn, kind, re.compile(pattern), literal))
+        ROUTES.append(make_route(verb, template, operation, fn, kind))
         return fn
 
     return register
+
+
+def not_emulated_routes(implemented: Iterable[Route]) -> list[Route]:
+    """A route for every spec operation the emulator does not implement: it answers 501
+    "not emulated: <operationId>" (an error body the SDK raises as SDKError), so a client
+    tells an operation the emulator lacks from an object that is missing (404)."""
+    served = {(r.verb, r.template) for r in implemented}
+    routes = []
+    for verb, template, operation in sdk_types.spec_operations():
+        if (verb, template) not in served:
+
+            def not_emulated(call: Call, operation: str = operation) -> Any:
+                raise LookerError(501, f"not emulated: {operation}")
+
+            routes.append(make_route(verb, template, operation, not_emulated, None))
+    return routes
 
 
 class Router:
