@@ -58,6 +58,8 @@ def require_fields(body: dict[str, Any], *names: str) -> None:
 
 
 def same_name(a: Any, b: Any) -> bool:
+    """Case-insensitive: for lookups (a role's nested set by name) and emails, never for
+    clashes of names or titles (no public evidence that Looker folds case there)."""
     return isinstance(a, str) and isinstance(b, str) and a.strip().lower() == b.strip().lower()
 
 
@@ -65,7 +67,7 @@ def check_unique_name(
     s: Store, kind: str, name: Any, exclude_id: str | None = None, field: str = "name"
 ) -> None:
     for obj in s.all(kind):
-        if obj["id"] != exclude_id and same_name(obj.get(field), name):
+        if obj["id"] != exclude_id and obj.get(field) == name:
             label = kind.replace("_", " ").capitalize()
             raise validation_failed(
                 problem(field, "already_exists", f"{label} with this {field} already exists.")

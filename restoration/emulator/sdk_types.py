@@ -69,6 +69,16 @@ def spec_operations() -> tuple[tuple[str, str, str], ...]:
 
 
 @functools.cache
+def query_parameters(operation_id: str) -> tuple[str, ...]:
+    """The query parameters of an operation, in the SDK method's (the spec's) order."""
+    template = next(t for _, t, op in spec_operations() if op == operation_id)
+    in_path = set(re.findall(r"\{(\w+)\}", template))
+    fn = getattr(sdk_methods.Looker40SDK, operation_id)
+    names = list(inspect.signature(fn).parameters)[1:]
+    return tuple(n for n in names if n not in in_path and n not in ("body", "transport_options"))
+
+
+@functools.cache
 def operation_types(operation_id: str) -> tuple[Any, Any]:
     """(body type, response type) of an SDK method, e.g. create_dashboard ->
     (WriteDashboard, Dashboard); response lists come back as Sequence[Model]."""

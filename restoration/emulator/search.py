@@ -1,6 +1,8 @@
-"""Looker's list semantics shared by the search_* and all_* routes: filters with `%`
-wildcards, comma lists of ids, booleans, `filter_or`, `sorts`, `limit`/`offset` and
-`page`/`per_page`.
+"""Looker's list semantics shared by the search_* and all_* routes, as the spec's search_*
+descriptions state them: every documented search parameter filters; strings match
+case-insensitively with `%` and `_` as SQL LIKE wildcards; ids and integers take comma
+lists; booleans take true/false; "IS NULL" / "NOT NULL" match or exclude empty columns;
+`filter_or`, `sorts`, `limit`/`offset` and `page`/`per_page`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from . import sdk_types
 from .errors import LookerError
 
 _NOT_FILTERS = {"fields", "limit", "offset", "sorts", "page", "per_page", "filter_or", "_token"}
@@ -17,8 +20,21 @@ _NOT_FILTERS = {"fields", "limit", "offset", "sorts", "page", "per_page", "filte
 
 @functools.lru_cache(maxsize=512)
 def _like_regex(pattern: str) -> re.Pattern[str]:
-    regex = "^" + ".*".join(re.escape(p) for p in pattern.split("%")) + "$"
-    return re.compile(regex, re.IGNORECASE | re.DOTALL)
+    wildcards = {"%": ".*", "_": "."}
+    regex = "".join(wildcards.get(c) or re.escape(c) for c in pattern)
+    return re.compile(f"^{regex}$", re.IGNORECASE | re.DOTALL)
+
+
+@functools.cache
+def search_parameters(operation: str) -> tuple[str, ...]:
+    """The documented search parameters of a search_* operation (its SDK method's query
+    parameters, which are the spec's), without paging, sorting and `fields`."""
+    names = sdk_types.query_parameters(operation)
+    return tuple(n for n in names if n not in _NOT_FILTERS)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
 
 
 def _like(pattern: str, value: Any) -> bool:
@@ -33,12 +49,17 @@ def matches_like(pattern: str, value: Any) -> bool:
 
 
 def _matches(name: str, wanted: str, value: Any) -> bool:
+    special = wanted.strip().upper()
+    if special in ("IS NULL", "NULL"):
+        return _empty(value)
+    if special == "NOT NULL":
+        return not _empty(value)
     if isinstance(value, bool):
         return value == (wanted.lower() in ("true", "1", "yes"))
     if isinstance(value, list):
         return any(_like(w, v) for w in wanted.split(",") for v in value)
-    if name == "id" or name.endswith("_id"):
-        return value is not None and str(value) in wanted.split(",")
+    if name == "id" or name.endswith("_id") or isinstance(value, int):
+        return value is not None and str(value) in [w.strip() for w in wanted.split(",")]
     return _like(wanted, value)
 
 
@@ -47,17 +68,26 @@ def search(
     query: dict[str, str],
     view: Callable[[dict[str, Any]], dict[str, Any]] = lambda r: r,
     ignore: Iterable[str] = (),
+    operation: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Looker's search semantics for the common filters: exact ids (comma lists),
-    case-insensitive names with % wildcards, booleans, filter_or, sorts, limit/offset."""
-    filters = {
-        k: v for k, v in query.items() if k not in _NOT_FILTERS and k not in set(ignore) and v != ""
-    }
+    """Looker's search semantics. With `operation`, exactly its documented search
+    parameters filter (a value the row lacks counts as null); `ignore` names the ones the
+    route applies itself. Without, every query key the rows have filters."""
+    skip = set(ignore)
+    if operation is not None:
+        names = [n for n in search_parameters(operation) if n not in skip]
+        filters = {n: query[n] for n in names if query.get(n, "") != ""}
+    else:
+        filters = {k: v for k, v in query.items() if k not in _NOT_FILTERS | skip and v != ""}
     any_of = str(query.get("filter_or", "")).lower() == "true"
     out = []
     for row in rows:
         values = view(row)
-        checks = [_matches(k, v, values.get(k)) for k, v in filters.items() if k in values]
+        checks = [
+            _matches(k, v, values.get(k))
+            for k, v in filters.items()
+            if operation is not None or k in values
+        ]
         if not checks or (any(checks) if any_of else all(checks)):
             out.append(row)
     return paginate(sort_rows(out, query.get("sorts"), view), query)

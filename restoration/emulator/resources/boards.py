@@ -208,8 +208,24 @@ def serve_all_boards(call: Call) -> list[dict[str, Any]]:
 
 @route("GET", "/boards/search", "search_boards")
 def serve_search_boards(call: Call) -> list[dict[str, Any]]:
-    view = lambda b: {**b, "creator_id": b.get("user_id")}  # noqa: E731
-    rows = search(call.store.all("board"), call.query, view, ignore=("favorited", "permission"))
+    """`favorited=true` finds none (the emulator keeps no favorites); `permission` (show or
+    update) restricts nothing: the API user is an admin and may update every board."""
+
+    def view(board: dict[str, Any]) -> dict[str, Any]:
+        creator = call.store.get("user", board.get("user_id")) or {}
+        return {
+            **board,
+            "creator_id": board.get("user_id"),
+            "first_name": creator.get("first_name"),
+            "last_name": creator.get("last_name"),
+        }
+
+    rows = call.store.all("board")
+    if call.flag("favorited"):
+        rows = []
+    rows = search(
+        rows, call.query, view, ignore=("favorited", "permission"), operation=call.operation
+    )
     return [render_board(call.store, b) for b in rows]
 
 

@@ -23,7 +23,6 @@ from ..store import Store
 from .boards import delete_board_item
 from .folders import (
     FolderContent,
-    check_title_in_folder,
     delete_content_metadata,
     folder_base,
     folder_param,
@@ -31,16 +30,33 @@ from .folders import (
     new_content_metadata,
     soft_delete_fields,
 )
-from .looks import render_look, visible
-from .queries import create_query, render_query
+from .looks import content_search_view, curated, render_look, visible
+from .queries import create_query, nested_query, render_query
 from .users import display_name
+
+
+def check_title_unique_in_folder(
+    s: Store, title: Any, folder_id: Any, exclude_id: str | None = None
+) -> None:
+    """A dashboard's title is unique in its folder (spec: create_dashboard; looker-cli #177,
+    #188, #234), compared exactly: no evidence that Looker folds case. Trashed dashboards
+    don't count."""
+    for other in s.where("dashboard", "folder_id", folder_id):
+        if other["id"] != exclude_id and not other.get("deleted") and other.get("title") == title:
+            raise validation_failed(
+                problem(
+                    "[:title, :space_id]",
+                    "already_exists",
+                    "Dashboard with this title already exists.",
+                )
+            )
 
 
 def create_dashboard(s: Store, body: dict[str, Any], user_id: str | None) -> dict[str, Any]:
     body.pop("folder", None)
     require_fields(body, "title", "folder_id")
     check_references(s, body, {"folder_id": "folder", "user_id": "user"})
-    check_title_in_folder(s, "dashboard", body["title"], body["folder_id"])
+    check_title_unique_in_folder(s, body["title"], body["folder_id"])
     if body.get("slug"):
         _check_unique_slug(s, body["slug"], None)
     dashboard = {
@@ -89,9 +105,8 @@ def update_dashboard(
             raise validation_failed(problem(field, "missing", "This field is required."))
     deleted = body.get("deleted", dash.get("deleted"))
     if not deleted:
-        check_title_in_folder(
+        check_title_unique_in_folder(
             s,
-            "dashboard",
             body.get("title", dash["title"]),
             body.get("folder_id", dash["folder_id"]),
             dash["id"],
@@ -196,14 +211,14 @@ def _check_result_maker(body: dict[str, Any]) -> None:
 
 
 def create_element(s: Store, body: dict[str, Any]) -> dict[str, Any]:
-    query_body = body.pop("query", None)
     body.pop("look", None)
     body.pop("result_maker", None)
     require_fields(body, "dashboard_id")
     _check_result_maker(body)
-    if query_body and not body.get("query_id"):
-        body["query_id"] = create_query(s, query_body)["id"]
+    query_body = nested_query(s, body)
     check_references(s, body, _ELEMENT_REFS)
+    if query_body is not None:
+        body["query_id"] = create_query(s, query_body)["id"]
     element_type = body.get("type") or (
         "vis" if body.get("query_id") or body.get("look_id") else "text"
     )
@@ -248,17 +263,17 @@ def _add_component(s: Store, layout: dict[str, Any], element_id: str) -> dict[st
 
 
 def update_element(s: Store, element: dict[str, Any], body: dict[str, Any]) -> None:
-    query_body = body.pop("query", None)
     body.pop("look", None)
     body.pop("result_maker", None)
     _check_result_maker(body)
-    if query_body and not body.get("query_id"):
-        body["query_id"] = create_query(s, query_body)["id"]
+    query_body = nested_query(s, body)
     if "dashboard_id" in body and body["dashboard_id"] != element["dashboard_id"]:
         raise validation_failed(
             problem("dashboard_id", "invalid", "A tile can't move to another dashboard.")
         )
     check_references(s, body, _ELEMENT_REFS)
+    if query_body is not None:
+        body["query_id"] = create_query(s, query_body)["id"]
     element.update(body)
     s.touch("dashboard_element", element["id"])
 
@@ -377,8 +392,7 @@ def update_layout(s: Store, layout: dict[str, Any], body: dict[str, Any]) -> Non
 
 
 def delete_layout(s: Store, layout: dict[str, Any]) -> None:
-    if layout.get("active"):
-        raise validation_failed(problem("active", "invalid", "The active layout can't be deleted."))
+    """Any layout may be deleted, the active one too: no public evidence says Looker refuses."""
     dash = s.get("dashboard", layout["dashboard_id"])
     if dash is not None and layout["id"] in dash["_layout_ids"]:
         dash["_layout_ids"].remove(layout["id"])
@@ -448,7 +462,13 @@ def serve_all_dashboards(call: Call) -> list[dict[str, Any]]:
 
 @route("GET", "/dashboards/search", "search_dashboards")
 def serve_search_dashboards(call: Call) -> list[dict[str, Any]]:
-    rows = search(visible(call.store.all("dashboard"), call), call.query, ignore=("deleted",))
+    rows = curated(call, visible(call.store.all("dashboard"), call))
+    ignore = ["deleted", "curate", "not_owned_by"]
+    if call.flag("not_owned_by") and call.query.get("user_id"):
+        # `not_owned_by` turns the `user_id` filter into "owned by someone else".
+        rows = [x for x in rows if x.get("user_id") != call.query["user_id"]]
+        ignore.append("user_id")
+    rows = search(rows, call.query, content_search_view, ignore=ignore, operation=call.operation)
     return [render_dashboard(call.store, x) for x in rows]
 
 
@@ -521,7 +541,8 @@ def serve_create_dashboard_element(call: Call) -> dict[str, Any]:
 
 @route("GET", "/dashboard_elements/search", "search_dashboard_elements")
 def serve_search_dashboard_elements(call: Call) -> list[dict[str, Any]]:
-    rows = search(call.store.all("dashboard_element"), call.query, ignore=("deleted",))
+    view = lambda e: {"deleted": False, **e}  # noqa: E731  (tiles are never soft-deleted)
+    rows = search(call.store.all("dashboard_element"), call.query, view, operation=call.operation)
     return [render_element(call.store, e) for e in rows]
 
 

@@ -114,11 +114,16 @@ def serve_all_groups(call: Call) -> list[dict[str, Any]]:
     return [render_group(call.store, g, call.user_id) for g in rows]
 
 
+def _group_view(group: dict[str, Any]) -> dict[str, Any]:
+    """No group is externally orphaned: the emulator has no external group source."""
+    return {"externally_orphaned": False, **group}
+
+
 @route("GET", "/groups/search", "search_groups")
 def serve_search_groups(call: Call) -> list[dict[str, Any]]:
     return [
         render_group(call.store, g, call.user_id)
-        for g in search(call.store.all("group"), call.query)
+        for g in search(call.store.all("group"), call.query, _group_view, operation=call.operation)
     ]
 
 

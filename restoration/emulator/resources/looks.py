@@ -13,29 +13,30 @@ from ..store import Store
 from .boards import delete_board_item
 from .folders import (
     FolderContent,
-    check_title_in_folder,
     delete_content_metadata,
     folder_base,
     folder_param,
+    in_others_personal_folder,
     move_content_metadata,
     new_content_metadata,
     soft_delete_fields,
 )
-from .queries import WEB_URL, create_query, render_query
+from .queries import WEB_URL, create_query, nested_query, render_query
 from .users import display_name
 
 _LOOK_REFS = {"folder_id": "folder", "query_id": "query", "user_id": "user"}
 
 
 def create_look(s: Store, body: dict[str, Any], user_id: str | None) -> dict[str, Any]:
-    query_body = body.pop("query", None)
     body.pop("folder", None)
     require_fields(body, "title", "folder_id")
-    if query_body and not body.get("query_id"):
-        body["query_id"] = create_query(s, query_body)["id"]
-    require_fields(body, "query_id")
+    query_body = nested_query(s, body)
+    if query_body is None:
+        require_fields(body, "query_id")
     check_references(s, body, _LOOK_REFS)
-    check_title_in_folder(s, "look", body["title"], body["folder_id"])
+    # Looks may share a title in a folder: unlike dashboards, no evidence says Looker refuses.
+    if query_body is not None:
+        body["query_id"] = create_query(s, query_body)["id"]
     look = {
         "description": None,
         "is_run_on_load": False,
@@ -56,23 +57,14 @@ def create_look(s: Store, body: dict[str, Any], user_id: str | None) -> dict[str
 
 
 def update_look(s: Store, look: dict[str, Any], body: dict[str, Any], user_id: str | None) -> None:
-    query_body = body.pop("query", None)
     body.pop("folder", None)
-    if query_body and not body.get("query_id"):
-        body["query_id"] = create_query(s, query_body)["id"]
+    query_body = nested_query(s, body)
     check_references(s, body, _LOOK_REFS)
     for field in ("title", "folder_id", "query_id"):
         if field in body and body[field] in (None, ""):
             raise validation_failed(problem(field, "missing", "This field is required."))
-    deleted = body.get("deleted", look.get("deleted"))
-    if not deleted:
-        check_title_in_folder(
-            s,
-            "look",
-            body.get("title", look["title"]),
-            body.get("folder_id", look["folder_id"]),
-            look["id"],
-        )
+    if query_body is not None:
+        body["query_id"] = create_query(s, query_body)["id"]
     soft_delete_fields(look, body, user_id)
     merge_changes(look, body)
     look["last_updater_id"] = user_id
@@ -138,6 +130,19 @@ def visible(rows: list[dict[str, Any]], call: Call) -> list[dict[str, Any]]:
     return [r for r in rows if bool(r.get("deleted")) == bool(deleted)]
 
 
+def curated(call: Call, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """With `curate=true`, without the items that sit only in other users' personal folders."""
+    if not call.flag("curate"):
+        return rows
+    return [r for r in rows if not in_others_personal_folder(call.store, r, call.user_id)]
+
+
+def content_search_view(obj: dict[str, Any]) -> dict[str, Any]:
+    """A Look or dashboard with the search columns the emulator keeps no data for (no
+    favorites, no view history): null."""
+    return {"content_favorite_id": None, "last_viewed_at": None, **obj}
+
+
 @route("POST", "/looks", "create_look", kind="look")
 def serve_create_look(call: Call) -> dict[str, Any]:
     look = create_look(call.store, call.body(), call.user_id)
@@ -152,7 +157,14 @@ def serve_all_looks(call: Call) -> list[dict[str, Any]]:
 
 @route("GET", "/looks/search", "search_looks")
 def serve_search_looks(call: Call) -> list[dict[str, Any]]:
-    rows = search(visible(call.store.all("look"), call), call.query, ignore=("deleted",))
+    rows = curated(call, visible(call.store.all("look"), call))
+    rows = search(
+        rows,
+        call.query,
+        content_search_view,
+        ignore=("deleted", "curate"),
+        operation=call.operation,
+    )
     return [render_look(call.store, lk, "Look") for lk in rows]
 
 

@@ -28,8 +28,7 @@ def _query_key(body: dict[str, Any]) -> str:
 
 def create_query(s: Store, body: dict[str, Any]) -> dict[str, Any]:
     """Queries are immutable: an identical query answers with the existing one."""
-    require_fields(body, "model", "view")
-    check_query_model(s, body)
+    check_query(s, body)
     if s.query_index is None:
         s.query_index = {_query_key(q): q["id"] for q in s.all("query")}
     key = _query_key(body)
@@ -43,6 +42,24 @@ def create_query(s: Store, body: dict[str, Any]) -> dict[str, Any]:
     s.insert("query", query)
     s.query_index[key] = query["id"]
     return query
+
+
+def check_query(s: Store, body: dict[str, Any]) -> None:
+    """What create_query refuses: no `model`/`view` (422), a model or explore the instance
+    lacks (404)."""
+    require_fields(body, "model", "view")
+    check_query_model(s, body)
+
+
+def nested_query(s: Store, body: dict[str, Any]) -> dict[str, Any] | None:
+    """Pop the `query` a Look or tile body carries; if it is to be used (no `query_id`
+    given), check it now and return it, to be created with create_query once every other
+    check has passed, so a rejected call creates no query."""
+    query_body = body.pop("query", None)
+    if not query_body or body.get("query_id"):
+        return None
+    check_query(s, query_body)
+    return query_body
 
 
 def check_query_model(s: Store, body: dict[str, Any]) -> None:

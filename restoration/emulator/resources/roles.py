@@ -198,7 +198,7 @@ def _role_view(role: dict[str, Any]) -> dict[str, Any]:
 
 @route("GET", "/roles/search", "search_roles")
 def serve_search_roles(call: Call) -> list[dict[str, Any]]:
-    rows = search(call.store.all("role"), call.query, _role_view)
+    rows = search(call.store.all("role"), call.query, _role_view, operation=call.operation)
     return [render_role(call.store, r) for r in rows]
 
 
@@ -274,7 +274,8 @@ def _set_routes(kind: str, label: str) -> None:
         return [render_set(kind, o) for o in sort_rows(call.store.all(kind), None)]
 
     def _search(call: Call) -> list[dict[str, Any]]:
-        return [render_set(kind, o) for o in search(call.store.all(kind), call.query)]
+        rows = search(call.store.all(kind), call.query, operation=call.operation)
+        return [render_set(kind, o) for o in rows]
 
     def _get(call: Call) -> dict[str, Any]:
         return render_set(kind, require(call.store, kind, call.params[id_name]))

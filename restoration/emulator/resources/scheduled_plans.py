@@ -153,15 +153,20 @@ def serve_all_scheduled_plans(call: Call) -> list[dict[str, Any]]:
 def serve_search_scheduled_plans(call: Call) -> list[dict[str, Any]]:
     def view(plan: dict[str, Any]) -> dict[str, Any]:
         dests = plan.get("scheduled_plan_destination") or []
+        owner = call.store.get("user", plan.get("user_id")) or {}
         return {
             **plan,
+            "user_first_name": owner.get("first_name"),
+            "user_last_name": owner.get("last_name"),
             "recipient": [x.get("address") for x in dests],
             "destination_type": [x.get("type") for x in dests],
             "delivery_format": [x.get("format") for x in dests],
         }
 
-    query = {k: v for k, v in call.query.items() if k not in ("user_id", "all_users")}
-    rows = {p["id"] for p in search(call.store.all("scheduled_plan"), query, view)}
+    # user_id and all_users choose whose plans (_plans_for), as on all_scheduled_plans.
+    ignore = ("user_id", "all_users")
+    plans = call.store.all("scheduled_plan")
+    rows = {p["id"] for p in search(plans, call.query, view, ignore, call.operation)}
     return _plans_for(call, [p for p in call.store.all("scheduled_plan") if p["id"] in rows])
 
 

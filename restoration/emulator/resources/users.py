@@ -159,6 +159,10 @@ def _user_view(user: dict[str, Any]) -> dict[str, Any]:
         "email": user_email(user),
         "full_name": " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p),
         "group_id": user.get("_group_ids", []),
+        "content_metadata_id": None,  # users have no content metadata of their own
+        "verified_looker_employee": False,
+        "embed_user": False,
+        "is_service_account": False,
     }
 
 
@@ -179,7 +183,7 @@ def serve_all_users(call: Call) -> list[dict[str, Any]]:
 
 @route("GET", "/users/search", "search_users")
 def serve_search_users(call: Call) -> list[dict[str, Any]]:
-    rows = search(call.store.all("user"), call.query, _user_view)
+    rows = search(call.store.all("user"), call.query, _user_view, operation=call.operation)
     return [render_user(call.store, u) for u in rows]
 
 
@@ -197,7 +201,8 @@ def serve_search_users_names(call: Call) -> list[dict[str, Any]]:
         )
 
     rows = [u for u in call.store.all("user") if named(u)]
-    return [render_user(call.store, u) for u in search(rows, call.query, view)]
+    rows = search(rows, call.query, view, operation=call.operation)
+    return [render_user(call.store, u) for u in rows]
 
 
 @route("GET", "/users/credential/{credential_type}/{credential_id}", "user_for_credential")
