@@ -580,6 +580,9 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
             if p % 2 == 0
             else {"look_id": rnd.choice(looks[:-1])["id"]}
         )
+        if "look_id" in target:
+            # Required on a Look's plan (spec, create_scheduled_plan).
+            target.update(require_results=True, require_no_results=False, require_change=False)
         destinations = [
             {
                 "type": "email",

@@ -238,6 +238,9 @@ def _drive_looks_and_dashboards(api: SpecCheckingClient) -> None:
         {
             "name": "Look plan",
             "look_id": look["id"],
+            "require_results": True,
+            "require_no_results": False,
+            "require_change": False,
             "crontab": "0 6 * * *",
             "scheduled_plan_destination": [
                 {"type": "email", "format": "csv", "address": "a@example.com"}

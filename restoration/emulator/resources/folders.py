@@ -82,11 +82,51 @@ def delete_content_metadata(s: Store, cm_id: str | None) -> None:
             s.remove("content_metadata_access", access["id"])
 
 
+# Spec, ContentMeta.inherits: "Can be false only if the associated content is a folder, an
+# agent or a board."
+_MAY_STOP_INHERITING = ("folder", "board", "agent")
+
+
 def update_content_metadata(s: Store, cm: dict[str, Any], body: dict[str, Any]) -> None:
-    if "inherits" in body and body["inherits"] is not None:
-        cm["inherits"] = bool(body["inherits"])
-        cm["inheriting_id"] = cm["parent_id"] if cm["inherits"] else None
+    """`inherits: false` on content that inherited copies its parent's access rows onto it,
+    as Looker does (lmanage create_folder_permissions.py: "when you update folder
+    inheritance you will create a content metadata access")."""
+    if "inherits" not in body or body["inherits"] is None:
+        return
+    inherits = bool(body["inherits"])
+    if not inherits and cm.get("content_type") not in _MAY_STOP_INHERITING:
+        raise validation_failed(
+            problem(
+                "inherits",
+                "invalid",
+                "Only a folder, an agent or a board can stop inheriting its access.",
+            )
+        )
+    if not inherits and cm.get("inherits"):
+        _copy_access(s, cm.get("parent_id"), cm["id"])
+    cm["inherits"] = inherits
+    cm["inheriting_id"] = cm["parent_id"] if inherits else None
     s.touch("content_metadata", cm["id"])
+
+
+def _copy_access(s: Store, from_cm: str | None, to_cm: str) -> None:
+    have = {
+        (a.get("group_id"), a.get("user_id"))
+        for a in s.all("content_metadata_access")
+        if a["content_metadata_id"] == to_cm
+    }
+    for access in s.all("content_metadata_access"):
+        who = (access.get("group_id"), access.get("user_id"))
+        if from_cm is not None and access["content_metadata_id"] == from_cm and who not in have:
+            s.insert(
+                "content_metadata_access",
+                {
+                    "content_metadata_id": to_cm,
+                    "permission_type": access.get("permission_type"),
+                    "group_id": who[0],
+                    "user_id": who[1],
+                },
+            )
 
 
 def create_content_access(s: Store, body: dict[str, Any]) -> dict[str, Any]:

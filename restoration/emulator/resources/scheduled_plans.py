@@ -4,6 +4,7 @@ dashboard, Look, LookML dashboard and folder; secrets never answered.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .. import sdk_types
@@ -62,9 +63,64 @@ def _check_plan(s: Store, plan: dict[str, Any]) -> None:
                     f"scheduled_plan_destination[{i}].address", "missing", "This field is required."
                 )
             )
+        problems += _destination_problems(plan, i, dest)
+    if plan.get("look_id"):
+        # Spec, create_scheduled_plan: "When `look_id` is set, `require_no_results`,
+        # `require_results`, and `require_change` are all required."
+        for field in ("require_results", "require_no_results", "require_change"):
+            if plan.get(field) is None:
+                problems.append(problem(field, "missing", "Required for a plan on a Look."))
+    if plan.get("crontab") and plan.get("datagroup"):
+        # Spec, ScheduledPlan.datagroup: "can't be used with cron string".
+        problems.append(
+            problem("datagroup", "invalid", "A datagroup can't be used with a crontab.")
+        )
     if problems:
         raise validation_failed(*problems)
     check_references(s, plan, _PLAN_REFS)
+
+
+# Spec, ScheduledPlanDestination.parameters / secret_parameters: "For Amazon S3, this requires
+# keys and values for access_key_id and region" / "a key and value for secret_access_key";
+# "For SFTP, ... username" / "password".
+_DESTINATION_KEYS = {
+    "s3": (("access_key_id", "region"), ("secret_access_key",)),
+    "sftp": (("username",), ("password",)),
+}
+
+
+def _json_object(text: Any) -> dict[str, Any] | None:
+    if isinstance(text, dict):
+        return text
+    try:
+        value = json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _destination_problems(plan: dict[str, Any], i: int, dest: dict[str, Any]) -> list:
+    where = f"scheduled_plan_destination[{i}]"
+    problems = []
+    is_dashboard = bool(plan.get("dashboard_id") or plan.get("lookml_dashboard_id"))
+    if dest.get("format") == "wysiwyg_pdf" and not is_dashboard:
+        # Spec, create_scheduled_plan: "`wysiwyg_pdf` is only valid for dashboards".
+        problems.append(
+            problem(f"{where}.format", "invalid", "wysiwyg_pdf is only valid for dashboards.")
+        )
+    needed = _DESTINATION_KEYS.get(str(dest.get("type")))
+    if needed:
+        for field, keys in zip(("parameters", "secret_parameters"), needed, strict=True):
+            values = _json_object(dest.get(field))
+            if values is None:
+                problems.append(problem(f"{where}.{field}", "invalid", "Must be a JSON object."))
+                continue
+            missing = [k for k in keys if not values.get(k)]
+            if missing:
+                problems.append(
+                    problem(f"{where}.{field}", "missing", f"Requires {', '.join(missing)}.")
+                )
+    return problems
 
 
 def _plan_destinations(s: Store, plan_id: str, destinations: list[dict[str, Any]]) -> list[dict]:
