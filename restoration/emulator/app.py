@@ -1,218 +1,32 @@
-"""The emulator's WSGI application: routing, login tokens, Looker-shaped errors, injected
-faults, call counters and the `/_emulator/` control API."""
+"""The emulator's WSGI application: dispatching a request to its resource's route, login
+tokens, Looker-shaped error bodies, injected faults, call counters and the `/_emulator/`
+control API.  The routes themselves live in `resources/`, one module per Looker resource."""
 
 from __future__ import annotations
 
 import json
 import random
-import re
 import secrets
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
-from . import lookml, sdk_types
+from . import lookml, resources, sdk_types
+from .errors import DOCS, LookerError, doc_url
 from .faults import FaultSettings, RateLimit
+from .routing import NO_CONTENT, ROUTES, Call, Router, not_emulated_routes
 from .store import Store
+
+__all__ = ["API_PREFIX", "ROUTES", "EmulatorApp"]
 
 API_PREFIX = "/api/4.0"
 TOKEN_LIFETIME = 3600
-DOCS = "https://cloud.google.com/looker/docs/r/err/4.0"
 # Operations that answer without a token.
 PUBLIC_OPERATIONS = {"login", "versions"}
 NOT_WRITES = {"login", "logout"}
-
-
-class LookerError(Exception):
-    """An error answer in Looker's shape; 422 carries field problems (ValidationError)."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        errors: list[sdk_types.FieldProblem] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.errors = errors or []
-        self.headers = headers or {}
-
-
-def not_found() -> LookerError:
-    return LookerError(404, "Not found")
-
-
-def validation_failed(*problems: sdk_types.FieldProblem) -> LookerError:
-    return LookerError(422, "Validation Failed", list(problems))
-
-
-def problem(field: str, code: str, message: str) -> sdk_types.FieldProblem:
-    return sdk_types.FieldProblem(field, code, message)
-
-
-def doc_url(status: int, verb: str, template: str) -> str:
-    path = re.sub(r"\{(\w+)\}", r":\1", template).lstrip("/")
-    return f"{DOCS}/{status}/{verb.lower()}/{path}"
-
-
-class NoContent:
-    """Handler result for 204 answers."""
-
-
-NO_CONTENT = NoContent()
-
-
-@dataclass
-class Route:
-    verb: str
-    template: str
-    operation: str
-    handler: Callable[[Call], Any]
-    kind: str | None
-    regex: re.Pattern[str]
-    literal_segments: int
-
-
-ROUTES: list[Route] = []
-
-
-def route(verb: str, template: str, operation: str, kind: str | None = None):
-    """Register a handler for one Looker operation (paths as in the spec, after /api/4.0)."""
-
-    def register(fn: Callable[[Call], Any]) -> Callable[[Call], Any]:
-        pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
-        literal = sum(1 for part in template.split("/") if part and not part.startswith("{"))
-        ROUTES.append(Route(verb, template, operation, fn, kind, re.compile(pattern), literal))
-        return fn
-
-    return register
-
-
-class Router:
-    def __init__(self, routes: Iterable[Route]) -> None:
-        self._index: dict[tuple[str, int, str], list[Route]] = {}
-        for r in routes:
-            parts = r.template.strip("/").split("/")
-            key = (r.verb, len(parts), parts[0])
-            self._index.setdefault(key, []).append(r)
-        for candidates in self._index.values():
-            # "/dashboards/search" must win over "/dashboards/{dashboard_id}".
-            candidates.sort(key=lambda r: -r.literal_segments)
-
-    def match(self, verb: str, path: str) -> tuple[Route, dict[str, str]] | None:
-        parts = path.strip("/").split("/")
-        for r in self._index.get((verb, len(parts), parts[0]), ()):
-            m = r.regex.match(path)
-            if m:
-                return r, {k: unquote(v) for k, v in m.groupdict().items()}
-        return None
-
-    def verbs_for(self, path: str) -> list[str]:
-        return [v for v in ("GET", "POST", "PUT", "PATCH", "DELETE") if self.match(v, path)]
-
-
-class Call:
-    """One API call as the handlers see it."""
-
-    def __init__(
-        self,
-        app: EmulatorApp,
-        route: Route,
-        params: dict[str, str],
-        query: dict[str, str],
-        raw_body: bytes,
-        user_id: str | None,
-    ) -> None:
-        self.app = app
-        self.store = app.store
-        self.route = route
-        self.params = params
-        self.query = query
-        self.raw_body = raw_body
-        self.user_id = user_id
-        self._json: Any = None
-        self._parsed = False
-
-    @property
-    def operation(self) -> str:
-        return self.route.operation
-
-    def json(self) -> Any:
-        if not self._parsed:
-            self._parsed = True
-            if self.raw_body.strip():
-                try:
-                    self._json = json.loads(self.raw_body)
-                except ValueError as exc:
-                    raise LookerError(400, f"JSON parse error: {exc}") from None
-        return self._json
-
-    def body(self, model_name: str | None = None, required: bool = True) -> dict[str, Any]:
-        """The request body checked against the SDK's body model of this operation."""
-        data = self.json()
-        if data is None:
-            if not required:
-                data = {}
-            else:
-                raise LookerError(400, "Request body is required")
-        if not isinstance(data, dict):
-            raise LookerError(400, "Request body must be a JSON object")
-        if model_name is None:
-            body_type = sdk_types.operation_types(self.operation)[0]
-            model_name = body_type.__name__
-        problems: list[sdk_types.FieldProblem] = []
-        cleaned = sdk_types.clean(data, model_name, problems)
-        if problems:
-            raise validation_failed(*problems)
-        self.check_rejections(cleaned)
-        return cleaned
-
-    def check_rejections(self, body: dict[str, Any], kind: str | None = None) -> None:
-        kind = kind or self.route.kind
-        for rejection in self.app.faults.rejections:
-            if kind and rejection.matches(kind, body):
-                if rejection.status == 422:
-                    raise validation_failed(
-                        problem(rejection.field, "invalid", f"{rejection.field} is not allowed.")
-                    )
-                raise LookerError(rejection.status, f"Rejected {kind} {rejection.field}")
-
-    def id_list(self, name: str) -> list[str] | None:
-        raw = self.query.get(name)
-        if raw is None:
-            return None
-        raw = raw.strip()
-        if raw.startswith("["):
-            try:
-                return [str(v) for v in json.loads(raw)]
-            except ValueError:
-                raise LookerError(400, f"{name} must be a comma separated list") from None
-        return [v for v in raw.split(",") if v]
-
-    def flag(self, name: str) -> bool | None:
-        raw = self.query.get(name)
-        if raw is None or raw == "":
-            return None
-        if raw.lower() in ("true", "1", "yes"):
-            return True
-        if raw.lower() in ("false", "0", "no"):
-            return False
-        raise LookerError(400, f"{name} must be true or false")
-
-    def number(self, name: str) -> int | None:
-        raw = self.query.get(name)
-        if raw is None or raw == "":
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            raise LookerError(400, f"{name} must be an integer") from None
 
 
 class EmulatorApp:
@@ -226,17 +40,16 @@ class EmulatorApp:
         faults: FaultSettings | None = None,
         reseed: Callable[..., None] | None = None,
     ) -> None:
-        from . import handlers  # noqa: F401  (registers the routes)
-
         self.store = store
         self.client_id = client_id
         self.client_secret = client_secret
         self.faults = faults or FaultSettings()
-        self.router = Router(ROUTES)
+        self.router = Router([*resources.ROUTES, *not_emulated_routes(resources.ROUTES)])
         self.reseed = reseed
         self._rate_limit = RateLimit()
         self._counter_lock = threading.Lock()
         self.calls: Counter[str] = Counter()
+        self.lost_answers: Counter[str] = Counter()
         self.writes = 0
         self.stopping = threading.Event()
         self.base_url = "http://127.0.0.1"
@@ -249,6 +62,7 @@ class EmulatorApp:
                 "calls": dict(self.calls),
                 "creates": dict(self.store.create_counts),
                 "writes": self.writes,
+                "lost_answers": dict(self.lost_answers),
             }
 
     def projects(self) -> lookml.Projects:
@@ -265,6 +79,7 @@ class EmulatorApp:
     def reset_counters(self) -> None:
         with self._counter_lock:
             self.calls.clear()
+            self.lost_answers.clear()
             self.writes = 0
             self.store.create_counts.clear()
 
@@ -308,10 +123,14 @@ class EmulatorApp:
             environ["looker_emulator.drop"] = True
             start_response("500 Internal Server Error", [("Content-Length", "0")])
             return [b""]
-        payload = b"" if body is None else json.dumps(body).encode()
-        headers = [*headers, ("Content-Length", str(len(payload)))]
-        if body is not None:
-            headers.append(("Content-Type", "application/json"))
+        if isinstance(body, bytes):  # already encoded, with its own Content-Type
+            payload = body
+            headers = [*headers, ("Content-Length", str(len(payload)))]
+        else:
+            payload = b"" if body is None else json.dumps(body).encode()
+            headers = [*headers, ("Content-Length", str(len(payload)))]
+            if body is not None:
+                headers.append(("Content-Type", "application/json"))
         start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
         return [payload]
 
@@ -374,6 +193,10 @@ class EmulatorApp:
                     for p in exc.errors
                 ]
             return exc.status, list(exc.headers.items()), body
+        if verb != "GET" and r.operation not in NOT_WRITES:
+            lost = self._lose_answer(route_key, verb, r.template)
+            if lost is not None:
+                return lost
         if result is NO_CONTENT:
             return 204, [], None
         fields = query.get("fields")
@@ -401,6 +224,34 @@ class EmulatorApp:
         if f.error_rate and rnd() < f.error_rate and f.error_statuses:
             status = self._random.choice(f.error_statuses)
             raise LookerError(status, _REASONS.get(status, "Server Error"))
+
+    def _lose_answer(self, route_key: str, verb: str, template: str) -> tuple | None:
+        """After a write was applied: lose its answer if the lost-answer faults say so."""
+        f = self.faults
+        if not f.loses_answer_of(route_key):
+            return None
+        with self._counter_lock:
+            if f.lost_answer_next > 0:
+                f.lost_answer_next -= 1
+            elif not (f.lost_answer_rate and self._random.random() < f.lost_answer_rate):
+                return None
+            way = self._random.choice(f.lost_answer_ways)
+            self.lost_answers[route_key] += 1
+        if way == "502_text":
+            page = (
+                b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+            )
+            return 502, [("Content-Type", "text/html")], page
+        if way == "502_json":
+            return (
+                502,
+                [],
+                {"message": "Bad Gateway", "documentation_url": doc_url(502, verb, template)},
+            )
+        if way == "hang":
+            # Held past the client's timeout, then closed: the caller never hears back.
+            self.stopping.wait(f.lost_answer_hang_seconds)
+        return -1, [], None
 
     # --- control API ---------------------------------------------------------------
     def _control(self, environ, start_response, verb: str, path: str) -> Iterable[bytes]:
@@ -469,6 +320,7 @@ _REASONS = {
     422: "Unprocessable Entity",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    501: "Not Implemented",
     502: "Bad Gateway",
     503: "Service Unavailable",
     504: "Gateway Timeout",

@@ -1,5 +1,6 @@
 """Injected trouble: latency, a server-side rate limit, random 5xx, hangs, dropped
-connections and deterministic rejections, as a flaky real Looker would give."""
+connections, deterministic rejections and lost answers (a write applied whose answer never
+arrives), as a flaky real Looker or the network in front of it would give."""
 
 from __future__ import annotations
 
@@ -24,6 +25,13 @@ class Rejection:
         return kind == self.kind and value is not None and re.search(self.pattern, str(value))
 
 
+# How an answer gets lost: the connection closed with no response, a 502 with a text (HTML)
+# body as a proxy gives, a 502 with a Looker-shaped JSON body, or a hang past the client's
+# timeout (then closed).
+LOST_WAYS = ("close", "502_text", "502_json", "hang")
+DEFAULT_LOST_WAYS = ("close", "502_text", "502_json")
+
+
 @dataclass
 class FaultSettings:
     latency_ms: float = 0
@@ -37,6 +45,14 @@ class FaultSettings:
     drop_rate: float = 0  # share of calls whose connection is closed without an answer
     route_pattern: str = ""  # faults apply only to "VERB /api/4.0/path" matching it
     rejections: list[Rejection] = field(default_factory=list)
+    # Lost answers: a write (non-GET call) matching lost_answer_route is applied, then its
+    # answer is lost in one of lost_answer_ways. The next lost_answer_next matching writes
+    # lose theirs for sure (the number counts down), then a share lost_answer_rate of them.
+    lost_answer_route: str = ""  # regex on "VERB /api/4.0/path"; "" = every write
+    lost_answer_next: int = 0
+    lost_answer_rate: float = 0
+    lost_answer_ways: list[str] = field(default_factory=lambda: list(DEFAULT_LOST_WAYS))
+    lost_answer_hang_seconds: float = 30  # "hang": held this long, then closed unanswered
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name for f in fields(self)}
@@ -50,9 +66,18 @@ class FaultSettings:
                     re.compile(r.pattern)
             elif key == "error_statuses":
                 value = [int(v) for v in value]
-            elif key == "route_pattern":
+            elif key in ("route_pattern", "lost_answer_route"):
                 value = value or ""
                 re.compile(value)
+            elif key == "lost_answer_ways":
+                value = [value] if isinstance(value, str) else list(value or [])
+                unknown_ways = [w for w in value if w not in LOST_WAYS]
+                if unknown_ways or not value:
+                    raise ValueError(
+                        f"lost_answer_ways must name some of {', '.join(LOST_WAYS)} (got {value!r})"
+                    )
+            elif key == "lost_answer_next":
+                value = int(value)
             elif key == "retry_after":
                 value = None if value is None else float(value)
             else:
@@ -64,6 +89,13 @@ class FaultSettings:
 
     def applies_to(self, route_key: str) -> bool:
         return not self.route_pattern or re.search(self.route_pattern, route_key) is not None
+
+    def loses_answer_of(self, route_key: str) -> bool:
+        """Whether lost answers may hit this write at all (route only, no dice)."""
+        if not (self.lost_answer_next > 0 or self.lost_answer_rate > 0):
+            return False
+        pattern = self.lost_answer_route
+        return not pattern or re.search(pattern, route_key) is not None
 
 
 class RateLimit:

@@ -13,6 +13,7 @@ import datetime
 import enum
 import functools
 import inspect
+import re
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,26 @@ def model_fields(name: str) -> dict[str, tuple[Any, bool]]:
     """Field name -> (unwrapped type, required) for an SDK model."""
     cls = model_class(name)
     return {f.name: (_unwrap(f.type), f.default is attr.NOTHING) for f in attr.fields(cls)}
+
+
+@functools.cache
+def spec_operations() -> tuple[tuple[str, str, str], ...]:
+    """Every operation of the API 4.0 spec as (verb, path template, operationId), read from
+    the SDK's generated methods: each is preceded by a `# VERB /path -> Type` comment and
+    named after its operationId (the SDK is generated from the same spec)."""
+    source = inspect.getsource(sdk_methods.Looker40SDK)
+    found = re.findall(r"#\s*(GET|POST|PUT|PATCH|DELETE) (/\S*) -> [^\n]*\n\s*def (\w+)\(", source)
+    return tuple(found)
+
+
+@functools.cache
+def query_parameters(operation_id: str) -> tuple[str, ...]:
+    """The query parameters of an operation, in the SDK method's (the spec's) order."""
+    template = next(t for _, t, op in spec_operations() if op == operation_id)
+    in_path = set(re.findall(r"\{(\w+)\}", template))
+    fn = getattr(sdk_methods.Looker40SDK, operation_id)
+    names = list(inspect.signature(fn).parameters)[1:]
+    return tuple(n for n in names if n not in in_path and n not in ("body", "transport_options"))
 
 
 @functools.cache

@@ -1,8 +1,8 @@
 """Building an instance: Looker's built-ins, plus the "demo" and "scale:N" content.
 
 Seeds are deterministic: every choice comes from random.Random(seed string), and objects
-are created in a fixed order through the same `domain` functions the API uses, so their
-ids and shapes are what a real instance would answer.
+are created in a fixed order through the same functions the API routes use (`resources/`),
+so their ids and shapes are what a real instance would answer.
 """
 
 from __future__ import annotations
@@ -12,9 +12,26 @@ import random
 import threading
 from typing import Any
 
-from . import domain as d
 from . import lookml
 from .lookml import EXPLORES, MODEL_CONNECTION
+from .permissions import PERMISSIONS
+from .resources.boards import create_board, create_board_item, create_board_section
+from .resources.dashboards import create_dashboard, create_element, create_filter
+from .resources.folders import (
+    SHARED_FOLDER_ID,
+    USERS_FOLDER_ID,
+    create_content_access,
+    create_folder,
+    update_content_metadata,
+)
+from .resources.groups import add_group_to_group, create_group
+from .resources.lookml_models import create_lookml_model
+from .resources.looks import create_look
+from .resources.queries import create_query
+from .resources.roles import create_model_set, create_permission_set, create_role
+from .resources.scheduled_plans import create_scheduled_plan
+from .resources.users import create_user
+from .rules import now
 from .store import Store
 
 API_USER_ID = "1"
@@ -95,7 +112,7 @@ def _set_connections(s: Store, names: list[str]) -> None:
             conn = known.get(
                 name, {"name": name, "dialect_name": "postgres", "host": f"{name}.example.com"}
             )
-            s.insert("connection", {**conn, "id": name, "created_at": d.now()}, object_id=name)
+            s.insert("connection", {**conn, "id": name, "created_at": now()}, object_id=name)
 
 
 def _build(s: Store, seed: str | None) -> None:
@@ -121,21 +138,21 @@ def install_builtins(s: Store) -> None:
     for conn in CONNECTIONS:
         s.insert(
             "connection",
-            {**conn, "id": conn["name"], "created_at": d.now()},
+            {**conn, "id": conn["name"], "created_at": now()},
             object_id=conn["name"],
         )
-    d.create_folder(s, "Shared", None, None, object_id=d.SHARED_FOLDER_ID, is_shared_root=True)
-    d.create_folder(s, "Users", None, None, object_id=d.USERS_FOLDER_ID, is_users_root=True)
-    admin_ps = d.create_permission_set(
-        s, {"name": "Admin", "permissions": sorted(d.PERMISSIONS)}, built_in=True, all_access=True
+    create_folder(s, "Shared", None, None, object_id=SHARED_FOLDER_ID, is_shared_root=True)
+    create_folder(s, "Users", None, None, object_id=USERS_FOLDER_ID, is_users_root=True)
+    admin_ps = create_permission_set(
+        s, {"name": "Admin", "permissions": sorted(PERMISSIONS)}, built_in=True, all_access=True
     )
-    all_ms = d.create_model_set(s, {"name": "All", "models": []}, built_in=True, all_access=True)
-    admin = d.create_role(
+    all_ms = create_model_set(s, {"name": "All", "models": []}, built_in=True, all_access=True)
+    admin = create_role(
         s,
         {"name": "Admin", "permission_set_id": admin_ps["id"], "model_set_id": all_ms["id"]},
         _built_in=True,
     )
-    api_user = d.create_user(
+    api_user = create_user(
         s,
         {
             "first_name": "Looker",
@@ -266,7 +283,7 @@ def _query(s: Store, rnd: random.Random) -> dict[str, Any]:
     }
     if rnd.random() < 0.5:
         body["filters"] = {fields[0]: rnd.choice(["30 days", "NOT NULL", "-Unknown", "2026"])}
-    return d.create_query(s, body)
+    return create_query(s, body)
 
 
 def _demo(s: Store, rnd: random.Random, scale: int) -> None:
@@ -294,7 +311,7 @@ def _scale(s: Store, rnd: random.Random, dashboards: int) -> None:
 def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_area: int) -> None:
     for project, models in lookml.DEMO_PROJECTS.items():
         for model in models:
-            d.create_lookml_model(
+            create_lookml_model(
                 s,
                 {
                     "name": model,
@@ -304,7 +321,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
                 },
             )
 
-    viewer_ps = d.create_permission_set(
+    viewer_ps = create_permission_set(
         s,
         {
             "name": "Viewer",
@@ -317,7 +334,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
             ],
         },
     )
-    explorer_ps = d.create_permission_set(
+    explorer_ps = create_permission_set(
         s,
         {
             "name": "Explorer",
@@ -334,7 +351,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
             ],
         },
     )
-    developer_ps = d.create_permission_set(
+    developer_ps = create_permission_set(
         s,
         {
             "name": "LookML Developer",
@@ -350,11 +367,11 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
             ],
         },
     )
-    retail_ms = d.create_model_set(s, {"name": "Retail", "models": ["thelook", "ecommerce_bq"]})
-    ops_ms = d.create_model_set(s, {"name": "Operations", "models": ["faa"]})
+    retail_ms = create_model_set(s, {"name": "Retail", "models": ["thelook", "ecommerce_bq"]})
+    ops_ms = create_model_set(s, {"name": "Operations", "models": ["faa"]})
     all_ms_id = "1"
     roles = {
-        "viewer": d.create_role(
+        "viewer": create_role(
             s,
             {
                 "name": "Retail Viewer",
@@ -362,7 +379,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
                 "model_set_id": retail_ms["id"],
             },
         ),
-        "explorer": d.create_role(
+        "explorer": create_role(
             s,
             {
                 "name": "Retail Explorer",
@@ -370,7 +387,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
                 "model_set_id": retail_ms["id"],
             },
         ),
-        "ops": d.create_role(
+        "ops": create_role(
             s,
             {
                 "name": "Operations Explorer",
@@ -378,7 +395,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
                 "model_set_id": ops_ms["id"],
             },
         ),
-        "developer": d.create_role(
+        "developer": create_role(
             s,
             {
                 "name": "Developer",
@@ -398,12 +415,12 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
         "Data Engineering",
     ]
     groups = {
-        name: d.create_group(s, {"name": name, "can_add_to_content_metadata": True})
+        name: create_group(s, {"name": name, "can_add_to_content_metadata": True})
         for name in group_names
     }
-    d.add_group_to_group(s, groups["Analytics"], groups["Marketing Analysts"]["id"])
-    d.add_group_to_group(s, groups["Analytics"], groups["Finance Analysts"]["id"])
-    d.add_group_to_group(s, groups["Operations"], groups["Flight Ops"]["id"])
+    add_group_to_group(s, groups["Analytics"], groups["Marketing Analysts"]["id"])
+    add_group_to_group(s, groups["Analytics"], groups["Finance Analysts"]["id"])
+    add_group_to_group(s, groups["Operations"], groups["Flight Ops"]["id"])
     roles["viewer"]["_group_ids"] = [groups["Executives"]["id"]]
     roles["explorer"]["_group_ids"] = [groups["Analytics"]["id"]]
     roles["ops"]["_group_ids"] = [groups["Operations"]["id"]]
@@ -417,7 +434,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
         if email in used_emails:
             email = f"{first}.{last}{i}@example.com".lower()
         used_emails.add(email)
-        user = d.create_user(
+        user = create_user(
             s,
             {
                 "first_name": first,
@@ -446,19 +463,19 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
     for area, subs in tree.items():
         for n in range(folders_per_area):
             name = area if n == 0 else f"{area} {n + 1}"
-            top = d.create_folder(s, name, d.SHARED_FOLDER_ID, users[0]["id"])
+            top = create_folder(s, name, SHARED_FOLDER_ID, users[0]["id"])
             folders.append(top)
             for sub in subs:
-                folders.append(d.create_folder(s, sub, top["id"], rnd.choice(users)["id"]))
+                folders.append(create_folder(s, sub, top["id"], rnd.choice(users)["id"]))
     personal = [s.get("folder", u["personal_folder_id"]) for u in users[:5]]
-    scratch = d.create_folder(s, "Scratch", personal[0]["id"], users[0]["id"])
+    scratch = create_folder(s, "Scratch", personal[0]["id"], users[0]["id"])
     content_folders = folders + personal + [scratch]
 
     # Content access: the Finance tree is restricted to finance people.
     finance = next(f for f in folders if f["name"] == "Finance")
     cm = s.get("content_metadata", finance["content_metadata_id"])
-    d.update_content_metadata(s, cm, {"inherits": False})
-    d.create_content_access(
+    update_content_metadata(s, cm, {"inherits": False})
+    create_content_access(
         s,
         {
             "content_metadata_id": cm["id"],
@@ -466,7 +483,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
             "permission_type": "edit",
         },
     )
-    d.create_content_access(
+    create_content_access(
         s,
         {
             "content_metadata_id": cm["id"],
@@ -474,7 +491,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
             "permission_type": "view",
         },
     )
-    d.create_content_access(
+    create_content_access(
         s, {"content_metadata_id": cm["id"], "user_id": users[1]["id"], "permission_type": "edit"}
     )
 
@@ -484,7 +501,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
         folder = content_folders[i % len(content_folders)]
         owner = rnd.choice(users)
         query = _query(s, rnd)
-        look = d.create_look(
+        look = create_look(
             s,
             {
                 "title": _title(rnd, titles_by_folder.setdefault("look" + folder["id"], set())),
@@ -504,7 +521,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
     for i in range(counts["dashboards"]):
         folder = content_folders[(i * 3) % len(content_folders)]
         owner = rnd.choice(users)
-        dash = d.create_dashboard(
+        dash = create_dashboard(
             s,
             {
                 "title": _title(rnd, titles_by_folder.setdefault("dash" + folder["id"], set())),
@@ -525,22 +542,22 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
 
     # A little trash: soft-deleted content is still there with deleted: true.
     for obj, kind in ((dashboards[-1], "dashboard"), (looks[-1], "look")):
-        obj.update({"deleted": True, "deleted_at": d.now(), "deleter_id": API_USER_ID})
+        obj.update({"deleted": True, "deleted_at": now(), "deleter_id": API_USER_ID})
         s.touch(kind, obj["id"])
 
     for b in range(counts["boards"]):
-        board = d.create_board(
+        board = create_board(
             s,
             {"title": f"{rnd.choice(TOPICS)} Board {b + 1}", "description": "Start here."},
             rnd.choice(users)["id"],
         )
         for sec in range(2):
-            section = d.create_board_section(
+            section = create_board_section(
                 s, {"board_id": board["id"], "title": f"Section {sec + 1}", "description": None}
             )
             for _ in range(3):
                 if rnd.random() < 0.6:
-                    d.create_board_item(
+                    create_board_item(
                         s,
                         {
                             "board_section_id": section["id"],
@@ -548,7 +565,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
                         },
                     )
                 else:
-                    d.create_board_item(
+                    create_board_item(
                         s,
                         {
                             "board_section_id": section["id"],
@@ -563,6 +580,9 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
             if p % 2 == 0
             else {"look_id": rnd.choice(looks[:-1])["id"]}
         )
+        if "look_id" in target:
+            # Required on a Look's plan (spec, create_scheduled_plan).
+            target.update(require_results=True, require_no_results=False, require_change=False)
         destinations = [
             {
                 "type": "email",
@@ -583,7 +603,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
                     "parameters": None,
                 }
             )
-        d.create_scheduled_plan(
+        create_scheduled_plan(
             s,
             {
                 "name": f"{rnd.choice(['Daily', 'Weekly', 'Monthly'])} {rnd.choice(TOPICS)} {p + 1}",
@@ -619,9 +639,9 @@ def _tiles(s: Store, rnd: random.Random, dash: dict[str, Any], looks: list[dict[
                 "query_id": query["id"],
                 "title": f"{rnd.choice(TOPICS)} tile {t + 1}",
             }
-        elements.append(d.create_element(s, {"dashboard_id": dash["id"], **body}))
+        elements.append(create_element(s, {"dashboard_id": dash["id"], **body}))
     if rnd.random() < 0.8:
-        d.create_filter(
+        create_filter(
             s,
             {
                 "dashboard_id": dash["id"],
@@ -635,7 +655,7 @@ def _tiles(s: Store, rnd: random.Random, dash: dict[str, Any], looks: list[dict[
             },
         )
     if rnd.random() < 0.5:
-        d.create_filter(
+        create_filter(
             s,
             {
                 "dashboard_id": dash["id"],

@@ -234,6 +234,29 @@ class LookerEmulator:
         self.app.faults.update(settings)
         return self.app.faults.as_dict()
 
+    def lose_answers(
+        self,
+        route: str = "",
+        *,
+        ways: tuple[str, ...] | list[str] = ("close",),
+        count: int = 1,
+        rate: float = 0,
+        hang_seconds: float | None = None,
+    ) -> dict[str, Any]:
+        """Writes matching `route` (regex on "VERB /api/4.0/path", "" = every write) are
+        applied and their answer is lost: the next `count` of them, then a share `rate`.
+        `ways`: "close", "502_text", "502_json", "hang" (held `hang_seconds`, then closed).
+        `counters()["lost_answers"]` counts them per route."""
+        settings: dict[str, Any] = {
+            "lost_answer_route": route,
+            "lost_answer_ways": list(ways),
+            "lost_answer_next": count,
+            "lost_answer_rate": rate,
+        }
+        if hang_seconds is not None:
+            settings["lost_answer_hang_seconds"] = hang_seconds
+        return self.set_faults(**settings)
+
     def reset(self, seed: str | None = None, projects: Any = None) -> None:
         """Back to a fresh instance: the given seed and projects, else the ones this emulator
         started with."""

@@ -37,7 +37,7 @@ class Store:
         self._deleted: set[tuple[str, str]] = set()
         self._index: dict[tuple[str, str], dict[Any, set[str]]] = defaultdict(dict)
         self._indexed: dict[tuple[str, str, str], Any] = {}
-        # Identical queries answer the existing one; domain.create_query fills this lazily.
+        # Identical queries answer the existing one; resources.queries.create_query fills it lazily.
         self.query_index: dict[str, str] | None = None
         self.state_file = state_file
         self._db: sqlite3.Connection | None = None

@@ -13,7 +13,19 @@ from typing import Any
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = REPO_ROOT.parent / "shared" / "looker-api" / "Looker.4.0.oas.json"
+
+
+def _find_spec() -> Path:
+    """../shared/looker-api/ beside the repo, or beside a folder holding the checkout (a git
+    worktree such as wt/<name>/)."""
+    for folder in REPO_ROOT.parents:
+        candidate = folder / "shared" / "looker-api" / "Looker.4.0.oas.json"
+        if candidate.is_file():
+            return candidate
+    return REPO_ROOT.parent / "shared" / "looker-api" / "Looker.4.0.oas.json"
+
+
+SPEC_PATH = _find_spec()
 
 # Looker answers 401 "Requires authentication." to a missing or expired token, though
 # the spec declares 401 on no operation; the SDK turns it into an SDKError like any other.

@@ -85,7 +85,17 @@ def test_a_plan_needs_name_target_schedule_and_destination(sdk, dashboard):
 
 def test_a_plan_for_a_missing_look_is_refused(sdk):
     with pytest.raises(error.SDKError) as exc:
-        sdk.create_scheduled_plan(_plan(look_id="123"))
+        sdk.create_scheduled_plan(
+            _plan(
+                look_id="123",
+                require_results=True,
+                require_no_results=False,
+                require_change=False,
+                scheduled_plan_destination=[
+                    m.ScheduledPlanDestination(type="email", format="csv", address="a@example.com")
+                ],
+            )
+        )
     assert (exc.value.errors[0].field, exc.value.errors[0].code) == ("look_id", "missing")
 
 

@@ -1,17 +1,24 @@
 """The emulator against the official Looker 4.0 spec: every route it serves exists there
 with that verb, every answer validates against the declared response schema, and only
-declared status codes come back (401 is the documented exception, see spec.py)."""
+declared status codes come back (401 is the documented exception, see spec.py).  Which
+spec operations are implemented is printed (count and names); every other one answers
+501 "not emulated: <operationId>"."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 import requests
+from looker_sdk import error
 
+from restoration.emulator import sdk_types
 from restoration.emulator.app import API_PREFIX, ROUTES
+from restoration.emulator.errors import DOCS
 from tests.emulator import spec as oas
+from tests.emulator.sdk_client import sdk_for
 
 
 class SpecCheckingClient:
@@ -231,6 +238,9 @@ def _drive_looks_and_dashboards(api: SpecCheckingClient) -> None:
         {
             "name": "Look plan",
             "look_id": look["id"],
+            "require_results": True,
+            "require_no_results": False,
+            "require_change": False,
             "crontab": "0 6 * * *",
             "scheduled_plan_destination": [
                 {"type": "email", "format": "csv", "address": "a@example.com"}
@@ -397,3 +407,62 @@ def test_a_missing_token_is_answered_401_with_an_error_body(spec, looker_destina
     body = response.json()
     assert oas.validate(spec, {"$ref": "#/components/schemas/Error"}, body) == []
     assert body["documentation_url"].endswith("/401/get/dashboards")
+
+
+def _spec_operations(spec: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    return {
+        op["operationId"]: (verb.upper(), path)
+        for path, ops in spec["paths"].items()
+        for verb, op in ops.items()
+        if isinstance(op, dict) and "operationId" in op
+    }
+
+
+def test_which_spec_operations_the_emulator_implements(spec):
+    in_spec = _spec_operations(spec)
+    implemented = sorted({r.operation for r in ROUTES})
+    lacking = sorted(set(in_spec) - set(implemented))
+    print(
+        f"\nemulator implements {len(implemented)} of {len(in_spec)} spec operations:"
+        f" {', '.join(implemented)}\nnot emulated ({len(lacking)}): {', '.join(lacking)}"
+    )
+    assert set(implemented) <= set(in_spec)
+    assert len(implemented) == len(ROUTES)
+    # The emulator's own catalogue (from the installed SDK) is the spec file's.
+    assert {op: (v, p) for v, p, op in sdk_types.spec_operations()} == in_spec
+
+
+def test_every_spec_operation_the_emulator_lacks_answers_501_not_emulated(spec, api):
+    implemented = {r.operation for r in ROUTES}
+    wrong = []
+    for operation, (verb, template) in sorted(_spec_operations(spec).items()):
+        if operation in implemented:
+            continue
+        path = re.sub(r"\{\w+\}", "1", template)
+        response = api.http.request(verb, f"{api.emulator.base_url}{API_PREFIX}{path}", json={})
+        body = response.json()
+        expected = {
+            "message": f"not emulated: {operation}",
+            "documentation_url": f"{DOCS}/501/{verb.lower()}/{template.lstrip('/')}".replace(
+                "{", ":"
+            ).replace("}", ""),
+        }
+        if response.status_code != 501 or body != expected:
+            wrong.append(f"{verb} {path} ({operation}) -> {response.status_code} {body}")
+    assert wrong == []
+
+
+def test_the_sdk_raises_sdkerror_for_an_operation_not_emulated(looker_destination):
+    sdk = sdk_for(looker_destination)
+    with pytest.raises(error.SDKError) as exc:
+        sdk.all_themes()
+    assert "not emulated: all_themes" in str(exc.value)
+    assert "/501/get/themes" in exc.value.documentation_url
+
+
+def test_a_path_in_no_spec_operation_stays_404(api):
+    response = api.http.get(f"{api.emulator.base_url}{API_PREFIX}/no_such_things/1")
+    assert response.status_code == 404
+    assert response.json()["message"] == "Not found"
+    response = api.http.put(f"{api.emulator.base_url}{API_PREFIX}/dashboards/1", json={})
+    assert response.status_code == 405  # the path exists, with other verbs

@@ -51,8 +51,14 @@ def test_counters_reset_over_http(sdk, looker_destination):
         "calls": {},
         "creates": {},
         "writes": 0,
+        "lost_answers": {},
     }
 
 
 def test_seeding_does_not_count(looker_source):
-    assert looker_source.counters() == {"calls": {}, "creates": {}, "writes": 0}
+    assert looker_source.counters() == {
+        "calls": {},
+        "creates": {},
+        "writes": 0,
+        "lost_answers": {},
+    }

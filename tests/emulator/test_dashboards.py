@@ -121,12 +121,20 @@ def test_filters_are_created_updated_and_deleted(sdk, dashboard):
     assert sdk.dashboard(dashboard.id).dashboard_filters == []
 
 
-def test_a_title_can_be_used_once_per_folder(sdk, dashboard):
+def test_rule_dashboard_title_unique_in_folder(sdk, dashboard):
     with pytest.raises(error.SDKError) as exc:
-        sdk.create_dashboard(m.WriteDashboard(title="SALES", folder_id="1"))
+        sdk.create_dashboard(m.WriteDashboard(title="Sales", folder_id="1"))
     detail = exc.value.errors[0]
     assert (detail.field, detail.code) == ("[:title, :space_id]", "already_exists")
     assert sdk.create_dashboard(m.WriteDashboard(title="Sales", folder_id="2")).id
+    other = sdk.create_dashboard(m.WriteDashboard(title="Other", folder_id="1"))
+    with pytest.raises(error.SDKError):
+        sdk.update_dashboard(other.id, m.WriteDashboard(title="Sales"))
+    assert sdk.dashboard(other.id).title == "Other"
+
+
+def test_rule_dashboard_title_clash_is_case_sensitive(sdk, dashboard):
+    assert sdk.create_dashboard(m.WriteDashboard(title="SALES", folder_id="1")).title == "SALES"
 
 
 def test_a_missing_folder_is_a_validation_error(sdk):
@@ -201,10 +209,11 @@ def test_an_extra_layout_gets_components_for_existing_tiles(sdk, dashboard):
     assert [x.active for x in sdk.dashboard_dashboard_layouts(dashboard.id)] == [False, True]
 
 
-def test_the_active_layout_cannot_be_deleted(sdk, dashboard):
-    with pytest.raises(error.SDKError) as exc:
-        sdk.delete_dashboard_layout(dashboard.dashboard_layouts[0].id)
-    assert "/422/" in exc.value.documentation_url
+def test_rule_active_layout_may_be_deleted(sdk, dashboard):
+    layout_id = dashboard.dashboard_layouts[0].id
+    assert sdk.dashboard_layout(layout_id).active
+    sdk.delete_dashboard_layout(layout_id)
+    assert sdk.dashboard_dashboard_layouts(dashboard.id) == []
 
 
 def test_title_uniqueness_follows_a_moved_dashboard(sdk, dashboard):

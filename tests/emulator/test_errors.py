@@ -26,13 +26,6 @@ CASES = [
     ),
     ("unknown look", lambda sdk: sdk.update_look("1", m.WriteLookWithQuery(title="x")), 404),
     ("built-in", lambda sdk: sdk.delete_role("1"), 405),
-    (
-        "conflict",
-        lambda sdk: sdk.create_user_credentials_email(
-            "1", m.WriteCredentialsEmail(email="x@example.com")
-        ),
-        409,
-    ),
     ("yourself", lambda sdk: sdk.delete_user("1"), 403),
     (
         "bad query parameter",

@@ -105,6 +105,9 @@ def _walk(sdk, emulator) -> None:
         m.WriteScheduledPlan(
             name="Walk plan",
             look_id=look.id,
+            require_results=True,
+            require_no_results=False,
+            require_change=False,
             crontab="0 6 * * *",
             scheduled_plan_destination=[
                 m.ScheduledPlanDestination(type="email", format="csv", address="w@example.com")

@@ -36,11 +36,13 @@ def test_a_parent_must_exist(sdk):
     assert (exc.value.errors[0].field, exc.value.errors[0].code) == ("parent_id", "missing")
 
 
-def test_names_are_unique_under_one_parent(sdk):
-    sdk.create_folder(m.CreateFolder(name="Sales", parent_id="1"))
-    with pytest.raises(error.SDKError) as exc:
-        sdk.create_folder(m.CreateFolder(name="sales", parent_id="1"))
-    assert exc.value.errors[0].code == "already_exists"
+def test_rule_folder_names_may_repeat_under_one_parent(sdk):
+    first = sdk.create_folder(m.CreateFolder(name="Sales", parent_id="1"))
+    second = sdk.create_folder(m.CreateFolder(name="Sales", parent_id="1"))
+    third = sdk.create_folder(m.CreateFolder(name="Other", parent_id="1"))
+    sdk.update_folder(third.id, m.UpdateFolder(name="Sales"))
+    names = [f.name for f in sdk.folder_children("1") if f.id in (first.id, second.id, third.id)]
+    assert names == ["Sales", "Sales", "Sales"]
 
 
 def test_children_ancestors_and_parent(sdk):
@@ -91,3 +93,10 @@ def test_folder_content_lists(demo_sdk):
 def test_search_folders_by_name_and_parent(demo_sdk):
     found = demo_sdk.search_folders(name="sales", parent_id="1")
     assert [f.name for f in found] == ["Sales"]
+
+
+def test_rule_root_folders_may_be_patched(sdk):
+    shared = sdk.folder("1")
+    assert sdk.update_folder("1", m.UpdateFolder(name=shared.name)).name == shared.name
+    assert sdk.update_folder("2", m.UpdateFolder(name="People")).name == "People"
+    assert sdk.folder("2").is_users_root

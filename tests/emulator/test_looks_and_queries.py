@@ -80,12 +80,12 @@ def test_a_look_needs_an_existing_query(sdk):
     assert (exc.value.errors[0].field, exc.value.errors[0].code) == ("query_id", "missing")
 
 
-def test_look_titles_are_unique_in_a_folder(sdk):
+def test_rule_look_titles_may_repeat_in_a_folder(sdk):
     query = _query(sdk)
-    sdk.create_look(m.WriteLookWithQuery(title="Users", folder_id="1", query_id=query.id))
-    with pytest.raises(error.SDKError) as exc:
-        sdk.create_look(m.WriteLookWithQuery(title="users", folder_id="1", query_id=query.id))
-    assert exc.value.errors[0].code == "already_exists"
+    first = sdk.create_look(m.WriteLookWithQuery(title="Users", folder_id="1", query_id=query.id))
+    second = sdk.create_look(m.WriteLookWithQuery(title="Users", folder_id="1", query_id=query.id))
+    assert first.id != second.id
+    assert [lk.title for lk in sdk.folder_looks("1")] == ["Users", "Users"]
 
 
 def test_soft_deleted_looks_leave_all_looks_but_not_search_with_deleted(sdk):
@@ -105,8 +105,9 @@ def test_looks_copy_and_move(sdk):
     )
     copy = sdk.copy_look(look.id, folder_id="2")
     assert (copy.title, copy.folder_id) == ("Users", "2")
+    assert sdk.move_look(copy.id, folder_id="1").folder_id == "1"
     with pytest.raises(error.SDKError) as exc:
-        sdk.move_look(copy.id, folder_id="1")
+        sdk.move_look(copy.id, folder_id="99999")
     assert "/422/patch/looks/:look_id/move" in exc.value.documentation_url
 
 

@@ -95,11 +95,12 @@ def test_a_group_cannot_contain_itself(sdk):
         sdk.add_group_group(inner.id, m.GroupIdForGroupInclusion(group_id=outer.id))
 
 
-def test_group_names_are_unique(sdk):
+def test_rule_group_name_unique(sdk):
     sdk.create_group(m.WriteGroup(name="Analytics"))
     with pytest.raises(error.SDKError) as exc:
-        sdk.create_group(m.WriteGroup(name="analytics"))
+        sdk.create_group(m.WriteGroup(name="Analytics"))
     assert exc.value.errors[0].code == "already_exists"
+    assert sdk.create_group(m.WriteGroup(name="analytics")).name == "analytics"  # exact case
 
 
 def test_adding_an_unknown_user_to_a_group_is_404(sdk):

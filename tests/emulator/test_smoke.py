@@ -30,7 +30,7 @@ def test_it_answers_a_duplicate_title_with_looker_validation_error(looker_destin
     sdk = sdk_for(looker_destination)
     sdk.create_dashboard(m.WriteDashboard(title="Sales", folder_id="1"))
     with pytest.raises(error.SDKError) as exc:
-        sdk.create_dashboard(m.WriteDashboard(title="sales", folder_id="1"))
+        sdk.create_dashboard(m.WriteDashboard(title="Sales", folder_id="1"))
     assert exc.value.errors[0].code == "already_exists"
     assert "/422/post/dashboards" in exc.value.documentation_url
 

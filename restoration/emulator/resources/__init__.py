@@ -1,0 +1,46 @@
+"""The emulated Looker resources, one module per resource, each holding its rules and its
+routes (`@route` handlers).  `MODULES` is the registry: importing this package registers
+every module's routes in `ROUTES`; a new resource (alerts, user attributes, merge queries)
+is a new module added to `MODULES`.
+
+Modules only import the ones listed before them (folders < users < groups < roles;
+queries < boards < looks < dashboards), so there is no import cycle; folders list and
+delete their Looks and dashboards through `folders.FOLDER_CONTENTS`, which those modules
+join.
+"""
+
+from __future__ import annotations
+
+from ..routing import ROUTES
+from . import (
+    boards,
+    dashboards,
+    folders,
+    groups,
+    lookml_models,
+    looks,
+    queries,
+    roles,
+    scheduled_plans,
+    session,
+    users,
+)
+
+MODULES = (
+    session,
+    folders,
+    users,
+    groups,
+    roles,
+    lookml_models,
+    queries,
+    boards,
+    looks,
+    dashboards,
+    scheduled_plans,
+)
+
+# What a Folder answer lists, and deletes with the folder, in this order.
+folders.FOLDER_CONTENTS[:] = [dashboards.IN_FOLDERS, looks.IN_FOLDERS]
+
+__all__ = ["MODULES", "ROUTES"]
