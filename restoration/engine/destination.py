@@ -147,10 +147,12 @@ class DestinationState:
     def _load(self, content_type: int) -> list[dict[str, Any]]:
         return kind_of(content_type).listing(self)
 
-    def content_listing(self, method: str, deleted_value: Any) -> list[dict[str, Any]]:
+    def content_listing(
+        self, method: str, deleted_value: Any, extra_fields: str = ""
+    ) -> list[dict[str, Any]]:
         """Looks or dashboards, live and soft-deleted, by a search that returns only the
-        fields an index needs."""
-        fields = "id,title,folder_id,deleted,updated_at,user_id"
+        fields an index needs (and `extra_fields`)."""
+        fields = "id,title,folder_id,deleted,updated_at,user_id" + extra_fields
         live = self.paged(method, fields=fields)
         gone = self.paged(method, fields=fields, deleted=deleted_value)
         for obj in gone:

@@ -79,6 +79,14 @@ class SourceIndex:
             )
         return self._names[key]
 
+    def in_backup(self, content_type: int, content_id: str) -> bool:
+        """Is the object in the backup, and not as deleted before it was taken?"""
+        return (
+            ContentItem.objects.filter(content_type=content_type, content_id=str(content_id))
+            .active()
+            .exists()
+        )
+
     def blob(self, content_type: int, content_id: str) -> dict[str, Any] | None:
         row = ContentItem.objects.filter(
             content_type=content_type, content_id=str(content_id)
@@ -103,6 +111,7 @@ class Restorer:
         *,
         same_instance: bool,
         db_lock: threading.RLock,
+        source_section: str = "",
     ) -> None:
         self.config = config
         self.api = api
@@ -114,6 +123,11 @@ class Restorer:
         self.source = SourceIndex()
         self._placeholder = 0
         self._placeholder_lock = threading.Lock()
+        # The source instance (a looker.ini section), read only for what a backup lacks.
+        self.source_section = source_section
+        self._source_api: DestinationAPI | None = None
+        self._source_queries: dict[str, dict[str, Any]] = {}
+        self._source_lock = threading.Lock()
 
     # -- entry point -------------------------------------------------------------
     def restore(self, entry: PlanEntry, blob: Any) -> Outcome:
@@ -141,6 +155,23 @@ class Restorer:
     def after_type(self, content_type: int, entries: Any) -> None:
         """Work that needs every item of a type in place (groups inside groups)."""
         kind_of(content_type).after_type(self, entries)
+
+    def read_source_query(self, query_id: str) -> dict[str, Any]:
+        """GET /queries/{id} on the source instance, once per query per session. Paced
+        and retried by the session's caller; the client is read-only (writes blocked).
+        Its login is not logged out at the end: the token expires on its own."""
+        with self._source_lock:
+            found = self._source_queries.get(query_id)
+            if found is not None:
+                return found
+            if self._source_api is None:
+                self._source_api = DestinationAPI(
+                    self.source_section, self.api.caller, dry_run=True
+                )
+        query = as_dict(self._source_api.read("query", query_id)) or {}
+        with self._source_lock:
+            self._source_queries[query_id] = query
+        return query
 
     # -- references ----------------------------------------------------------------
     def ref(self, content_type: int, source_id: Any, *, required: bool = True) -> str | None:

@@ -63,11 +63,17 @@ class BoardKind(ContentKind):
             update_cls=m.WriteBoard,
             key=data.get("title"),
         )
-        if (
-            r.dry_run
-            or not outcome.destination_id
-            or (outcome.status == "skipped" and outcome.reason != UNCHANGED)
+        if not outcome.destination_id or (
+            outcome.status == "skipped" and outcome.reason != UNCHANGED
         ):
+            return outcome
+        if r.dry_run:
+            if obj and not r.config.keep_extra:
+                removed = self._extras(r, sections, obj)
+                if removed:
+                    outcome.diff["would remove"] = [removed, None]
+                    if outcome.status == "skipped":
+                        outcome.status, outcome.reason = "updated", ""
             return outcome
         dest = outcome.destination_id
         base = obj or {}
@@ -142,7 +148,42 @@ class BoardKind(ContentKind):
                     "update_board_section", section_id, body=m.WriteBoardSection(item_order=order)
                 )
                 writes += 1
+        if not r.config.keep_extra:
+            # Sections the backup lacks go (their items with them): the board ends equal
+            # to the backup.
+            for extra in existing:
+                r.api.write("delete_board_section", text_id(extra.get("id")))
+                writes += 1
         return writes, section_map
+
+    def _extras(
+        self, r: Restorer, sections: list[dict[str, Any]], base: dict[str, Any]
+    ) -> list[str]:
+        """Dry run: the sections and items of the destination board that the backup
+        lacks, matched by the same rules as the restore (same id within the instance,
+        else the section title; items by what they show)."""
+        existing = list(base.get("board_sections") or [])
+        removed: list[str] = []
+        for source in sections:
+            match = None
+            if r.same_instance:
+                match = next(
+                    (x for x in existing if str(x.get("id")) == str(source.get("id"))), None
+                )
+            if match is None:
+                match = next((x for x in existing if x.get("title") == source.get("title")), None)
+            if match is None:
+                continue
+            existing.remove(match)
+            items = list(match.get("board_items") or [])
+            for item in source.get("board_items") or []:
+                ident = _item_ident(self._board_item_refs(r, item), item)
+                found = next((e for e in items if _dest_item_ident(e) == ident), None)
+                if found is not None:
+                    items.remove(found)
+            removed += [f"board item {i.get('id')}" for i in items]
+        removed += [f"board section {x.get('id')} {x.get('title')!r}" for x in existing]
+        return removed
 
     def _reconcile_items(
         self, r: Restorer, section_id: str, source: dict[str, Any], section: dict[str, Any]
@@ -161,26 +202,8 @@ class BoardKind(ContentKind):
                 },
                 what,
             )
-            ident = (
-                refs.get("dashboard_id"),
-                refs.get("look_id"),
-                refs.get("lookml_dashboard_id"),
-                item.get("custom_url"),
-            )
-            match = next(
-                (
-                    e
-                    for e in existing
-                    if (
-                        text_id(e.get("dashboard_id")),
-                        text_id(e.get("look_id")),
-                        text_id(e.get("lookml_dashboard_id")),
-                        e.get("custom_url"),
-                    )
-                    == ident
-                ),
-                None,
-            )
+            ident = _item_ident(refs, item)
+            match = next((e for e in existing if _dest_item_ident(e) == ident), None)
             if match is None:
                 obj = r.api.write(
                     "create_board_item",
@@ -201,4 +224,28 @@ class BoardKind(ContentKind):
                     body=write_model(m.WriteBoardItem, {k: wanted[k] for k in diff}, what),
                 )
                 writes += 1
+        if not r.config.keep_extra:
+            for extra in existing:  # items the backup lacks: removed
+                r.api.write("delete_board_item", text_id(extra.get("id")))
+                writes += 1
         return writes, item_map
+
+
+def _item_ident(refs: dict[str, Any], item: dict[str, Any]) -> tuple:
+    """What a backup board item shows, in destination ids."""
+    return (
+        refs.get("dashboard_id"),
+        refs.get("look_id"),
+        refs.get("lookml_dashboard_id"),
+        item.get("custom_url"),
+    )
+
+
+def _dest_item_ident(item: dict[str, Any]) -> tuple:
+    """What a destination board item shows."""
+    return (
+        text_id(item.get("dashboard_id")),
+        text_id(item.get("look_id")),
+        text_id(item.get("lookml_dashboard_id")),
+        item.get("custom_url"),
+    )

@@ -21,7 +21,7 @@ from restoration.engine.content.base import (
     write_model,
 )
 from restoration.engine.content.looks import NOT_SETTINGS, in_folder_key
-from restoration.engine.content.queries import check_model, new_query, query_body
+from restoration.engine.content.queries import check_model, query_body, tile_query_id
 
 if TYPE_CHECKING:
     from restoration.engine.destination import DestinationState
@@ -47,11 +47,7 @@ class DashboardKind(ContentKind):
 
     def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
         what = f"dashboard {entry.content_id}"
-        elements = sorted(data.get("dashboard_elements") or [], key=id_order)
-        for element in elements:
-            check_model(r, element.get("query"))
-            if element.get("look_id"):
-                r.ref(CT.LOOK, element["look_id"])
+        elements, left_out = self._restorable_tiles(r, data)
         wanted = body_dict(
             m.WriteDashboard, {k: v for k, v in data.items() if k not in NOT_SETTINGS}, what
         )
@@ -80,16 +76,20 @@ class DashboardKind(ContentKind):
         )
         if outcome.status == "skipped" and outcome.reason != UNCHANGED:
             return outcome
+        outcome.warnings.extend(reason for _, reason in left_out)
         dest = outcome.destination_id
         base = current if current is not None else (obj or {})
+        pairs, extra = _pair_tiles(r, elements, left_out, base)
         if r.dry_run:
             self._check_tiles(r, data, elements)
             if current is not None:
-                self._dry_run_tiles(r, outcome, data, current, elements)
+                self._dry_run_tiles(r, outcome, data, current, pairs, extra)
             return outcome
         wrote = self._reconcile_filters(r, dest, data, base)
-        element_map, created_elements, changed = self._reconcile_elements(r, dest, elements, base)
+        element_map, created_elements, changed = self._reconcile_elements(r, dest, pairs)
         wrote += changed
+        if not r.config.keep_extra:
+            wrote += self._remove_extra_tiles(r, extra)
         layouts = base.get("dashboard_layouts") or []
         if created_elements or not layouts:
             layouts = as_dict(r.api.read("dashboard_dashboard_layouts", dest)) or []
@@ -98,6 +98,38 @@ class DashboardKind(ContentKind):
             outcome.status, outcome.reason = "updated", ""
             outcome.diff["tiles"] = ["changed", f"{wrote} tile/filter/layout writes"]
         return outcome
+
+    def _restorable_tiles(
+        self, r: Restorer, data: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], str]]]:
+        """The tiles to restore, and those left out with the reason (a Look tile whose
+        Look is neither in the backup nor in the destination): the rest of the dashboard
+        is still worth restoring, and the left-out tile becomes a warning on the item."""
+        elements: list[dict[str, Any]] = []
+        left_out: list[tuple[dict[str, Any], str]] = []
+        for element in sorted(data.get("dashboard_elements") or [], key=id_order):
+            look_id = text_id(element.get("look_id"))
+            if look_id is None:
+                check_model(r, element.get("query"))
+                elements.append(element)
+            elif r.ref(CT.LOOK, look_id, required=False) is not None:
+                elements.append(element)
+            elif self._look_in_backup(r, look_id):
+                r.ref(CT.LOOK, look_id)  # in the backup but not restored: fail, naming it
+            else:
+                title = element.get("title") or element.get("title_text") or ""
+                left_out.append(
+                    (
+                        element,
+                        f"tile {element.get('id')} {title!r} left out: it shows look {look_id}, "
+                        "which is neither in the backup nor in the destination",
+                    )
+                )
+        return elements, left_out
+
+    def _look_in_backup(self, r: Restorer, look_id: str) -> bool:
+        with r.db_lock:
+            return r.source.in_backup(CT.LOOK, look_id)
 
     def _check_tiles(
         self, r: Restorer, data: dict[str, Any], elements: list[dict[str, Any]]
@@ -123,9 +155,11 @@ class DashboardKind(ContentKind):
         outcome: Outcome,
         data: dict[str, Any],
         current: dict[str, Any],
-        elements: list[dict[str, Any]],
+        pairs: list[tuple[dict[str, Any], dict[str, Any] | None]],
+        extra: list[dict[str, Any]],
     ) -> None:
-        """Dry run on an existing dashboard: which filters and tiles would change."""
+        """Dry run on an existing dashboard: which filters and tiles would change, and
+        which the backup lacks and would be removed (unless extras are kept)."""
         have = {f.get("name"): f for f in current.get("dashboard_filters") or []}
         for source in data.get("dashboard_filters") or []:
             name = source.get("name")
@@ -137,19 +171,22 @@ class DashboardKind(ContentKind):
                     {k: v[0] for k, v in diff.items()},
                     {k: v[1] for k, v in diff.items()},
                 ]
-        existing = [_element_key(e) for e in current.get("dashboard_elements") or []]
-        missing = 0
-        for source in elements:
-            key = _element_key(source)
-            if key in existing:
-                existing.remove(key)
-            else:
-                missing += 1
+        missing = sum(
+            1
+            for source, match in pairs
+            if match is None or _element_key(source) != _element_key(match)
+        )
         if missing:
             outcome.diff["tiles"] = [
                 len(current.get("dashboard_elements") or []),
                 f"{missing} tile(s) to add or change",
             ]
+        if not r.config.keep_extra:
+            removed = [f"tile {e.get('id')} {_tile_title(e)!r}" for e in extra]
+            wanted_names = {f.get("name") for f in data.get("dashboard_filters") or []}
+            removed += [f"filter {name!r}" for name in have if name not in wanted_names]
+            if removed:
+                outcome.diff["would remove"] = [removed, None]
         if outcome.diff and outcome.status == "skipped":
             outcome.status, outcome.reason = "updated", ""
 
@@ -178,7 +215,20 @@ class DashboardKind(ContentKind):
                     body=write_model(m.WriteDashboardFilter, changed, what),
                 )
                 writes += 1
+        if not r.config.keep_extra:
+            wanted_names = {f.get("name") for f in data.get("dashboard_filters") or []}
+            for name, existing in have.items():
+                if name not in wanted_names:
+                    r.api.write("delete_dashboard_filter", text_id(existing.get("id")))
+                    writes += 1
         return writes
+
+    def _remove_extra_tiles(self, r: Restorer, extra: list[dict[str, Any]]) -> int:
+        """Tiles the destination has and the backup lacks: removed (their layout
+        components go with them), so the dashboard ends equal to the backup."""
+        for element in extra:
+            r.api.write("delete_dashboard_element", text_id(element.get("id")))
+        return len(extra)
 
     def _element_wanted(self, r: Restorer, dest: str, source: dict[str, Any]) -> dict[str, Any]:
         cleaned = {
@@ -208,33 +258,23 @@ class DashboardKind(ContentKind):
             # Merge queries live outside the backup; across instances the tile keeps its
             # place but cannot keep its merged query.
             wanted.pop("merge_result_id", None)
+        result_maker = _result_maker(r, source)
+        if result_maker:
+            wanted["result_maker"] = result_maker
         return wanted
 
     def _reconcile_elements(
-        self, r: Restorer, dest: str, elements: list[dict[str, Any]], base: dict[str, Any]
+        self, r: Restorer, dest: str, pairs: list[tuple[dict[str, Any], dict[str, Any] | None]]
     ) -> tuple[dict[str, str], int, int]:
-        existing = sorted(base.get("dashboard_elements") or [], key=id_order)
-        unmatched = {str(e.get("id")): e for e in existing}
         element_map: dict[str, str] = {}
         created = changed = 0
-        pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-        for source in elements:
-            sid = str(source.get("id"))
-            match = unmatched.pop(sid, None) if r.same_instance else None
-            if match is None:
-                key = _element_key(source)
-                for eid, candidate in list(unmatched.items()):
-                    if _element_key(candidate) == key:
-                        match = unmatched.pop(eid)
-                        break
-            pairs.append((source, match))
         for source, match in pairs:
             wanted = self._element_wanted(r, dest, source)
             query = source.get("query") if not source.get("look_id") else None
             what = f"dashboard element {source.get('id')}"
             if match is None:
                 if query:
-                    wanted["query_id"] = new_query(r, query)
+                    wanted["query_id"] = tile_query_id(r, source, query)
                 obj = r.api.write(
                     "create_dashboard_element",
                     body=write_model(m.WriteDashboardElement, wanted, what),
@@ -244,7 +284,11 @@ class DashboardKind(ContentKind):
                 continue
             element_map[str(source.get("id"))] = str(match.get("id"))
             if query and query_body(match.get("query")) != query_body(query):
-                wanted["query_id"] = new_query(r, query)
+                wanted["query_id"] = tile_query_id(r, source, query)
+            if "result_maker" not in match:
+                # A destination that does not answer with result_maker cannot be compared
+                # on it; it was sent with the create.
+                wanted.pop("result_maker", None)
             diff = diff_fields(wanted, match)
             if diff:
                 changed_fields = {k: wanted[k] for k in diff}
@@ -354,6 +398,58 @@ class DashboardKind(ContentKind):
                 )
                 writes += 1
         return writes
+
+
+def _pair_tiles(
+    r: Restorer,
+    elements: list[dict[str, Any]],
+    left_out: list[tuple[dict[str, Any], str]],
+    base: dict[str, Any],
+) -> tuple[list[tuple[dict[str, Any], dict[str, Any] | None]], list[dict[str, Any]]]:
+    """Each backup tile with the destination tile it becomes (the same id in the same
+    instance, else the first with the same type, titles and query), and the destination
+    tiles no backup tile claims. A left-out tile still claims its counterpart, which
+    stays as it is: leaving a tile out never removes one."""
+    unmatched = {
+        str(e.get("id")): e for e in sorted(base.get("dashboard_elements") or [], key=id_order)
+    }
+
+    def claim(source: dict[str, Any]) -> dict[str, Any] | None:
+        match = unmatched.pop(str(source.get("id")), None) if r.same_instance else None
+        if match is None:
+            key = _element_key(source)
+            for eid, candidate in list(unmatched.items()):
+                if _element_key(candidate) == key:
+                    return unmatched.pop(eid)
+        return match
+
+    pairs = [(source, claim(source)) for source in elements]
+    for source, _ in left_out:
+        claim(source)
+    return pairs, list(unmatched.values())
+
+
+def _tile_title(element: dict[str, Any]) -> str:
+    return element.get("title") or element.get("title_text") or element.get("type") or ""
+
+
+def _result_maker(r: Restorer, source: dict[str, Any]) -> dict[str, Any] | None:
+    """A tile's result maker (filterables listening to dashboard filters by name,
+    dynamic fields, sorts, totals, vis config) with its references translated: the
+    query goes by the tile's own query_id; a merge query only within its instance."""
+    result_maker = source.get("result_maker")
+    if not isinstance(result_maker, dict):
+        return None
+    dropped = {"id", "query", "query_id", "sql_query_id", "merge_result_id"}
+    data = {k: v for k, v in result_maker.items() if k not in dropped}
+    if r.same_instance and result_maker.get("merge_result_id"):
+        data["merge_result_id"] = result_maker["merge_result_id"]
+    found = body_dict(
+        m.WriteResultMakerWithIdVisConfigAndDynamicFields,
+        data,
+        f"result maker of dashboard element {source.get('id')}",
+    )
+    return found or None
 
 
 def _element_key(element: dict[str, Any]) -> tuple:

@@ -8,7 +8,7 @@ from looker_sdk.sdk.api40 import models as m
 
 from restoration.engine.api import ItemFailed, as_dict
 from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict, text_id
-from restoration.engine.content.queries import check_model, new_query, query_body
+from restoration.engine.content.queries import check_model, new_query, query_body, source_query
 
 if TYPE_CHECKING:
     from restoration.engine.destination import DestinationState
@@ -40,7 +40,13 @@ class LookKind(ContentKind):
     label = "look"
 
     def listing(self, state: DestinationState) -> list[dict[str, Any]]:
-        return state.content_listing("search_looks", deleted_value=True)
+        # Every field a Look is compared on, so that an unchanged Look in the instance
+        # it came from needs no read of its own.
+        return state.content_listing(
+            "search_looks",
+            deleted_value=True,
+            extra_fields=",description,query_id,is_run_on_load,public",
+        )
 
     def natural_key(self, obj: dict[str, Any]) -> Any:
         return in_folder_key(obj)
@@ -54,8 +60,13 @@ class LookKind(ContentKind):
     def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
         what = f"look {entry.content_id}"
         query = data.get("query")
-        if not query:
+        source_query_id = text_id(data.get("query_id"))
+        if not query and not source_query_id:
             raise ItemFailed(f"{what} has no query in the backup", error_type="UnexpectedShape")
+        reuse = r.same_instance and source_query_id is not None
+        if not query and not reuse:
+            # A lookervault backup (Looks from search_looks): read the query at the source.
+            query = source_query(r, source_query_id or "", what)
         check_model(r, query)
         wanted = body_dict(
             m.WriteLookWithQuery, {k: v for k, v in data.items() if k not in NOT_SETTINGS}, what
@@ -71,7 +82,14 @@ class LookKind(ContentKind):
         key = (wanted.get("folder_id"), wanted.get("title"))
         dest_id, deleted = r.locate(CT.LOOK, entry.content_id, key)
         current = None
-        if dest_id is not None:
+        if reuse:
+            # Queries are immutable: in the instance the backup came from, the backed-up
+            # query_id still names the same query. No POST /queries, and the listing
+            # (which carries query_id) answers the comparison without a read per Look.
+            wanted["query_id"] = source_query_id
+            if dest_id is not None:
+                current = r.state.index(CT.LOOK).by_id.get(dest_id)
+        elif dest_id is not None:
             current = as_dict(r.api.read("look", dest_id))
             if query_body(current.get("query")) != query_body(query):
                 wanted["query_id"] = new_query(r, query) if not r.dry_run else "new-query"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from looker_sdk.sdk.api40 import models as m
 
 from restoration.engine.api import ItemFailed
-from restoration.engine.content.base import CT, body_dict, write_model
+from restoration.engine.content.base import CT, body_dict, text_id, write_model
 
 if TYPE_CHECKING:
     from restoration.engine.restorer import Restorer
@@ -82,3 +82,36 @@ def new_query(r: Restorer, query: dict[str, Any]) -> str:
             exc.args = (exc.message,)
         raise
     return str(obj.id)
+
+
+def tile_query_id(r: Restorer, source: dict[str, Any], query: dict[str, Any]) -> str:
+    """The query a tile (or a plan) should run on the destination. Within the instance the
+    backup came from, the backed-up query_id: queries are immutable, so the id still
+    means the same query and no POST /queries is needed. Elsewhere, a fresh query."""
+    if r.same_instance and text_id(source.get("query_id")):
+        return str(source["query_id"])
+    return new_query(r, query)
+
+
+def source_query(r: Restorer, query_id: str, what: str) -> dict[str, Any]:
+    """The query `query_id` as the source instance has it, for an item backed up without
+    its query (lookervault stores Looks from search_looks: `query_id`, no `query`)."""
+    section = r.source_section
+    if not section:
+        raise ItemFailed(
+            f"{what} has no query in the backup, only query_id {query_id} (a backup taken "
+            "from search_looks, as lookervault takes it); restoring it into another "
+            "instance needs that query read from the source instance: launch the restore "
+            "with the source instance set (its looker.ini section)",
+            error_type="MissingQuery",
+        )
+    try:
+        return r.read_source_query(query_id)
+    except ItemFailed as exc:
+        exc.message = (
+            f"{what} has no query in the backup, and reading query {query_id} from the "
+            f"source instance {section!r} failed: {exc.message}"
+        )
+        exc.args = (exc.message,)
+        exc.error_type = "MissingQuery"
+        raise

@@ -9,7 +9,7 @@ from looker_sdk.sdk.api40 import models as m
 
 from restoration.engine.api import ItemFailed
 from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict, text_id
-from restoration.engine.content.queries import check_model, new_query
+from restoration.engine.content.queries import check_model, tile_query_id
 
 if TYPE_CHECKING:
     from restoration.engine.destination import DestinationState
@@ -79,7 +79,7 @@ class ScheduledPlanKind(ContentKind):
                 wanted["query_id"] = (
                     text_id(current.get("query_id"))
                     if current and dest_id
-                    else new_query(r, data["query"])
+                    else tile_query_id(r, data, data["query"])
                 )
             elif r.same_instance:
                 wanted["query_id"] = str(data["query_id"])
