@@ -17,6 +17,7 @@ from looker_sdk.rtl.serialize import converter40
 
 from restoration.content_types import ContentType
 from restoration.engine.api import ItemFailed
+from restoration.looker.serialization import api_dict
 
 if TYPE_CHECKING:
     from restoration.engine.destination import DestinationState
@@ -115,8 +116,9 @@ def _flatten_errors(exc: BaseException) -> list[str]:
 
 
 def body_dict(cls: type, data: dict[str, Any], what: str) -> dict[str, Any]:
-    """The writable fields of `data` for `cls`, as plain data (None left out)."""
-    return converter40.unstructure(write_model(cls, data, what))
+    """The writable fields of `data` for `cls`, as plain data at every depth (None left
+    out; the SDK's own unstructure leaves nested models such as result_maker as objects)."""
+    return api_dict(write_model(cls, data, what))
 
 
 def diff_fields(wanted: dict[str, Any], current: dict[str, Any] | None) -> dict[str, list[Any]]:
