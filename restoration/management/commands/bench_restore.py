@@ -134,7 +134,9 @@ class Command(BaseCommand):
             f"all              items={result['items']:>6} calls/item={result['calls_per_item']:.3f} "
             f"writes/item={result['writes_per_item']:.3f} "
             f"re-run calls/item={result['rerun_calls_per_item']:.3f} "
-            f"(re-run writes {result['rerun_writes']})"
+            f"(re-run writes {result['rerun_writes']}); into the instance it came from, "
+            f"unchanged: calls/item={result['same_instance_rerun_calls_per_item']:.3f} "
+            f"(writes {result['same_instance_rerun_writes']})"
         )
         self.stdout.write(json.dumps(result))
 
@@ -421,6 +423,16 @@ def run_mix_child(spec: dict[str, Any]) -> dict[str, Any]:
                         writes_per_item=round(writes / items, 4),
                         calls_per_write=round(session.api_calls / writes, 4) if writes else None,
                     )
+        # The same backup into the instance it came from, unchanged: one session.
+        same = RestorationSession.objects.launch(
+            RestorationConfig(**fast, source_instance=source_url, destination_instance=source_url),
+            destination_section="source",
+            source_section="source",
+        )
+        control(source_url, "counters/reset", {})
+        run_session(same.pk)
+        same.refresh_from_db()
+        same_writes = control(source_url, "counters").get("writes", 0)
     finally:
         for process in (source, destination):
             process.terminate()
@@ -439,4 +451,6 @@ def run_mix_child(spec: dict[str, Any]) -> dict[str, Any]:
         "rerun_calls_per_item": round(rerun_calls / total, 4),
         "rerun_writes": sum(r["rerun_writes"] for r in by_type.values()),
         "failed": sum(r["failed"] for r in by_type.values()),
+        "same_instance_rerun_calls_per_item": round(same.api_calls / max(1, same.total_items), 4),
+        "same_instance_rerun_writes": same_writes,
     }
