@@ -325,6 +325,7 @@ class SessionRunner:
         def submit(batch: list[PlanEntry]) -> None:
             with self.db_lock:
                 blobs = load_blobs(batch)
+            restorer.prefetch(content_type, batch)
             for e in batch:
                 if self.stop.is_set():  # cancel or shutdown: the rest waits for a resume
                     break

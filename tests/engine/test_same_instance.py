@@ -62,7 +62,7 @@ def test_deleted_and_changed_content_comes_back(backup, looker_source):
     assert again.created_count == 0 and again.updated_count == 0
 
 
-def test_within_the_instance_no_query_is_created_and_looks_need_no_read(backup, looker_source):
+def test_within_the_instance_no_query_is_created_and_items_need_no_read_each(backup, looker_source):
     """Queries are immutable: the backed-up query_ids still mean the same queries, so a
     restore into the instance they came from creates none, not even for a dashboard
     created anew; an unchanged Look is compared from the listing, without a read."""
@@ -85,6 +85,13 @@ def test_within_the_instance_no_query_is_created_and_looks_need_no_read(backup, 
         k for k in counters["calls"] if k.startswith("GET ") and k.endswith("/looks/{look_id}")
     ]
     assert look_reads == []
+    # Dashboards already in place come whole from one search per batch, not a read each.
+    dashboard_reads = [
+        k
+        for k in counters["calls"]
+        if k.startswith("GET ") and k.endswith("/dashboards/{dashboard_id}")
+    ]
+    assert dashboard_reads == []
     assert any(k.endswith("/looks/search") for k in counters["calls"])  # the listing
     back = next(d for d in sdk.all_dashboards() if d.title == dashboard.title)
     assert tiles(sdk, back.id, None) == before

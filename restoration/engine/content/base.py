@@ -73,6 +73,10 @@ class ContentKind:
     def after_type(self, r: Restorer, entries: Any) -> None:
         """Work that needs every item of the type in place."""
 
+    def prefetch(self, r: Restorer, entries: list[PlanEntry]) -> None:
+        """Read in bulk, before a batch of items starts, what each would read alone
+        (Restorer.keep_prefetched / take_prefetched)."""
+
     def match_unrestored(self, r: Restorer, sid: str) -> str | None:
         """A referenced object outside this session's plan: the destination object with
         the natural key of its backup row, once the references in that key are translated
