@@ -45,6 +45,14 @@ class RestorationConfig(BaseModel):
     include_deleted: bool = Field(
         default=False, description="Also restore items deleted from Looker before the backup."
     )
+    keep_extra: bool = Field(
+        default=False,
+        description=(
+            "Add and update only: leave in place the tiles, filters, board sections and "
+            "board items the destination has and the backup lacks (by default they are "
+            "removed, so a restored dashboard or board ends equal to the backup)."
+        ),
+    )
 
     content_types: list[int] | None = None
     content_ids: list[str] | None = None
@@ -141,6 +149,9 @@ class RestorationSummary(BaseModel):
     average_throughput: float = Field(description="Items per second.")
     content_type_breakdown: dict[int, int] = Field(default_factory=dict)
     error_breakdown: dict[str, int] = Field(default_factory=dict)
+    warning_count: int = Field(
+        default=0, description="Parts of items left out while the rest was restored."
+    )
     api_calls: int = 0
 
     def as_json(self) -> dict[str, Any]:

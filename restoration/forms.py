@@ -109,6 +109,12 @@ class LaunchForm(forms.Form):
     include_deleted = forms.BooleanField(
         label="Also restore objects deleted before the backup", required=False
     )
+    keep_extra = forms.BooleanField(
+        label="Keep extra tiles, filters and board items (add and update only)",
+        required=False,
+        help_text="By default a restored dashboard or board ends equal to the backup: "
+        "what the destination has and the backup lacks is removed.",
+    )
     disable_schedules = forms.ChoiceField(
         label="Scheduled plans",
         required=False,
@@ -173,6 +179,7 @@ class LaunchForm(forms.Form):
                 "dry_run",
                 "skip_if_modified",
                 "include_deleted",
+                "keep_extra",
             )
         }
         values["destination_instance"] = destination.base_url

@@ -257,3 +257,32 @@ def test_a_truncated_or_empty_blob_is_skipped_by_name(tmp_path):
     assert "skipped: Dashboard 1 is not valid MessagePack" in err
     assert "skipped: Folder 2 is not valid MessagePack" in err
     assert [i.content_id for i in ContentItem.objects.all()] == ["3"]
+
+
+def test_it_says_how_many_looks_lack_their_query_and_what_that_means(tmp_path):
+    path = write_backup(
+        tmp_path / "backup.db",
+        [
+            # As lookervault stores Looks: from search_looks, a query_id and no query.
+            backup_row("1", ContentType.LOOK, data={"id": "1", "title": "A", "query_id": "7"}),
+            backup_row("2", ContentType.LOOK, data={"id": "2", "query_id": "8", "query": None}),
+            backup_row(
+                "3", ContentType.LOOK, data={"id": "3", "query_id": "9", "query": {"model": "m"}}
+            ),
+            backup_row("4", ContentType.DASHBOARD),
+        ],
+    )
+    out, _ = run_import(path)
+    assert "2 Look(s) have no query in the backup, only a query_id" in out
+    assert "launch such a restore with the source instance set" in out
+    event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT_BACKUP)
+    assert event.details["looks_without_query"] == 2
+
+
+def test_it_says_nothing_about_queries_when_every_look_has_one(tmp_path):
+    path = write_backup(
+        tmp_path / "backup.db",
+        [backup_row("3", ContentType.LOOK, data={"id": "3", "query": {"model": "m"}})],
+    )
+    out, _ = run_import(path)
+    assert "query" not in out

@@ -6,6 +6,12 @@ CPU time is the engine's alone. The emulator gets latency L and a server rate li
 the session runs W workers under the same R. For each run the ceiling is
 min(R, W / L) calls/s and efficiency = achieved calls/s / ceiling.
 The last line printed is one JSON object with every figure.
+
+`--mix SEED` measures a realistic mix instead: the emulator's "demo" or "scale:N"
+content (users to schedules, dashboards with tiles and filters) backed up and restored
+into an empty instance one type at a time, reporting API calls per item by type against
+the writes each type needed; then the same restore again, unchanged, whose calls per
+item should stay under 0.1.
 """
 
 from __future__ import annotations
@@ -53,11 +59,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-matrix", action="store_true", help="only the CPU and memory runs"
         )
+        parser.add_argument(
+            "--mix",
+            metavar="SEED",
+            help='only the realistic-mix run, on the emulator seed "demo" or "scale:N"',
+        )
         parser.add_argument("--child", help=argparse_hidden())
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["child"]:
-            self.stdout.write(json.dumps(run_child(json.loads(opts["child"]))))
+            spec = json.loads(opts["child"])
+            result = run_mix_child(spec) if "mix" in spec else run_child(spec)
+            self.stdout.write(json.dumps(result))
+            return
+        if opts["mix"]:
+            self.report_mix(self.child({"mix": opts["mix"]}))
             return
         runs = []
         for rate in [] if opts["skip_matrix"] else [int(x) for x in opts["rate"].split(",")]:
@@ -106,7 +122,40 @@ class Command(BaseCommand):
         }
         self.stdout.write(json.dumps(figures))
 
+    def report_mix(self, result: dict[str, Any]) -> None:
+        for name, row in result["by_type"].items():
+            self.stdout.write(
+                f"{name:<16} items={row['items']:>6} calls/item={row['calls_per_item']:>7.3f} "
+                f"writes/item={row['writes_per_item']:>7.3f} "
+                f"calls/write={row['calls_per_write'] if row['calls_per_write'] is not None else '-':>6} "
+                f"re-run calls/item={row['rerun_calls_per_item']:.3f}"
+            )
+        self.stdout.write(
+            f"all              items={result['items']:>6} calls/item={result['calls_per_item']:.3f} "
+            f"writes/item={result['writes_per_item']:.3f} "
+            f"re-run calls/item={result['rerun_calls_per_item']:.3f} "
+            f"(re-run writes {result['rerun_writes']}); into the instance it came from, "
+            f"unchanged: calls/item={result['same_instance_rerun_calls_per_item']:.3f} "
+            f"(writes {result['same_instance_rerun_writes']})"
+        )
+        self.stdout.write(json.dumps(result))
+
     def run(self, spec: dict[str, Any]) -> dict[str, Any]:
+        result = self.child(spec)
+        self.stdout.write(
+            f"W={spec['workers']:>2} L={spec['latency_ms']:>3}ms R={spec['rate'] or '-':>3}/s "
+            f"items={result['items']:>6} calls/item={result['api_calls_per_item']:.3f} "
+            f"wall={result['wall_s']:.2f}s achieved={result['achieved_calls_per_s']:.1f}/s "
+            f"efficiency={result['efficiency'] if result['efficiency'] is not None else '-'} "
+            f"(items phase {result['items_phase_efficiency'] or '-'}, "
+            f"startup {result['startup_s']:.2f}s) "
+            f"(vs bare SDK calls of {result['bare_call_ms']:.1f}ms: "
+            f"{result['efficiency_vs_bare_calls']}) "
+            f"cpu={result['cpu_ms_per_item']:.3f}ms/item rss={result['peak_rss_mb']:.0f}MB"
+        )
+        return result
+
+    def child(self, spec: dict[str, Any]) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="bench-restore-") as tmp:
             env = {
                 **os.environ,
@@ -124,19 +173,7 @@ class Command(BaseCommand):
             )
         if done.returncode != 0:
             raise CommandError(f"bench run {spec} failed:\n{done.stderr[-4000:]}")
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        self.stdout.write(
-            f"W={spec['workers']:>2} L={spec['latency_ms']:>3}ms R={spec['rate'] or '-':>3}/s "
-            f"items={result['items']:>6} calls/item={result['api_calls_per_item']:.3f} "
-            f"wall={result['wall_s']:.2f}s achieved={result['achieved_calls_per_s']:.1f}/s "
-            f"efficiency={result['efficiency'] if result['efficiency'] is not None else '-'} "
-            f"(items phase {result['items_phase_efficiency'] or '-'}, "
-            f"startup {result['startup_s']:.2f}s) "
-            f"(vs bare SDK calls of {result['bare_call_ms']:.1f}ms: "
-            f"{result['efficiency_vs_bare_calls']}) "
-            f"cpu={result['cpu_ms_per_item']:.3f}ms/item rss={result['peak_rss_mb']:.0f}MB"
-        )
-        return result
+        return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def argparse_hidden() -> str:
@@ -310,4 +347,110 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "rate_limited_429s": (meta.get("calls") or {}).get("rate_limited", 0),
         "retries": (meta.get("calls") or {}).get("retries", 0),
+    }
+
+
+def start_emulator(seed: str | None) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, str(MANAGE), "looker_emulator", "--port", str(port)]
+    command += ["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET]
+    if seed:
+        command += ["--seed", seed]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_up(base_url, process, timeout=120)
+    except RuntimeError as exc:
+        process.terminate()
+        raise CommandError(str(exc)) from None
+    return process, base_url
+
+
+def run_mix_child(spec: dict[str, Any]) -> dict[str, Any]:
+    """The realistic mix: back up the seeded source, restore it into an empty destination
+    one type at a time (so each type's calls and writes are its own), then again."""
+    from restoration.backup import ExtractionOptions, extract_instance
+    from restoration.config import RestorationConfig
+    from restoration.content_types import DEPENDENCY_ORDER, ContentType
+    from restoration.engine import run_session
+    from restoration.models import ContentItem, RestorationSession
+
+    call_command("migrate", verbosity=0)
+    source, source_url = start_emulator(spec["mix"])
+    destination, destination_url = start_emulator(None)
+    try:
+        Path(os.environ["LOOKER_INI"]).write_text(
+            "".join(
+                f"[{name}]\nbase_url={url}\nclient_id={CLIENT_ID}\n"
+                f"client_secret={CLIENT_SECRET}\nverify_ssl=false\ntimeout=60\n"
+                for name, url in (("source", source_url), ("destination", destination_url))
+            )
+        )
+        fast = {"workers": 8, "rate_limit_per_second": 100000, "rate_limit_per_minute": 6000000}
+        backup = extract_instance("source", ExtractionOptions(**fast))
+        if backup.status != "completed":
+            raise CommandError(f"backup failed: {backup.last_error}")
+        by_type: dict[str, dict[str, Any]] = {}
+        for rerun in (False, True):
+            for content_type in DEPENDENCY_ORDER:
+                items = ContentItem.objects.of_type(content_type).active().count()
+                if not items:
+                    continue
+                config = RestorationConfig(
+                    **fast,
+                    content_types=[content_type],
+                    source_instance=source_url,
+                    destination_instance=destination_url,
+                )
+                session = RestorationSession.objects.launch(
+                    config, destination_section="destination", source_section="source"
+                )
+                control(destination_url, "counters/reset", {})
+                run_session(session.pk)
+                session.refresh_from_db()
+                writes = control(destination_url, "counters").get("writes", 0)
+                row = by_type.setdefault(ContentType(content_type).label, {"items": items})
+                if rerun:
+                    row["rerun_calls"] = session.api_calls
+                    row["rerun_writes"] = writes
+                    row["rerun_calls_per_item"] = round(session.api_calls / items, 4)
+                else:
+                    row.update(
+                        calls=session.api_calls,
+                        writes=writes,
+                        failed=session.error_count,
+                        calls_per_item=round(session.api_calls / items, 4),
+                        writes_per_item=round(writes / items, 4),
+                        calls_per_write=round(session.api_calls / writes, 4) if writes else None,
+                    )
+        # The same backup into the instance it came from, unchanged: one session.
+        same = RestorationSession.objects.launch(
+            RestorationConfig(**fast, source_instance=source_url, destination_instance=source_url),
+            destination_section="source",
+            source_section="source",
+        )
+        control(source_url, "counters/reset", {})
+        run_session(same.pk)
+        same.refresh_from_db()
+        same_writes = control(source_url, "counters").get("writes", 0)
+    finally:
+        for process in (source, destination):
+            process.terminate()
+            process.wait(timeout=10)
+    total = sum(r["items"] for r in by_type.values())
+    calls = sum(r["calls"] for r in by_type.values())
+    writes = sum(r["writes"] for r in by_type.values())
+    rerun_calls = sum(r["rerun_calls"] for r in by_type.values())
+    return {
+        "mix": spec["mix"],
+        "by_type": by_type,
+        "items": total,
+        "calls_per_item": round(calls / total, 4),
+        "writes_per_item": round(writes / total, 4),
+        "calls_per_write": round(calls / writes, 4) if writes else None,
+        "rerun_calls_per_item": round(rerun_calls / total, 4),
+        "rerun_writes": sum(r["rerun_writes"] for r in by_type.values()),
+        "failed": sum(r["failed"] for r in by_type.values()),
+        "same_instance_rerun_calls_per_item": round(same.api_calls / max(1, same.total_items), 4),
+        "same_instance_rerun_writes": same_writes,
     }

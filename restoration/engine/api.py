@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
-from looker_sdk.rtl.serialize import converter40
 
 from restoration.looker.calls import LookerCaller, LookerCallFailed
 from restoration.looker.instances import make_sdk
+from restoration.looker.serialization import api_dict
 
 
 class ItemFailed(Exception):
@@ -62,10 +62,11 @@ class DryRunWriteBlocked(RuntimeError):
 
 
 def as_dict(value: Any) -> Any:
-    """An SDK model (or list of them) as plain JSON-able data, None fields left out."""
+    """An SDK model (or list of them) as plain JSON-able data at every depth, None
+    fields left out."""
     if value is None or value == "":
         return value
-    return converter40.unstructure(value)
+    return api_dict(value)
 
 
 def payload_of(body: Any) -> Any:

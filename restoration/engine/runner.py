@@ -54,6 +54,7 @@ def retry_base_delay() -> float:
 FLUSH_SECONDS = 1.0
 THROUGHPUT_SAMPLES = 240
 BLOB_BATCH = 64
+WARNINGS_KEPT = 200  # warnings listed on the session page; the count is always exact
 
 
 @dataclass
@@ -170,6 +171,7 @@ class SessionRunner:
             state,
             same_instance=source == session.destination_instance,
             db_lock=self.db_lock,
+            source_section=session.source_section if source != session.destination_instance else "",
         )
         return api, restorer
 
@@ -270,6 +272,7 @@ class SessionRunner:
         def submit(batch: list[PlanEntry]) -> None:
             with self.db_lock:
                 blobs = load_blobs(batch)
+            restorer.prefetch(content_type, batch)
             for e in batch:
                 if self.stop.is_set():  # cancel or shutdown: the rest waits for a resume
                     break
@@ -341,6 +344,7 @@ class SessionRunner:
         rows: list[DryRunItem] = []
         retried: list[int] = []
         failed_retries: list[tuple[int, ItemFailed]] = []
+        warnings: list[dict[str, Any]] = []
         for item in done:
             e = item.entry
             progress.mark_done(e.offset, e.content_id)
@@ -367,9 +371,19 @@ class SessionRunner:
                 counts["updated_count"] += 1
             if e.dead_letter_id is not None:
                 retried.append(e.dead_letter_id)
+            for message in outcome.warnings:
+                warnings.append(
+                    {
+                        "content_type": e.content_type,
+                        "content_id": e.content_id,
+                        "name": e.name,
+                        "message": message,
+                    }
+                )
             if self.config.dry_run:
                 action = {"created": "create", "updated": "update"}.get(status, "skip")
-                rows.append(self._dry_row(e, action, outcome.reason, outcome.diff))
+                reason = "; ".join(filter(None, [outcome.reason, *outcome.warnings]))
+                rows.append(self._dry_row(e, action, reason, outcome.diff))
         self.items_done += len(done)
         api_calls = self.caller.calls
         counts["api_calls"] = api_calls - (getattr(self, "_calls_recorded", 0))
@@ -382,6 +396,7 @@ class SessionRunner:
                 **progress.data(),
                 "outcomes": dict(tally),
                 "errors": dict(errors),
+                "warnings": (checkpoint.checkpoint_data or {}).get("warnings", 0) + len(warnings),
             }
             size = len(json.dumps(checkpoint.checkpoint_data))
             self.checkpoint_bytes += size
@@ -407,11 +422,23 @@ class SessionRunner:
                     metadata=failure.metadata(),
                 )
             self.session.add_counts(**counts)
+            if warnings:
+                self._record_warnings(warnings)
             self._write_metadata_samples()
         if self.progress is not None:
             with self.db_lock:
                 self.session.refresh_from_db()
             self.progress(self.session)
+
+    def _record_warnings(self, warnings: list[dict[str, Any]]) -> None:
+        """Parts of items left out while the rest was restored (engine/content/*:
+        Outcome.warnings), kept on the session for its page; the count is exact in the
+        checkpoints, the list keeps the first WARNINGS_KEPT."""
+        self.session.refresh_from_db(fields=["metadata"])
+        kept = list((self.session.metadata or {}).get("warnings") or [])
+        kept += warnings[: max(0, WARNINGS_KEPT - len(kept))]
+        self.session.metadata = {**(self.session.metadata or {}), "warnings": kept}
+        self.session.save(update_fields=["metadata"])
 
     def _dead_letter(self, entry: PlanEntry, item: Done) -> DeadLetterItem:
         failure = item.failure
@@ -473,6 +500,7 @@ class SessionRunner:
         session = self.session
         session.refresh_from_db()
         per_type: dict[int, int] = {}
+        warning_count = 0
         errors: Counter[str] = Counter()
         outcomes: dict[str, dict[str, int]] = {}
         for checkpoint in session.checkpoints.all():
@@ -481,6 +509,7 @@ class SessionRunner:
             )
             data = checkpoint.checkpoint_data or {}
             errors.update(data.get("errors") or {})
+            warning_count += int(data.get("warnings") or 0)
             outcomes[str(checkpoint.content_type)] = dict(data.get("outcomes") or {})
         self._set_metadata(summary_by_type=outcomes)
         duration = max(0.001, time.monotonic() - self.started)
@@ -496,6 +525,7 @@ class SessionRunner:
             average_throughput=round(self.items_done / duration, 3),
             content_type_breakdown=per_type,
             error_breakdown=dict(errors),
+            warning_count=warning_count,
             api_calls=session.api_calls,
         )
 

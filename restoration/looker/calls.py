@@ -34,6 +34,7 @@ from looker_sdk.rtl import serialize as sdk_serialize
 
 from restoration.looker import errors, transport
 from restoration.looker.ratelimit import CallAbandoned, wait_or_abandon
+from restoration.looker.serialization import api_dict
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,9 @@ def payload_of(body: Any) -> Any:
     if body is None:
         return None
     if isinstance(body, sdk_model.Model | list | tuple | dict):
-        return sdk_serialize.converter40.unstructure(body)
+        # Deep: the SDK's unstructure leaves nested models (a tile's result_maker) as
+        # objects, which a JSON column cannot hold.
+        return api_dict(body)
     return body
 
 

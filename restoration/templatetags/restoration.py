@@ -133,6 +133,7 @@ CONFIG_LABELS = {
     "skip_if_modified": "Skip objects changed in the destination",
     "disable_schedules": "Scheduled plans disabled",
     "include_deleted": "Also objects deleted before the backup",
+    "keep_extra": "Keep extra tiles, filters and board items",
     "content_types": "Content types",
     "content_ids": "Content ids",
     "date_range": "Changed between",

@@ -89,7 +89,13 @@ def test_the_demo_instance_migrates_object_by_object_and_a_rerun_changes_nothing
     assert summary["total_items"] == session.planned_items
     assert sum(summary["content_type_breakdown"].values()) == session.planned_items
     assert summary["created_count"] == session.created_count > 100
-    assert summary["error_breakdown"] == {"MissingReference": session.error_count}
+    # The demo's tiles that show a Look deleted before the backup are left out, each a
+    # warning on its dashboard; nothing fails (issue 11 item 6).
+    assert summary["error_breakdown"] == {} and session.error_count == 0
+    warnings = session.metadata["warnings"]
+    assert warnings and summary["warning_count"] == len(warnings)
+    assert all("neither in the backup nor in the destination" in w["message"] for w in warnings)
+    warned = {w["content_id"] for w in warnings}
     assert summary["api_calls"] == session.api_calls > 0
     assert session.metadata["plan"]["per_type"][str(CT.DASHBOARD.value)] >= 10
     assert session.metadata["throughput"][-1][1] == session.total_items
@@ -160,7 +166,12 @@ def test_the_demo_instance_migrates_object_by_object_and_a_rerun_changes_nothing
         original, copy = src.dashboard(dash.id), dst.dashboard(copy_id)
         assert copy.title == original.title
         assert copy.folder_id == tr(CT.FOLDER, original.folder_id)
-        assert tiles(dst, copy_id, None) == tiles(src, dash.id, tr)
+        want = tiles(src, dash.id, tr)
+        if str(dash.id) in warned:  # left out: a Look tile whose Look is gone
+            kept = [t for t in want if t["look"] is not None or t["query"] is not None]
+            assert len(kept) < len(want)
+            want = kept
+        assert tiles(dst, copy_id, None) == want
         assert filters(dst, copy_id) == filters(src, dash.id)
         restored += 1
     assert restored >= 10

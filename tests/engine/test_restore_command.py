@@ -124,6 +124,16 @@ def test_a_resume_from_the_command_line_is_recorded_in_the_audit_log(backup):
     assert [(e.user, e.description.split()[0]) for e in resumes] == [(None, "Resumed")]
 
 
+def test_keep_extra_reaches_the_session_config(looker_ini, transactional_db):
+    call_command("restore", "--destination", "destination", *FAST, stdout=io.StringIO())
+    call_command(
+        "restore", "--destination", "destination", "--keep-extra", *FAST, stdout=io.StringIO()
+    )
+    exact, kept = RestorationSession.objects.exclude(kind="extract").order_by("started_at")
+    assert exact.restoration_config.keep_extra is False  # exact restore is the default
+    assert kept.restoration_config.keep_extra is True
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -60,3 +60,38 @@ def test_deleted_and_changed_content_comes_back(backup, looker_source):
     assert again.status == "completed"
     assert looker_source.counters()["writes"] == 0
     assert again.created_count == 0 and again.updated_count == 0
+
+
+def test_within_the_instance_no_query_is_created_and_items_need_no_read_each(backup, looker_source):
+    """Queries are immutable: the backed-up query_ids still mean the same queries, so a
+    restore into the instance they came from creates none, not even for a dashboard
+    created anew; an unchanged Look is compared from the listing, without a read."""
+    sdk = make_sdk("source")
+    dashboard = next(
+        d for d in sdk.all_dashboards() if len(sdk.dashboard(d.id).dashboard_elements) >= 2
+    )
+    before = tiles(sdk, dashboard.id, None)
+    sdk.delete_dashboard(dashboard.id)
+    looker_source.reset_counters()
+
+    session = restore(
+        fast_config(looker_source, looker_source), destination="source", source="source"
+    )
+    assert session.status == "completed", session.last_error
+    counters = looker_source.counters()
+    assert counters["creates"].get("dashboard") == 1
+    assert counters["creates"].get("query", 0) == 0
+    look_reads = [
+        k for k in counters["calls"] if k.startswith("GET ") and k.endswith("/looks/{look_id}")
+    ]
+    assert look_reads == []
+    # Dashboards already in place come whole from one search per batch, not a read each.
+    dashboard_reads = [
+        k
+        for k in counters["calls"]
+        if k.startswith("GET ") and k.endswith("/dashboards/{dashboard_id}")
+    ]
+    assert dashboard_reads == []
+    assert any(k.endswith("/looks/search") for k in counters["calls"])  # the listing
+    back = next(d for d in sdk.all_dashboards() if d.title == dashboard.title)
+    assert tiles(sdk, back.id, None) == before

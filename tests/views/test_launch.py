@@ -58,6 +58,18 @@ def test_confirming_launches_the_restore(operator_client, looker_ini_file, backu
     assert AuditEvent.objects.filter(session=session, action=AuditEvent.Action.LAUNCH).exists()
 
 
+def test_keep_extra_is_asked_for_and_confirmed(operator_client, looker_ini_file, backup):
+    response = operator_client.post("/sessions/launch", {**VALID, "keep_extra": "on"})
+    assert (
+        "tiles, filters, sections and items the backup lacks are kept" in response.content.decode()
+    )
+    operator_client.post("/sessions/launch", {**VALID, "keep_extra": "on", "confirmed": "yes"})
+    operator_client.post("/sessions/launch", {**VALID, "confirmed": "yes"})
+    kept, exact = RestorationSession.objects.order_by("started_at")
+    assert kept.config["keep_extra"] is True
+    assert exact.config["keep_extra"] is False  # by default a restore ends equal to the backup
+
+
 def test_edit_goes_back_to_the_filled_form(operator_client, looker_ini_file, backup):
     response = operator_client.post("/sessions/launch", {**VALID, "workers": "6", "edit": "yes"})
     assert 'name="workers" value="6"' in response.content.decode()

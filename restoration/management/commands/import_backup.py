@@ -68,6 +68,8 @@ class ImportReport:
     # The first MAX_REPORTED_SKIPS reasons only: memory must not grow with a bad file.
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Looks stored without their query (lookervault takes Looks from search_looks).
+    looks_without_query: int = 0
 
     def skip(self, reason: str) -> None:
         self.skipped_count += 1
@@ -134,6 +136,26 @@ def check_blob(blob: bytes | None, label: str) -> None:
             pass
     decode_blob(blob, label=label)  # raises with the reason, as everywhere else
     raise BlobDecodeError(f"{label} is not a Looker object (a map with plain keys)")
+
+
+MSGPACK_NIL = b"\xc0"
+
+
+def look_lacks_query(blob: bytes) -> bool:
+    """A Look blob with a query_id but no query (as lookervault stores Looks)."""
+    top = MAP_OF_RAW.decode(blob)
+    query = top.get("query")
+    return query is None or bytes(query) == MSGPACK_NIL
+
+
+LOOKS_WITHOUT_QUERY = (
+    "{count:,} Look(s) have no query in the backup, only a query_id (lookervault stores "
+    "Looks as search_looks lists them). Restored into the instance they came from, they "
+    "reuse that query_id. Restored into another instance, each query is read from the "
+    "source instance, so launch such a restore with the source instance set (a looker.ini "
+    "section); without it those Looks fail, and the dashboard tiles, board items and "
+    "schedules that show them fail with them."
+)
 
 
 def parse_size(value: Any, blob: bytes) -> int:
@@ -266,7 +288,12 @@ def import_backup(
             items = []
             for row in rows:
                 try:
-                    items.append(item_from_row(row))
+                    item = item_from_row(row)
+                    items.append(item)
+                    if item.content_type == ContentType.LOOK and look_lacks_query(
+                        item.content_data
+                    ):
+                        report.looks_without_query += 1
                 except BadRow as exc:
                     report.skip(str(exc))
                     if warn is not None:
@@ -291,6 +318,7 @@ def import_backup(
             "rows": report.total,
             "skipped_count": report.skipped_count,
             "skipped": report.skipped,
+            "looks_without_query": report.looks_without_query,
         },
     )
     return report
@@ -328,6 +356,8 @@ class Command(BaseCommand):
             f"Imported {report.imported:,} of {report.total:,} rows from {file} "
             f"in {report.seconds:.1f} s ({rate:,.0f} rows/s)."
         )
+        if report.looks_without_query:
+            self.stdout.write(LOOKS_WITHOUT_QUERY.format(count=report.looks_without_query))
         if report.skipped_count:
             self.stderr.write(
                 f"Skipped {report.skipped_count:,} unreadable row(s); they are listed above "

@@ -53,6 +53,12 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true")
         parser.add_argument("--skip-if-modified", action="store_true")
         parser.add_argument("--include-deleted", action="store_true")
+        parser.add_argument(
+            "--keep-extra",
+            action="store_true",
+            help="add and update only: keep tiles, filters, board sections and items the "
+            "backup lacks (by default a restored dashboard or board ends equal to the backup)",
+        )
         schedules = parser.add_mutually_exclusive_group()
         schedules.add_argument(
             "--disable-schedules",
@@ -117,6 +123,7 @@ class Command(BaseCommand):
             "dry_run": opts["dry_run"],
             "skip_if_modified": opts["skip_if_modified"],
             "include_deleted": opts["include_deleted"],
+            "keep_extra": opts["keep_extra"],
             "disable_schedules": opts["disable_schedules"],
             "content_ids": opts["ids"],
         }
