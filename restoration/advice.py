@@ -49,30 +49,30 @@ def _missing_reference(message: str) -> Advice | None:
     content_type = _type_by_label(match["label"])
     if content_type is None:
         return None
-    what = f"{content_type.label} {match['id']}"
-    if match["absent"]:
-        from restoration.models import ContentItem
+    from restoration.models import ContentItem
 
-        backed_up = ContentItem.objects.filter(
-            content_type=content_type, content_id=match["id"]
-        ).first()
-        if backed_up is not None and backed_up.deleted_at is not None:
-            return Advice(
-                cause=f"It needs {what}, which was deleted in Looker before the backup was "
-                "taken: the backup keeps it, marked deleted, and a restore leaves it out.",
-                fix=f"Restore {what} first with “Also restore objects deleted before the "
-                "backup” ticked, then retry this item.",
-                launch_url=_launch_url(content_type, match["id"], include_deleted=True),
-                launch_label=f"Restore {what} first",
-            )
+    what = f"{content_type.label} {match['id']}"
+    backed_up = ContentItem.objects.filter(content_type=content_type, content_id=match["id"])
+    deleted = backed_up.filter(deleted_at__isnull=False).exists()
+    restore_first = {
+        "launch_url": _launch_url(content_type, match["id"], include_deleted=True),
+        "launch_label": f"Restore {what} first",
+    }
+    if deleted:
         return Advice(
-            cause=f"It needs {what}, which the backup does not hold: it was probably "
-            "deleted in Looker before the backup was taken, or its type was left out of it.",
-            fix=f"If a backup holds {what}, restore it first (tick “Also restore objects "
-            "deleted before the backup” if it is marked deleted); otherwise create it in the "
-            "destination, or point this item at another one, then retry.",
-            launch_url=_launch_url(content_type, match["id"], include_deleted=True),
-            launch_label=f"Restore {what} first",
+            cause=f"It needs {what}, which was deleted in Looker before the backup was taken: "
+            "the backup keeps it, marked deleted, and a restore leaves deleted objects out.",
+            fix=f"Restore {what} first with “Also restore objects deleted before the backup” "
+            "ticked, then retry this item.",
+            **restore_first,
+        )
+    if match["absent"] or not backed_up.exists():
+        return Advice(
+            cause=f"It needs {what}, which the backup does not hold: it was probably deleted "
+            "in Looker before the backup was taken, or its type was left out of the backup.",
+            fix=f"If an older backup holds {what}, import it and restore {what} first; "
+            "otherwise create it in the destination (or point this item at another one), "
+            "then retry.",
         )
     return Advice(
         cause=f"It needs {what}, which this session did not restore: it failed too, or it "

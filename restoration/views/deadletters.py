@@ -48,8 +48,12 @@ NAMED_IN_WORDS = 10
 
 
 def named(items: QuerySet[DeadLetterItem]) -> str:
-    """"Look 50, Dashboard 12 and 3 more": which dead letters, in the audit log's words."""
-    rows = list(items.order_by("content_type", "content_id").values_list("content_type", "content_id")[: NAMED_IN_WORDS + 1])
+    """ "Look 50, Dashboard 12 and 3 more": which dead letters, in the audit log's words."""
+    rows = list(
+        items.order_by("content_type", "content_id").values_list("content_type", "content_id")[
+            : NAMED_IN_WORDS + 1
+        ]
+    )
     shown = ", ".join(f"{ContentType(t).label} {cid}" for t, cid in rows[:NAMED_IN_WORDS])
     if len(rows) > NAMED_IN_WORDS:
         shown += f" and {items.count() - NAMED_IN_WORDS} more"

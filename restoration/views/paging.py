@@ -76,7 +76,12 @@ def in_plan_order(parts: Sequence[QuerySet], after: str | None, size: int = PAGE
     if after:
         fields = after.split("~")
         try:
-            start, rank, length, pk = int(fields[0]), int(fields[1]), int(fields[2]), int(fields[-1])
+            start, rank, length, pk = (
+                int(fields[0]),
+                int(fields[1]),
+                int(fields[2]),
+                int(fields[-1]),
+            )
             key = (rank, length, "~".join(fields[3:-1]), pk)
         except (ValueError, IndexError):
             start, key = 0, None  # a mangled key shows the first page rather than an error
