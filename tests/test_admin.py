@@ -300,5 +300,5 @@ def test_a_dead_letter_page_keeps_the_stack_traces_indentation(client, admin_use
     response = client.get(reverse("admin:restoration_deadletteritem_change", args=[item.pk]))
     assert (
         '<pre class="restoreadmin-trace">Traceback (most recent call last):\n'
-        '  File &quot;x.py&quot;, line 1\n    boom()\n</pre>'
+        "  File &quot;x.py&quot;, line 1\n    boom()\n</pre>"
     ) in response.text

@@ -179,9 +179,7 @@ def app(tmp_path_factory) -> Iterator[App]:
         env["LOOKER_INI"] = str(looker_ini)
         port = _free_port()
         server_log = data_dir / "server.log"
-        processes.append(
-            _start(["runserver", f"127.0.0.1:{port}", "--noreload"], env, server_log)
-        )
+        processes.append(_start(["runserver", f"127.0.0.1:{port}", "--noreload"], env, server_log))
         processes.append(_start(["qcluster"], env, data_dir / "qcluster.log"))
         base_url = f"http://127.0.0.1:{port}"
         _wait_for(f"{base_url}/healthz", processes[0], server_log)

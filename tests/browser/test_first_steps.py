@@ -31,8 +31,7 @@ def deleted_folder(app) -> str:
         FOLDER,
     )
     app.sql(
-        "UPDATE content_items SET deleted_at = CURRENT_TIMESTAMP"
-        " WHERE content_type = ? AND id = ?",
+        "UPDATE content_items SET deleted_at = CURRENT_TIMESTAMP WHERE content_type = ? AND id = ?",
         FOLDER,
         folder_id,
     )
@@ -51,7 +50,7 @@ def fill_launch_form(page, *, dry_run: bool, types: tuple[str, ...] = ()) -> Non
     page.get_by_label("API calls per second").fill("300")
     page.get_by_label("API calls per minute").fill("30000")
     for label in types:
-        page.locator("#id_content_types").get_by_label(re.compile(rf"^{label} \(")).check()
+        page.locator("#id_content_types").get_by_label(re.compile(rf"(^|\s){label} \(")).check()
     page.get_by_label("Dry run: plan and compare, write nothing").set_checked(dry_run)
     page.get_by_role("button", name="Continue").click()
 
@@ -93,6 +92,8 @@ def test_a_dry_run_lists_failures_first_and_shows_what_it_would_create(
     page.get_by_role("list", name="Show items that would").get_by_role(
         "link", name=re.compile(r"^Would fail \d+")
     ).click()
+    page.wait_for_url(re.compile(r"plan=fail"))
+    page.wait_for_selector("table.plan")
     assert {a for _, _, a in plan_rows(page)} == {"fail"}
 
     # Ids that are numbers sort as numbers (2 before 10), also across "Load more".
@@ -119,6 +120,8 @@ def test_the_confirmation_recalls_the_last_dry_run_and_counts_what_was_chosen(br
     summary = page.get_by_test_id("dry-run-summary")
     assert re.search(r"\d+ would be created, .* and \d+ would fail\.", summary.inner_text())
     summary.get_by_role("link", name=re.compile(r"\d+ would fail")).click()
+    page.wait_for_url(re.compile(r"plan=fail"))
+    page.wait_for_selector("table.plan")
     assert {a for _, _, a in plan_rows(page)} == {"fail"}
 
     # Only Looks: the line names what was chosen, with its count, and no stray comma.

@@ -108,8 +108,11 @@ def test_the_web_address_is_web_url_else_base_url_without_the_api_port(tmp_path,
 
     path = tmp_path / "looker.ini"
     path.write_text(
-        INI.replace("[broken]", "[own-ui]\nbase_url = https://own.example.com:19999\n"
-        "web_url = https://ui.example.com:9999/\nclient_id = a\nclient_secret = b\n\n[broken]")
+        INI.replace(
+            "[broken]",
+            "[own-ui]\nbase_url = https://own.example.com:19999\n"
+            "web_url = https://ui.example.com:9999/\nclient_id = a\nclient_secret = b\n\n[broken]",
+        )
     )
     settings.LOOKER_INI = str(path)
     by_name = {i.section: i for i in list_instances()}

@@ -96,9 +96,7 @@ def test_it_links_to_take_a_backup_beside_the_inventory(operator_client):
 def test_the_running_lists_triggers_put_each_filter_right_after_its_event(operator_client):
     body = operator_client.get("/").content.decode()
     # htmx reads "event[filter] from:source"; a filter after "from:" is a syntax error.
-    assert (
-        "visibilitychange[document.visibilityState === 'visible'] from:document\"" in body
-    )
+    assert "visibilitychange[document.visibilityState === 'visible'] from:document\"" in body
 
 
 def test_it_says_why_explores_in_the_backup_cannot_be_restored(operator_client):

@@ -177,8 +177,6 @@ def test_dry_run_first_launches_the_same_selection_as_a_dry_run(
     assert session.kind == SessionKind.DRY_RUN and session.config["content_types"] == [1]
 
 
-def test_the_confirmation_warns_when_no_task_cluster_runs(
-    operator_client, looker_ini_file, backup
-):
+def test_the_confirmation_warns_when_no_task_cluster_runs(operator_client, looker_ini_file, backup):
     body = operator_client.post("/sessions/launch", VALID).content.decode()
     assert 'data-testid="no-cluster"' in body

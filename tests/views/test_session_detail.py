@@ -383,7 +383,7 @@ def test_a_would_create_row_shows_the_fields_it_would_write(operator_client):
     )
     body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
     assert "Would be written" in body
-    assert "<code>title</code></th><td class=\"after\"><code>Revenue</code>" in body
+    assert '<code>title</code></th><td class="after"><code>Revenue</code>' in body
     assert "<code>new-folder-3</code>" in body
     assert "In the destination" not in body  # a create has nothing there to compare
 
