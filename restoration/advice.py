@@ -26,9 +26,11 @@ MISSING_REFERENCE = re.compile(
 class Advice:
     cause: str
     fix: str
-    # The launch form, pre-filled to restore what this item needs first.
-    launch_url: str = ""
-    launch_label: str = ""
+    # Where to act: the launch form pre-filled to restore what this item needs first
+    # (`is_launch`: the page adds the item's destination and source), or another page.
+    link_url: str = ""
+    link_label: str = ""
+    is_launch: bool = True
 
 
 def _type_by_label(label: str) -> ContentType | None:
@@ -55,8 +57,8 @@ def _missing_reference(message: str) -> Advice | None:
     backed_up = ContentItem.objects.filter(content_type=content_type, content_id=match["id"])
     deleted = backed_up.filter(deleted_at__isnull=False).exists()
     restore_first = {
-        "launch_url": _launch_url(content_type, match["id"], include_deleted=True),
-        "launch_label": f"Restore {what} first",
+        "link_url": _launch_url(content_type, match["id"], include_deleted=True),
+        "link_label": f"Restore {what} first",
     }
     if deleted:
         return Advice(
@@ -74,12 +76,28 @@ def _missing_reference(message: str) -> Advice | None:
             "otherwise create it in the destination (or point this item at another one), "
             "then retry.",
         )
+    from restoration.models import DeadLetterItem
+
+    its_letter = (
+        DeadLetterItem.objects.filter(content_type=content_type, content_id=match["id"])
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if its_letter is not None:
+        return Advice(
+            cause=f"It needs {what}, which failed too: its own dead letter says why.",
+            fix=f"Fix and retry {what}'s dead letter first, then retry this item.",
+            link_url=reverse("restoration-dead-letter", args=[its_letter]),
+            link_label=f"{what}'s dead letter",
+            is_launch=False,
+        )
     return Advice(
-        cause=f"It needs {what}, which this session did not restore: it failed too, or it "
-        "was not part of the selection.",
-        fix=f"Restore {what} first (or fix its own dead letter), then retry this item.",
-        launch_url=_launch_url(content_type, match["id"], include_deleted=False),
-        launch_label=f"Restore {what} first",
+        cause=f"It needs {what}, which this session did not restore: it was not part of "
+        "the selection.",
+        fix=f"Restore {what} first, then retry this item.",
+        link_url=_launch_url(content_type, match["id"], include_deleted=False),
+        link_label=f"Restore {what} first",
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import configparser
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -172,7 +173,11 @@ def app(tmp_path_factory) -> Iterator[App]:
     try:
         _manage("shell", "-c", CREATE_USERS, env=env)
         with override_settings(DATA_DIR=data_dir):
-            looker_ini, demo_processes = demo.start_demo(env=env, take_backup=True)
+            said: list[str] = []
+            looker_ini, demo_processes = demo.start_demo(env=env, take_backup=True, say=said.append)
+        # `make run` is not silent while the first backup is taken (issue 13).
+        assert said[0].startswith("Demo mode: taking a first backup of demo-prod"), said
+        assert re.fullmatch(r"Demo mode: first backup taken in \d+ s", said[1]), said
         with sqlite3.connect(data_dir / "restoreadmin.sqlite3") as db:
             (backed_up,) = db.execute("SELECT count(*) FROM content_items").fetchone()
         assert backed_up, f"the demo took no backup of demo-prod; see {data_dir}/demo/"

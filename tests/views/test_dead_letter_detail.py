@@ -84,3 +84,22 @@ def test_an_unknown_error_gets_no_guess(operator_client):
     item = make_dead_letter(make_running_session(), error_type="SomethingNew")
     body = operator_client.get(f"/dead-letters/{item.pk}/").content.decode()
     assert 'data-testid="advice"' not in body
+
+
+def test_a_reference_that_failed_too_points_at_its_own_dead_letter(operator_client):
+    from restoration.content_types import ContentType
+    from tests.views.conftest import make_content
+
+    session = make_running_session()
+    make_content("1", ContentType.LOOK, name="Brand")
+    look = make_dead_letter(session, content_type=ContentType.LOOK, content_id="1")
+    plan = make_dead_letter(
+        session,
+        content_type=ContentType.SCHEDULED_PLAN,
+        content_id="8",
+        error_type="MissingReference",
+        error_message="look 1 'Brand' was not restored",
+    )
+    body = operator_client.get(f"/dead-letters/{plan.pk}/").content.decode()
+    assert "It needs Look 1, which failed too" in body
+    assert f'href="/dead-letters/{look.pk}/">Look 1&#x27;s dead letter</a>' in body
