@@ -76,7 +76,8 @@ class LaunchForm(forms.Form):
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked restores every type.",
+        help_text="None ticked restores every type. Explores are not listed: they are "
+        "defined in LookML, and Looker has no API that writes them.",
     )
     content_ids = forms.CharField(
         label="Content ids",
