@@ -222,6 +222,8 @@ def test_every_page_fits_800_px_and_logs_no_console_error(browser, app):
     # The confirmation page is the answer to a POST.
     fill_launch_form(page, dry_run=False)
     page.get_by_test_id("dry-run-summary").wait_for()
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/800px_confirmation.png", full_page=True)
     assert page.evaluate(
         "document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth"
     )
@@ -243,6 +245,8 @@ def test_a_stopped_cluster_is_announced_on_the_launch_form_and_the_session_page(
     page.wait_for_url(re.compile(r"/sessions/[0-9a-f-]{36}/$"))
     assert page.locator("#progress [data-status]").get_attribute("data-status") == "pending"
     warning = page.get_by_test_id("no-cluster")
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/no_cluster_session.png")
     assert "this session waits until one starts" in warning.inner_text()
     # Start a cluster: the page notices by itself, and the session runs.
     app.start_cluster()
