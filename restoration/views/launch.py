@@ -123,6 +123,8 @@ def launch(request: HtmxHttpRequest) -> HttpResponse:
         user=request.user,
     )
     messages.success(
-        request, f"{session.get_kind_display()} launched into {session.destination_instance}."
+        request,
+        f"{session.get_kind_display()} launched into {session.destination_section} "
+        f"({session.destination_instance}).",
     )
     return redirect("restoration-session", session_id=session.pk)
