@@ -359,10 +359,18 @@ class DeadLetterItemAdmin(RecordedDeleteAdmin):
     ordering = ["-failed_at"]
     list_select_related = ["session"]
     deferred_fields = ("content_data", "stack_trace", "metadata")
-    exclude = ["content_data", "metadata"]
-    readonly_fields = ["looker_object", "pretty_metadata"]
+    exclude = ["content_data", "metadata", "stack_trace"]
+    readonly_fields = ["looker_object", "pretty_metadata", "stack_trace_as_printed"]
     actions = ["delete_selected_recorded"]
     recorded_delete = "delete_recorded"
+
+    @admin.display(description="stack trace")
+    def stack_trace_as_printed(self, item: DeadLetterItem) -> str:
+        """In a <pre>, so a Python traceback keeps the indentation that makes it readable
+        (a read-only text field would collapse it)."""
+        if not item.stack_trace:
+            return "—"
+        return format_html('<pre class="restoreadmin-trace">{}</pre>', item.stack_trace)
 
     @admin.display(description="error")
     def short_error(self, item: DeadLetterItem) -> str:

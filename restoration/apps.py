@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.contrib import messages
+from django.http import HttpRequest
 
 
 class RestorationConfig(AppConfig):
@@ -11,3 +15,15 @@ class RestorationConfig(AppConfig):
         from restoration.workers.shutdown import connect
 
         connect()
+
+        from django.contrib.auth.signals import user_logged_out
+
+        user_logged_out.connect(say_logged_out, dispatch_uid="restoration-logged-out")
+
+
+def say_logged_out(sender: type, request: HttpRequest | None, **kwargs: Any) -> None:
+    """The login page a person lands on after "Log out" says it worked.
+
+    The message rides in the messages cookie, which outlives the session logout() flushes."""
+    if request is not None and hasattr(request, "_messages"):
+        messages.info(request, "You are logged out.")

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -152,13 +153,17 @@ def extract_first_backup(looker_ini: Path, env: dict[str, str], section: str = "
 
 
 def start_demo(
-    *, env: dict[str, str] | None = None, take_backup: bool | None = None
+    *,
+    env: dict[str, str] | None = None,
+    take_backup: bool | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> tuple[Path, list[subprocess.Popen]]:
     """Start the two demo emulators, write their looker.ini, take a first backup.
 
     Returns the looker.ini path and the processes the caller stops on exit.
     `env` is the environment of the child processes (default: this one's);
-    `take_backup` None means "when the backup is still empty".
+    `take_backup` None means "when the backup is still empty"; `say` prints a line
+    before and after the backup, which takes several seconds.
     """
     env = dict(os.environ if env is None else env)
     processes: list[subprocess.Popen] = []
@@ -177,7 +182,11 @@ def start_demo(
     looker_ini = write_looker_ini(demo_dir() / "looker.ini", instances)
     logger.info("Demo: %s", ", ".join(f"{name} at {url}" for name, url in instances.items()))
     if take_backup or (take_backup is None and backup_is_empty()):
-        extract_first_backup(looker_ini, env)
+        if say:
+            say("Demo mode: taking a first backup of demo-prod (takes about 10 s)…")
+        started = time.monotonic()
+        if extract_first_backup(looker_ini, env) and say:
+            say(f"Demo mode: first backup taken in {time.monotonic() - started:.0f} s")
     return looker_ini, processes
 
 

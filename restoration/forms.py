@@ -10,12 +10,12 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from pydantic import ValidationError
 
 from restoration.config import RestorationConfig
-from restoration.content_types import DEPENDENCY_ORDER, RESTORABLE_TYPES
+from restoration.content_types import DEPENDENCY_ORDER, RESTORABLE_TYPES, ContentType
 from restoration.models import IN_BATCH, ContentItem
 
 
@@ -76,7 +76,8 @@ class LaunchForm(forms.Form):
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked restores every type.",
+        help_text="None ticked restores every type. Explores are not listed: they are "
+        "defined in LookML, and Looker has no API that writes them.",
     )
     content_ids = forms.CharField(
         label="Content ids",
@@ -245,20 +246,29 @@ class LaunchForm(forms.Form):
         return self.instances.get(self.cleaned_data.get("source") or "")
 
 
-def selected_items(config: RestorationConfig) -> int:
-    """How many backup items the config selects (what a confirmation page announces)."""
-    qs = ContentItem.objects.filter(content_type__in=config.content_types or RESTORABLE_TYPES)
+def selected_items_per_type(config: RestorationConfig) -> dict[ContentType, int]:
+    """How many backup items the config selects, per type in dependency order (what a
+    confirmation page announces: the chosen types and what they hold, not the backup's
+    totals). One GROUP BY per batch of ids."""
+    wanted = config.content_types or RESTORABLE_TYPES
+    qs = ContentItem.objects.filter(content_type__in=wanted)
     if not config.include_deleted:
         qs = qs.active()
     if config.date_range:
         start, end = config.date_range
         qs = qs.filter(Q(updated_at__gte=start) & Q(updated_at__lte=end))
-    if not config.content_ids:
-        return qs.count()
-    total = 0
-    for start in range(0, len(config.content_ids), IN_BATCH):
-        total += qs.filter(content_id__in=config.content_ids[start : start + IN_BATCH]).count()
-    return total
+    batches = [qs]
+    if config.content_ids:
+        ids = config.content_ids
+        batches = [
+            qs.filter(content_id__in=ids[start : start + IN_BATCH])
+            for start in range(0, len(ids), IN_BATCH)
+        ]
+    counts: dict[int, int] = {}
+    for batch in batches:
+        for content_type, n in batch.values_list("content_type").annotate(n=Count("*")).order_by():
+            counts[content_type] = counts.get(content_type, 0) + n
+    return {t: counts.get(int(t), 0) for t in DEPENDENCY_ORDER if int(t) in wanted}
 
 
 class BackupForm(forms.Form):

@@ -24,6 +24,8 @@ from restoration.content_types import ContentType
 # SQLite allows 999 bound parameters per statement on old builds (32766 on new);
 # stay well under the lower limit so one code path serves SQLite and PostgreSQL.
 IN_BATCH = 900
+# A dead-letter retry session keeps this many (type, id) pairs of what it retried.
+RETRIED_ITEMS_KEPT = 500
 
 
 class BlobDecodeError(ValueError):
@@ -651,8 +653,13 @@ class DeadLetterQuerySet(models.QuerySet["DeadLetterItem"]):
         """
         groups: dict[tuple[str, str, str, str], list[int]] = {}
         origin: dict[tuple[str, str, str, str], RestorationSession] = {}
+        # What each retry session retried, in the operator's words (type and id), for its
+        # "Configuration used": the dead-letter rows themselves go once they succeed.
+        retried: dict[tuple[str, str, str, str], list[list]] = {}
         for item in self.select_related("session").only(
             "id",
+            "content_type",
+            "content_id",
             "session__id",
             "session__destination_section",
             "session__source_section",
@@ -669,6 +676,7 @@ class DeadLetterQuerySet(models.QuerySet["DeadLetterItem"]):
             )
             groups.setdefault(key, []).append(item.pk)
             origin.setdefault(key, s)
+            retried.setdefault(key, []).append([item.content_type, item.content_id])
         if not groups:
             raise ValueError("No dead letters selected to retry")
         sessions = []
@@ -684,7 +692,11 @@ class DeadLetterQuerySet(models.QuerySet["DeadLetterItem"]):
                     source_section=key[1],
                     kind=SessionKind.DLQ_RETRY,
                     user=user,
-                    metadata={"dead_letter_ids": sorted(ids), "retry_of": origin[key].pk},
+                    metadata={
+                        "dead_letter_ids": sorted(ids),
+                        "retry_of": origin[key].pk,
+                        "retried_items": sorted(retried[key])[:RETRIED_ITEMS_KEPT],
+                    },
                 )
             )
         first = sessions[0]
@@ -736,6 +748,13 @@ class DeadLetterItem(models.Model):
 
     def __str__(self) -> str:
         return f"{ContentType(self.content_type).label} {self.content_id}: {self.error_type}"
+
+    def advice(self) -> Any:
+        """The usual cause of this failure and the action that fixes it (restoration.advice),
+        or None for an error nobody has explained yet."""
+        from restoration.advice import advise
+
+        return advise(self.error_type, self.error_message)
 
     def decoded(self) -> dict[str, Any]:
         return decode_blob(self.content_data, label=f"dead letter {self.pk}")

@@ -308,3 +308,15 @@ def test_deleting_one_mapping_from_its_page_is_recorded(client, staff_operator, 
     assert not IDMapping.objects.exists()
     event = AuditEvent.objects.get(action=AuditEvent.Action.CLEAR_MAPPINGS)
     assert event.user == staff_operator and event.count == 1
+
+
+def test_a_dead_letter_page_keeps_the_stack_traces_indentation(client, admin_user, data):
+    client.force_login(admin_user)
+    item = DeadLetterItem.objects.first()
+    item.stack_trace = 'Traceback (most recent call last):\n  File "x.py", line 1\n    boom()\n'
+    item.save()
+    response = client.get(reverse("admin:restoration_deadletteritem_change", args=[item.pk]))
+    assert (
+        '<pre class="restoreadmin-trace">Traceback (most recent call last):\n'
+        "  File &quot;x.py&quot;, line 1\n    boom()\n</pre>"
+    ) in response.text

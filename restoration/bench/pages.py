@@ -145,7 +145,12 @@ class Command(BaseCommand):
             middle = DryRunItem.objects.filter(session=plan).order_by("position")[
                 plan.planned_items // 2
             ]
-            key = f"{middle.content_type_rank}~{middle.position}~{middle.pk}"
+            # The plan page's key: part (failures first), rank, id length, id, pk.
+            part = 0 if middle.action == DryRunItem.Action.FAIL else 1
+            key = (
+                f"{part}~{middle.content_type_rank}~{len(middle.content_id)}"
+                f"~{middle.content_id}~{middle.pk}"
+            )
             pages += [
                 (
                     f"dry-run plan ({plan.planned_items:,} rows)",

@@ -268,7 +268,10 @@ class Restorer:
         if dest_id is None:
             if self.dry_run:
                 self.mappings.put(content_type, sid, self._placeholder_id(content_type, sid))
-                return Outcome("created", reason="would create"), None
+                # The fields it would write (references already mapped), so the plan
+                # says what would be created: shown as [None, value] like an update's diff.
+                written = {k: [None, v] for k, v in wanted.items() if v not in (None, "", [], {})}
+                return Outcome("created", reason="would create", diff=written), None
             found: list[Any] = []
             recover = self.created_lookup(content_type, key, found)
             obj = as_dict(

@@ -1,6 +1,6 @@
 """Looker instances restoreadmin may read from or write to: the sections of looker.ini.
 
-Only a section's name, base_url, verify_ssl and timeout live on objects here.
+Only a section's name, base_url, web_url, verify_ssl, timeout and rate limits live on objects here.
 client_id / client_secret are read from the file by IniSettings.read_config(), which
 the SDK calls at each login, so secrets never sit on an object that gets logged,
 pickled, stored in a session row or shown on a page.
@@ -46,6 +46,8 @@ class LookerInstance:
     # None when looker.ini sets none.
     rate_limit_per_second: float | None = None
     rate_limit_per_minute: float | None = None
+    # Where people open the instance in a browser; "" = derived from base_url (web_url_for).
+    web_url: str = ""
 
     def __str__(self) -> str:
         return f"{self.section} ({self.base_url})"
@@ -127,9 +129,56 @@ def _instance_from(section: str, values: configparser.SectionProxy) -> LookerIns
             raise InstanceNotConfigured(
                 f"looker.ini [{section}] {name} {text!r} is not a positive number"
             ) from None
+    web_url = clean_value(values.get("web_url", ""))
+    if web_url:
+        parts = urlsplit(web_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InstanceNotConfigured(
+                f"looker.ini [{section}] web_url {web_url!r} must start with https:// or http:// "
+                "and name a host, e.g. https://example.cloud.looker.com"
+            )
+        web_url = web_url.rstrip("/")
     return LookerInstance(
-        section=section, base_url=base_url, verify_ssl=verify_ssl, timeout=timeout, **limits
+        section=section,
+        base_url=base_url,
+        verify_ssl=verify_ssl,
+        timeout=timeout,
+        web_url=web_url,
+        **limits,
     )
+
+
+# Looker serves its API on this port when the web UI has its own (https://host:19999);
+# on Looker (Google Cloud core) and port-443 instances both share one address.
+LOOKER_API_PORT = 19999
+
+
+def web_url_for(base_url: str, web_url: str = "") -> str:
+    """Where an instance opens in a browser: looker.ini's `web_url`, else `base_url` without
+    the API port 19999 (https://host:19999 -> https://host), else `base_url` itself."""
+    if web_url:
+        return web_url
+    parts = urlsplit(base_url)
+    if parts.port == LOOKER_API_PORT:
+        return f"{parts.scheme}://{parts.hostname}"
+    return base_url.rstrip("/")
+
+
+_by_url: tuple[tuple[str, float], dict[str, LookerInstance]] | None = None
+
+
+def instances_by_url() -> dict[str, LookerInstance]:
+    """looker.ini's instances keyed by base_url, so a page can name a stored URL by its
+    section. Re-read only when the file changes (pages call this for every row)."""
+    global _by_url
+    path = ini_path()
+    try:
+        stamp = (str(path), path.stat().st_mtime)
+    except OSError:
+        return {}
+    if _by_url is None or _by_url[0] != stamp:
+        _by_url = (stamp, {i.base_url: i for i in list_instances()})
+    return _by_url[1]
 
 
 def list_instances() -> list[LookerInstance]:

@@ -4,8 +4,11 @@ import json
 from typing import Any
 
 from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 from restoration.content_types import ContentType
+from restoration.looker.instances import instances_by_url, web_url_for
 
 register = template.Library()
 
@@ -27,11 +30,51 @@ LOOKER_PATHS = {
 
 @register.simple_tag
 def looker_url(base_url: str, content_type: int, object_id: str) -> str:
-    """The object's page in a Looker instance's UI, or "" when Looker has none."""
+    """The object's page in a Looker instance's web UI, or "" when Looker has none. The
+    instance is named by its API base_url; looker.ini's `web_url` or the rule of
+    `web_url_for` (drop the API port 19999) gives the address people open."""
     path = LOOKER_PATHS.get(ContentType(content_type)) if content_type in ContentType else None
     if not base_url or not path or not object_id:
         return ""
-    return base_url.rstrip("/") + path.format(id=object_id)
+    instance = instances_by_url().get(base_url)
+    web = web_url_for(base_url, instance.web_url if instance else "")
+    return web + path.format(id=object_id)
+
+
+@register.filter
+def instance_name(base_url: str | None, section: str = "") -> str:
+    """A Looker instance as ops staff named it in looker.ini, with its URL as secondary
+    text; a URL no section names any more is shown as it is."""
+    if not base_url:
+        return "—"
+    if not section:
+        instance = instances_by_url().get(base_url)
+        section = instance.section if instance else ""
+    if not section:
+        return base_url
+    return format_html(
+        '{} <span class="instance-url muted">{}</span>',
+        section,
+        base_url,
+    )
+
+
+@register.filter
+def instance_option(base_url: str) -> str:
+    """A stored instance URL as a filter's option reads: "demo-staging — http://…"."""
+    instance = instances_by_url().get(base_url)
+    return f"{instance.section} — {base_url}" if instance else base_url
+
+
+@register.filter
+def with_instance_names(text: str) -> str:
+    """An audit description with each looker.ini instance's URL named by its section."""
+    shown = conditional_escape(text or "")
+    for base_url, instance in instances_by_url().items():
+        escaped = conditional_escape(base_url)
+        if escaped in shown:
+            shown = shown.replace(escaped, instance_name(base_url, instance.section))
+    return mark_safe(shown)  # noqa: S308 - escaped above; the names come from format_html
 
 
 @register.filter
@@ -141,12 +184,15 @@ CONFIG_LABELS = {
 
 
 @register.filter
-def config_items(config: dict | None) -> list[tuple[str, str]]:
+def config_items(config: dict | None, kind: str = "") -> list[tuple[str, str]]:
     """(label, value) of a session's RestorationConfig in words: yes/no, "all" for an empty
-    selection, type names for type numbers; the instances are shown elsewhere."""
+    selection, type names for type numbers; the instances are shown elsewhere, and so is
+    what a dead-letter retry (`kind` "dlq_retry") retried instead of its empty selection."""
     rows = []
     for name, value in (config or {}).items():
         if name in ("destination_instance", "source_instance"):
+            continue
+        if kind == "dlq_retry" and name in ("content_types", "content_ids", "date_range"):
             continue
         if isinstance(value, bool):
             shown = "yes" if value else "no"

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.db.models import Count, QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -39,7 +40,24 @@ def selection(params: QueryDict) -> tuple[QuerySet[DeadLetterItem], str]:
         described = ", ".join(f"{k}={v}" for k, v in filters.items()) or "no filter"
         return filtered_dead_letters(params), f"all dead letters matching {described}"
     ids = [int(i) for i in params.getlist("ids") if i.isdigit()]
-    return DeadLetterItem.objects.filter(pk__in=ids), f"{len(ids)} selected dead letters"
+    items = DeadLetterItem.objects.filter(pk__in=ids)
+    return items, f"{len(ids)} selected dead letter{pluralize(len(ids))}: {named(items)}"
+
+
+NAMED_IN_WORDS = 10
+
+
+def named(items: QuerySet[DeadLetterItem]) -> str:
+    """ "Look 50, Dashboard 12 and 3 more": which dead letters, in the audit log's words."""
+    rows = list(
+        items.order_by("content_type", "content_id").values_list("content_type", "content_id")[
+            : NAMED_IN_WORDS + 1
+        ]
+    )
+    shown = ", ".join(f"{ContentType(t).label} {cid}" for t, cid in rows[:NAMED_IN_WORDS])
+    if len(rows) > NAMED_IN_WORDS:
+        shown += f" and {items.count() - NAMED_IN_WORDS} more"
+    return shown
 
 
 def _back_to_list(params: QueryDict) -> HttpResponse:

@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from restoration.content_types import ContentType
 from restoration.models import (
     ContentItem,
     DeadLetterItem,
@@ -66,6 +67,9 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
                 .order_by("-count")
             ),
             "inventory": inventory,
+            "explores_in_backup": any(
+                row["content_type"] == ContentType.EXPLORE for row in inventory
+            ),
             "backup_summary": backup_summary(inventory),
             "cluster": cluster,
         }

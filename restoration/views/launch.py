@@ -1,14 +1,60 @@
-"""Launch a restore or a dry run: the form, its confirmation, and the launch itself."""
+"""Launch a restore or a dry run: the form, its confirmation, and the launch itself.
+
+The confirmation says what the latest dry run of the same selection found (or offers
+one), and both pages warn while no task cluster is alive to run what they launch."""
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from restoration.forms import LaunchForm, configured_instances, selected_items
+from restoration.config import RestorationConfig
+from restoration.forms import LaunchForm, configured_instances, selected_items_per_type
 from restoration.models import ContentItem, RestorationSession, SessionKind, SessionStatus
 from restoration.views.access import HtmxHttpRequest, action, page
+from restoration.workers.clusters import cluster_health
 
-PREFILL_FIELDS = ("content_types", "content_ids", "destination", "source")
+PREFILL_FIELDS = ("content_types", "content_ids", "destination", "source", "include_deleted")
+# What a dry run must share with a restore to have planned the same thing; workers, rate
+# limits and checkpoints change how fast, not what.
+SELECTION_FIELDS = (
+    "destination_instance",
+    "source_instance",
+    "content_types",
+    "content_ids",
+    "date_range",
+    "include_deleted",
+    "skip_if_modified",
+    "disable_schedules",
+)
+# How many recent dry runs into the destination are compared with the selection.
+DRY_RUNS_COMPARED = 50
+
+
+def _selection(config: dict) -> tuple:
+    values = []
+    for name in SELECTION_FIELDS:
+        value = config.get(name)
+        if name in ("content_types", "content_ids") and value:
+            value = sorted(str(v) for v in value)
+        values.append(value or None)
+    return tuple(values)
+
+
+def latest_matching_dry_run(config: RestorationConfig) -> RestorationSession | None:
+    """The newest dry run that planned exactly this selection, if any."""
+    wanted = _selection(config.model_dump(mode="json"))
+    recent = RestorationSession.objects.filter(
+        kind=SessionKind.DRY_RUN, destination_instance=config.destination_instance
+    ).order_by("-started_at")[:DRY_RUNS_COMPARED]
+    return next((s for s in recent if _selection(s.config or {}) == wanted), None)
+
+
+def _form_context(form: LaunchForm, problem: str) -> dict:
+    return {
+        "form": form,
+        "instances_problem": problem,
+        "cluster_down": not cluster_health()["ok"],
+    }
 
 
 def _type_counts() -> dict[int, int]:
@@ -38,29 +84,35 @@ def launch_form(request: HtmxHttpRequest) -> HttpResponse:
         if latest and any(i.section == latest for i in instances):
             initial["source"] = latest
     form = LaunchForm(initial=initial, instances=instances, type_counts=_type_counts())
-    return render(request, "restoration/launch.html", {"form": form, "instances_problem": problem})
+    return render(request, "restoration/launch.html", _form_context(form, problem))
 
 
 @action("restoration.launch_restore")
 def launch(request: HtmxHttpRequest) -> HttpResponse:
     """Validate; a real restore is confirmed first ("412 items into https://..."), then launched."""
     instances, problem = configured_instances()
-    form = LaunchForm(request.POST, instances=instances, type_counts=_type_counts())
-    if "edit" in request.POST or not form.is_valid() or form.config is None:
-        return render(
-            request, "restoration/launch.html", {"form": form, "instances_problem": problem}
-        )
+    data = request.POST
+    if data.get("dry_run_first") == "yes":
+        # "Dry run this selection first" on the confirmation: the same form, as a dry run.
+        data = data.copy()
+        data["dry_run"] = "on"
+    form = LaunchForm(data, instances=instances, type_counts=_type_counts())
+    if "edit" in data or not form.is_valid() or form.config is None:
+        return render(request, "restoration/launch.html", _form_context(form, problem))
     config = form.config
-    if not config.dry_run and request.POST.get("confirmed") != "yes":
+    if not config.dry_run and data.get("confirmed") != "yes":
+        per_type = selected_items_per_type(config)
         return render(
             request,
             "restoration/launch_confirm.html",
             {
-                "form": form,
+                **_form_context(form, problem),
                 "config": config,
-                "item_count": selected_items(config),
+                "item_count": sum(per_type.values()),
+                "per_type": [(t, n) for t, n in per_type.items() if n or config.content_types],
                 "destination": form.destination_instance,
                 "source": form.source_instance,
+                "dry_run": latest_matching_dry_run(config),
             },
         )
     source = form.source_instance
@@ -71,6 +123,8 @@ def launch(request: HtmxHttpRequest) -> HttpResponse:
         user=request.user,
     )
     messages.success(
-        request, f"{session.get_kind_display()} launched into {session.destination_instance}."
+        request,
+        f"{session.get_kind_display()} launched into {session.destination_section} "
+        f"({session.destination_instance}).",
     )
     return redirect("restoration-session", session_id=session.pk)

@@ -8,12 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django_htmx.http import HTMX_STOP_POLLING
 
 from restoration.content_types import ContentType, dependency_rank
-from restoration.models import DryRunItem, RestorationSession
+from restoration.models import DryRunItem, RestorationSession, SessionStatus
 from restoration.session_progress import session_progress
 from restoration.views.access import HtmxHttpRequest, action, page
 from restoration.views.paging import in_plan_order
+from restoration.workers.clusters import cluster_health
 
 PLAN_PAGE_SIZE = 100
+CHANGES = (DryRunItem.Action.CREATE, DryRunItem.Action.UPDATE)
 
 
 PLAN_COUNTS_CACHE_SECONDS = 24 * 3600
@@ -56,18 +58,21 @@ def _dry_run_plan(
         ):
             per_type[content_type] = per_type.get(content_type, 0) + n
     plan = DryRunItem.objects.filter(session=session)
-    # What would change comes first; the items a dry run would leave alone are one click away.
-    if shown == "changes":
-        plan = plan.exclude(action=DryRunItem.Action.SKIP)
-    elif shown in DryRunItem.Action.values:
-        plan = plan.filter(action=shown)
-    else:
-        shown = "all"
     type_shown = request.GET.get("type", "")
     if type_shown.isdigit():
         plan = plan.filter(content_type=int(type_shown))
     else:
         type_shown = ""
+    # Failures first, then what would change; what a dry run would leave alone is one
+    # click away ("all"), and so is each action on its own.
+    fail = DryRunItem.Action.FAIL
+    if shown == "changes":
+        parts = [plan.filter(action=fail), plan.filter(action__in=CHANGES)]
+    elif shown in DryRunItem.Action.values:
+        parts = [plan.filter(action=shown)]
+    else:
+        shown = "all"
+        parts = [plan.filter(action=fail), plan.exclude(action=fail)]
     return {
         "plan_counts": per_action,
         "plan_total": sum(per_action.values()),
@@ -78,8 +83,9 @@ def _dry_run_plan(
         ],
         "plan_shown": shown,
         "plan_type_shown": type_shown,
-        "plan_actions": DryRunItem.Action.choices,
-        "plan_page": in_plan_order(plan, request.GET.get("after"), PLAN_PAGE_SIZE),
+        # "Would fail" first: the chip a person looks for after a dry run.
+        "plan_actions": sorted(DryRunItem.Action.choices, key=lambda c: c[0] != fail),
+        "plan_page": in_plan_order(parts, request.GET.get("after"), PLAN_PAGE_SIZE),
     }
 
 
@@ -88,6 +94,11 @@ def dependency_rank_or_last(content_type: int) -> int:
         return dependency_rank(content_type)
     except ValueError:
         return 10_000 + content_type
+
+
+def _waits_without_cluster(session: RestorationSession) -> bool:
+    """A pending session with no task cluster alive would wait silently for ever."""
+    return session.status == SessionStatus.PENDING and not cluster_health()["ok"]
 
 
 @page("restoration.view_restorationsession")
@@ -100,7 +111,11 @@ def session_detail(request: HtmxHttpRequest, session_id: str) -> HttpResponse:
         # (a plain link with ?after= gets the whole page starting there).
         context = {"session": session, **_dry_run_plan(request, session, with_counts=False)}
         return render(request, "restoration/session.html#plan_rows", context)
-    context = {"session": session, "progress": session_progress(session)}
+    context = {
+        "session": session,
+        "progress": session_progress(session),
+        "waiting_without_cluster": _waits_without_cluster(session),
+    }
     if request.htmx:
         response = render(request, "restoration/session.html#progress", context)
         if session.is_finished:

@@ -75,7 +75,10 @@ def _cluster_reports_stopping() -> bool:
                 and stat.host == host
                 and str(stat.status) == str(Conf.STOPPING)
             ):
-                logger.warning("cluster of worker %s is stopping", os.getpid())
+                # An idle worker of a stopping cluster is a clean shutdown (Ctrl-C on
+                # `manage.py run`): nothing to warn about. A busy one hands its session back.
+                log = logger.warning if _busy else logger.debug
+                log("cluster of worker %s is stopping", os.getpid())
                 stopping.set()
                 return True
     except Exception:  # a broker hiccup must not kill the watch or a task

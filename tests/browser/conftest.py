@@ -14,6 +14,7 @@ from __future__ import annotations
 import configparser
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -21,7 +22,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,31 @@ class App:
     base_url: str
     data_dir: Path
     looker_ini: Path
+    env: dict[str, str] = field(default_factory=dict)
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    cluster: subprocess.Popen | None = None
+
+    def stop_cluster(self) -> None:
+        """Stop the task cluster and wait until no live cluster is reported."""
+        assert self.cluster is not None
+        self.cluster.terminate()
+        self.cluster.wait(timeout=30)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=5) as response:
+                if not json.load(response)["cluster"]["ok"]:
+                    return
+            time.sleep(0.5)
+        raise AssertionError("the stopped cluster is still reported alive")
+
+    def start_cluster(self) -> None:
+        self.cluster = _start(["qcluster"], self.env, self.data_dir / "qcluster-2.log")
+        self.processes.append(self.cluster)
+
+    def sql(self, statement: str, *params) -> list[tuple]:
+        """Run SQL on the app's own SQLite database (to shape its backup for a test)."""
+        with sqlite3.connect(self.data_dir / "restoreadmin.sqlite3", timeout=30) as db:
+            return db.execute(statement, params).fetchall()
 
     def instance_url(self, section: str) -> str:
         return _ini_value(self.looker_ini, section, "base_url")
@@ -106,6 +132,16 @@ def _manage(*args: str, env: dict[str, str], timeout: float = 120) -> None:
     assert result.returncode == 0, f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}"
 
 
+def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(REPO / "manage.py"), *command],
+        env=env,
+        cwd=REPO,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+
+
 def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -137,29 +173,22 @@ def app(tmp_path_factory) -> Iterator[App]:
     try:
         _manage("shell", "-c", CREATE_USERS, env=env)
         with override_settings(DATA_DIR=data_dir):
-            looker_ini, demo_processes = demo.start_demo(env=env, take_backup=True)
+            said: list[str] = []
+            looker_ini, demo_processes = demo.start_demo(env=env, take_backup=True, say=said.append)
+        # `make run` is not silent while the first backup is taken (issue 13).
+        assert said[0].startswith("Demo mode: taking a first backup of demo-prod"), said
+        assert re.fullmatch(r"Demo mode: first backup taken in \d+ s", said[1]), said
         with sqlite3.connect(data_dir / "restoreadmin.sqlite3") as db:
             (backed_up,) = db.execute("SELECT count(*) FROM content_items").fetchone()
         assert backed_up, f"the demo took no backup of demo-prod; see {data_dir}/demo/"
         env["LOOKER_INI"] = str(looker_ini)
         port = _free_port()
         server_log = data_dir / "server.log"
-        for command, log in (
-            (["runserver", f"127.0.0.1:{port}", "--noreload"], server_log),
-            (["qcluster"], data_dir / "qcluster.log"),
-        ):
-            processes.append(
-                subprocess.Popen(
-                    [sys.executable, str(REPO / "manage.py"), *command],
-                    env=env,
-                    cwd=REPO,
-                    stdout=log.open("wb"),
-                    stderr=subprocess.STDOUT,
-                )
-            )
+        processes.append(_start(["runserver", f"127.0.0.1:{port}", "--noreload"], env, server_log))
+        processes.append(_start(["qcluster"], env, data_dir / "qcluster.log"))
         base_url = f"http://127.0.0.1:{port}"
         _wait_for(f"{base_url}/healthz", processes[0], server_log)
-        yield App(base_url, data_dir, looker_ini)
+        yield App(base_url, data_dir, looker_ini, env, processes, processes[1])
     finally:
         for process in processes:
             process.terminate()

@@ -101,3 +101,35 @@ def test_no_proxy_is_honoured(ini, monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     monkeypatch.setenv("NO_PROXY", "staging.example.com")
     assert "https" not in make_sdk("staging").transport.session.proxies
+
+
+def test_the_web_address_is_web_url_else_base_url_without_the_api_port(tmp_path, settings):
+    from restoration.looker.instances import web_url_for
+
+    path = tmp_path / "looker.ini"
+    path.write_text(
+        INI.replace(
+            "[broken]",
+            "[own-ui]\nbase_url = https://own.example.com:19999\n"
+            "web_url = https://ui.example.com:9999/\nclient_id = a\nclient_secret = b\n\n[broken]",
+        )
+    )
+    settings.LOOKER_INI = str(path)
+    by_name = {i.section: i for i in list_instances()}
+    assert by_name["own-ui"].web_url == "https://ui.example.com:9999"
+    assert web_url_for(by_name["own-ui"].base_url, by_name["own-ui"].web_url) == (
+        "https://ui.example.com:9999"
+    )
+    # Looker's API port is dropped: the web UI answers on the host's own port.
+    assert web_url_for("https://staging.example.com:19999") == "https://staging.example.com"
+    # Other addresses serve the API and the UI together.
+    assert web_url_for("https://looker.example.com") == "https://looker.example.com"
+    assert web_url_for("http://127.0.0.1:19102") == "http://127.0.0.1:19102"
+
+
+def test_a_web_url_that_is_not_an_address_is_refused(tmp_path, settings):
+    path = tmp_path / "looker.ini"
+    path.write_text("[x]\nbase_url = https://x.example.com\nweb_url = x.example.com\n")
+    settings.LOOKER_INI = str(path)
+    with pytest.raises(InstanceNotConfigured, match="web_url 'x.example.com' must start with"):
+        get_instance("x")

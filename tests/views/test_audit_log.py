@@ -39,3 +39,22 @@ def test_it_filters_by_action(auditor_client, operator):
 
 def test_outsiders_are_refused(outsider_client):
     assert outsider_client.get("/audit/").status_code == 403
+
+
+def test_instances_are_named_and_deleted_dead_letters_listed(auditor_client, looker_ini_file):
+    AuditEvent.objects.create(
+        action=AuditEvent.Action.CANCEL,
+        description="Cancelled restore into https://staging.looker.example.com",
+    )
+    AuditEvent.objects.create(
+        action=AuditEvent.Action.DELETE_DEAD_LETTERS,
+        description="Deleted all dead letters matching error_type=X",
+        count=2,
+        details={"items": [[1, 2, "50"], [2, 1, "7"]], "truncated": False},
+    )
+    body = auditor_client.get("/audit/").content.decode()
+    assert (
+        'Cancelled restore into staging <span class="instance-url muted">'
+        "https://staging.looker.example.com</span>"
+    ) in body
+    assert "<summary>Which dead letters</summary>Look 50, Dashboard 7</details>" in body

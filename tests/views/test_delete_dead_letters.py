@@ -42,3 +42,16 @@ def test_auditors_are_refused(auditor_client):
     item = make_dead_letter(make_running_session())
     response = auditor_client.post("/dead-letters/delete", {"ids": [item.pk], "confirmed": "yes"})
     assert response.status_code == 403 and DeadLetterItem.objects.count() == 1
+
+
+def test_the_audit_log_names_which_dead_letters_were_deleted(operator_client):
+    from restoration.content_types import ContentType
+
+    session = make_running_session()
+    look = make_dead_letter(session, content_type=ContentType.LOOK, content_id="50")
+    dashboard = make_dead_letter(session, content_id="7")
+    operator_client.post(
+        "/dead-letters/delete", {"ids": [look.pk, dashboard.pk], "confirmed": "yes"}
+    )
+    event = AuditEvent.objects.get()
+    assert event.description == "Deleted 2 selected dead letters: Dashboard 7, Look 50"

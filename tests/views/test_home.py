@@ -91,3 +91,23 @@ def test_it_links_to_take_a_backup_beside_the_inventory(operator_client):
     make_content("7", ContentType.LOOK)
     body = operator_client.get("/").content.decode()
     assert "Backup: last synced" in body and 'href="/backup/new"' in body
+
+
+def test_the_running_lists_triggers_put_each_filter_right_after_its_event(operator_client):
+    body = operator_client.get("/").content.decode()
+    # htmx reads "event[filter] from:source"; a filter after "from:" is a syntax error.
+    assert "visibilitychange[document.visibilityState === 'visible'] from:document\"" in body
+
+
+def test_it_says_why_explores_in_the_backup_cannot_be_restored(operator_client):
+    from restoration.content_types import ContentType
+    from tests.views.conftest import make_content
+
+    make_content("thelook::orders", ContentType.EXPLORE, name="orders")
+    body = operator_client.get("/").content.decode()
+    assert "Looker has no API that writes them" in body
+
+
+def test_every_page_has_a_favicon(operator_client):
+    body = operator_client.get("/").content.decode()
+    assert 'rel="icon" href="/static/restoration/favicon.svg"' in body

@@ -139,3 +139,56 @@ def test_it_requires_csrf(operator, looker_ini_file, backup):
     client = Client(enforce_csrf_checks=True)
     client.force_login(operator)
     assert client.post("/sessions/launch", {**VALID, "dry_run": "on"}).status_code == 403
+
+
+def test_the_confirmation_counts_what_was_chosen_without_a_stray_comma(
+    operator_client, looker_ini_file, backup
+):
+    body = operator_client.post(
+        "/sessions/launch", {**VALID, "content_types": [str(int(ContentType.LOOK))]}
+    ).content.decode()
+    # One Look chosen: not the backup's totals, and no comma after the last type.
+    assert 'data-testid="chosen-types">Content types: Look (1)</li>' in body
+    assert "Restore 1 item into" in body
+
+
+def test_the_confirmation_of_every_type_lists_what_each_holds(
+    operator_client, looker_ini_file, backup
+):
+    body = operator_client.post("/sessions/launch", VALID).content.decode()
+    assert "Content types: all — Look (1), Dashboard (3)</li>" in body
+
+
+def test_the_confirmation_recalls_the_latest_dry_run_of_the_same_selection(
+    operator_client, looker_ini_file, backup
+):
+    chosen = {**VALID, "content_types": ["1"]}
+    operator_client.post("/sessions/launch", {**chosen, "dry_run": "on"})
+    dry_run = RestorationSession.objects.get()
+    dry_run.status, dry_run.created_count, dry_run.error_count = "completed", 1, 2
+    dry_run.save()
+    # Workers and rate limits do not change what a restore does: still the same selection.
+    body = operator_client.post("/sessions/launch", {**chosen, "workers": "8"}).content.decode()
+    assert f"/sessions/{dry_run.pk}/?plan=fail" in body
+    assert "1 would be created" in body and "2 would fail" in body
+
+    # Another selection has had no dry run.
+    body = operator_client.post("/sessions/launch", VALID).content.decode()
+    assert "No dry run of this selection yet" in body
+    assert 'name="dry_run_first" value="yes"' in body
+
+
+def test_dry_run_first_launches_the_same_selection_as_a_dry_run(
+    operator_client, looker_ini_file, backup
+):
+    response = operator_client.post(
+        "/sessions/launch", {**VALID, "content_types": ["1"], "dry_run_first": "yes"}
+    )
+    session = RestorationSession.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/sessions/{session.pk}/"
+    assert session.kind == SessionKind.DRY_RUN and session.config["content_types"] == [1]
+
+
+def test_the_confirmation_warns_when_no_task_cluster_runs(operator_client, looker_ini_file, backup):
+    body = operator_client.post("/sessions/launch", VALID).content.decode()
+    assert 'data-testid="no-cluster"' in body

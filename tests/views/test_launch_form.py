@@ -76,3 +76,25 @@ def test_without_a_backup_session_the_source_is_the_destination(operator_client,
     body = operator_client.get("/sessions/new").content.decode()
     source = body[body.index('name="source"') :]
     assert re.search(r'<option value="" selected>Same as the destination', source)
+
+
+def test_it_warns_that_launches_wait_while_no_task_cluster_runs(operator_client, looker_ini_file):
+    body = operator_client.get("/sessions/new").content.decode()
+    assert 'data-testid="no-cluster"' in body and "No task cluster is running" in body
+
+
+def test_it_says_nothing_about_the_cluster_while_one_runs(
+    operator_client, looker_ini_file, monkeypatch
+):
+    monkeypatch.setattr(
+        "restoration.views.launch.cluster_health", lambda: {"ok": True, "alive": 1, "clusters": []}
+    )
+    body = operator_client.get("/sessions/new").content.decode()
+    assert 'data-testid="no-cluster"' not in body
+
+
+def test_a_link_can_ask_for_objects_deleted_before_the_backup(operator_client, looker_ini_file):
+    body = operator_client.get(
+        "/sessions/new?content_types=5&content_ids=7&include_deleted=on"
+    ).content.decode()
+    assert re.search(r'<input type="checkbox" name="include_deleted"[^>]* checked>', body)

@@ -71,3 +71,27 @@ def test_with_no_mapping_yet_it_says_where_they_come_from(operator_client):
     body = operator_client.get("/mappings/").content.decode()
     assert "No mapping yet: each restore records here where every object went." in body
     assert "No mapping matches." in operator_client.get("/mappings/?q=9").content.decode()
+
+
+def test_instances_show_their_looker_ini_name_with_the_url_beside_it(
+    operator_client, looker_ini_file
+):
+    make_mapping("42", "1042")
+    body = operator_client.get("/mappings/").content.decode()
+    assert f'<td>staging <span class="instance-url muted">{DESTINATION}</span></td>' in body
+    assert f'<option value="{DESTINATION}">staging — {DESTINATION}</option>' in body
+
+
+def test_open_in_looker_uses_web_url_or_drops_the_api_port(operator_client, tmp_path, settings):
+    path = tmp_path / "looker.ini"
+    path.write_text(
+        "[api-port]\nbase_url=https://a.example.com:19999\nclient_id=x\nclient_secret=y\n\n"
+        "[own-ui]\nbase_url=https://b.example.com:19999\nweb_url=https://ui.example.com\n"
+        "client_id=x\nclient_secret=y\n"
+    )
+    settings.LOOKER_INI = str(path)
+    make_mapping("1", "11", destination_instance="https://a.example.com:19999")
+    make_mapping("2", "22", destination_instance="https://b.example.com:19999")
+    body = operator_client.get("/mappings/").content.decode()
+    assert 'href="https://a.example.com/dashboards/11"' in body
+    assert 'href="https://ui.example.com/dashboards/22"' in body

@@ -302,3 +302,117 @@ def test_a_finished_plans_counts_are_read_once_then_cached(operator_client):
 
     assert group_bys() == 1
     assert group_bys() == 0
+
+
+def test_the_plan_lists_failures_first_then_what_would_change(operator_client):
+    session = make_session(
+        kind=SessionKind.DRY_RUN, status=SessionStatus.COMPLETED, completed_at=timezone.now()
+    )
+    make_plan(session, n_dashboards=150, n_skipped_looks=2)
+    DryRunItem.objects.create(
+        session=session,
+        content_type=ContentType.DASHBOARD,
+        content_type_rank=10,
+        position=500,
+        content_id="9999",
+        name="Broken dashboard",
+        action="fail",
+        reason="look 50 was not restored (it is not in the backup)",
+    )
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    # On the first page, before the 150 creates, although it comes last in the plan.
+    assert "Broken dashboard" in body
+    assert body.index("Broken dashboard") < body.index(">Dashboard 0<")
+    assert '<a href="?plan=fail#plan-heading"><strong>1 would fail</strong></a>' in body
+    assert "Failures are listed first." in body
+    # The "Would fail" chip comes first among the actions.
+    assert body.index(">Would fail <span") < body.index(">Would create <span")
+
+
+def test_numeric_ids_sort_as_numbers_and_named_ones_as_text(operator_client):
+    session = make_session(
+        kind=SessionKind.DRY_RUN, status=SessionStatus.COMPLETED, completed_at=timezone.now()
+    )
+    ids = ["10", "2", "100", "11", "1"]
+    # The engine's plan positions follow text order (1, 10, 100, 11, 2).
+    for position, content_id in enumerate(sorted(ids)):
+        DryRunItem.objects.create(
+            session=session,
+            content_type=ContentType.LOOK,
+            content_type_rank=9,
+            position=position,
+            content_id=content_id,
+            name=f"Look {content_id}",
+            action="create",
+        )
+    for position, name in enumerate(["zeta", "alpha", "beta_long_name"]):
+        DryRunItem.objects.create(
+            session=session,
+            content_type=ContentType.LOOKML_MODEL,
+            content_type_rank=7,
+            position=position,
+            content_id=name,
+            name=name,
+            action="create",
+        )
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    import re
+
+    shown = re.findall(r">Look (\d+)<", body)
+    assert shown == ["1", "2", "10", "11", "100"]
+    models = [m for m in re.findall(r"<td>(alpha|beta_long_name|zeta)</td>", body)]
+    assert models == ["alpha", "beta_long_name", "zeta"]
+
+
+def test_a_would_create_row_shows_the_fields_it_would_write(operator_client):
+    session = make_session(
+        kind=SessionKind.DRY_RUN, status=SessionStatus.COMPLETED, completed_at=timezone.now()
+    )
+    DryRunItem.objects.create(
+        session=session,
+        content_type=ContentType.LOOK,
+        content_type_rank=9,
+        position=0,
+        content_id="7",
+        name="Revenue",
+        action="create",
+        reason="would create",
+        diff={"title": [None, "Revenue"], "folder_id": [None, "new-folder-3"]},
+    )
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    assert "Would be written" in body
+    assert '<code>title</code></th><td class="after"><code>Revenue</code>' in body
+    assert "<code>new-folder-3</code>" in body
+    assert "In the destination" not in body  # a create has nothing there to compare
+
+
+def test_a_pending_session_says_when_no_task_cluster_runs(operator_client, htmx_headers):
+    session = make_session(status=SessionStatus.PENDING)
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    assert 'data-testid="no-cluster"' in body and "this session waits until one starts" in body
+    # The polled partial carries it too, so it goes away by itself once a cluster starts.
+    partial = operator_client.get(f"/sessions/{session.pk}/", **htmx_headers).content.decode()
+    assert 'data-testid="no-cluster"' in partial
+
+
+def test_a_pending_session_says_nothing_while_a_cluster_runs(operator_client, monkeypatch):
+    monkeypatch.setattr(
+        "restoration.views.sessions.cluster_health",
+        lambda: {"ok": True, "alive": 1, "clusters": []},
+    )
+    session = make_session(status=SessionStatus.PENDING)
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    assert 'data-testid="no-cluster"' not in body
+
+
+def test_a_dead_letter_retry_names_what_it_retried(operator_client):
+    from restoration.models import DeadLetterItem
+    from tests.views.conftest import make_dead_letter
+
+    origin = make_session(status=SessionStatus.COMPLETED)
+    make_dead_letter(origin, content_type=ContentType.LOOK, content_id="50")
+    make_dead_letter(origin, content_type=ContentType.DASHBOARD, content_id="7")
+    retry = DeadLetterItem.objects.all().retry()
+    body = operator_client.get(f"/sessions/{retry.pk}/").content.decode()
+    assert "Dead letters retried</dt><dd>Dashboard 7, Look 50</dd>" in body
+    assert "Content ids" not in body

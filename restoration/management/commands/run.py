@@ -178,7 +178,7 @@ class Command(BaseCommand):
             )
             return [], None
         self.say("Demo mode: starting local Looker emulators…")
-        looker_ini, processes = start_demo()
+        looker_ini, processes = start_demo(say=self.say)
         env["LOOKER_INI"] = str(looker_ini)
         env["RESTOREADMIN_DEMO"] = "true"
         self.say(f"Demo mode: Looker instances are in {looker_ini}")
