@@ -2,6 +2,7 @@
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from django import template
 
@@ -31,7 +32,7 @@ def looker_url(base_url: str, content_type: int, object_id: str) -> str:
     path = LOOKER_PATHS.get(ContentType(content_type)) if content_type in ContentType else None
     if not base_url or not path or not object_id:
         return ""
-    return base_url.rstrip("/") + path.format(id=object_id)
+    return base_url.rstrip("/") + path.format(id=quote(str(object_id), safe=""))
 
 
 @register.filter

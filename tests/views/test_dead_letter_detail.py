@@ -1,7 +1,7 @@
 """GET /dead-letters/<id>/: everything needed to understand one failure."""
 
 from restoration.models import encode_blob
-from tests.views.conftest import make_dead_letter, make_running_session
+from tests.views.conftest import make_dead_letter, make_running_session, make_session
 
 
 def test_it_shows_message_trace_payload_response_history_and_content(
@@ -40,3 +40,10 @@ def test_auditors_see_it_without_action_buttons(auditor_client):
 
 def test_a_missing_dead_letter_is_404(operator_client):
     assert operator_client.get("/dead-letters/999/").status_code == 404
+
+
+def test_a_dead_letter_whose_id_holds_a_slash_links_to_its_backup_row(operator_client):
+    letter = make_dead_letter(make_session(), content_id="x/../y")
+    response = operator_client.get(f"/dead-letters/{letter.pk}/")
+    assert response.status_code == 200
+    assert 'href="/backup/dashboard/x%252F..%252Fy/"' in response.content.decode()

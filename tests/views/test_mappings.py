@@ -71,3 +71,12 @@ def test_with_no_mapping_yet_it_says_where_they_come_from(operator_client):
     body = operator_client.get("/mappings/").content.decode()
     assert "No mapping yet: each restore records here where every object went." in body
     assert "No mapping matches." in operator_client.get("/mappings/?q=9").content.decode()
+
+
+def test_ids_with_slashes_are_listed_and_linked(operator_client):
+    make_mapping("a/b", "c/d")
+    response = operator_client.get("/mappings/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'href="/backup/dashboard/a%252Fb/"' in body
+    assert f'href="{DESTINATION}/dashboards/c%2Fd"' in body
