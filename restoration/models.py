@@ -38,6 +38,12 @@ def decode_blob(blob: bytes | memoryview | None, *, label: str = "content_data")
         value = msgspec.msgpack.decode(bytes(blob))
     except msgspec.DecodeError as exc:
         raise BlobDecodeError(f"{label} is not valid MessagePack: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise BlobDecodeError(f"{label} holds text that is not valid UTF-8: {exc}") from exc
+    except RecursionError as exc:
+        raise BlobDecodeError(f"{label} is nested too deeply to read") from exc
+    except Exception as exc:  # noqa: BLE001 - whatever the decoder raises, the blob is unreadable
+        raise BlobDecodeError(f"{label} cannot be decoded: {type(exc).__name__}: {exc}") from exc
     if not isinstance(value, dict):
         raise BlobDecodeError(
             f"{label} holds a {type(value).__name__}, not a Looker object (a map)"
