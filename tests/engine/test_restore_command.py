@@ -1,8 +1,12 @@
 """manage.py restore: launching, waiting with a progress bar, resuming, bad options."""
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from restoration.content_types import ContentType
@@ -118,7 +122,12 @@ def test_it_resumes_a_cancelled_session(backup):
     [
         (["--types", "dashbord"], "unknown content type 'dashbord'"),
         (["--workers", "99"], "workers"),
-        (["--since", "yesterday"], "is not a date"),
+        (["--since", "yesterday"], "--since: Enter a real date as YYYY-MM-DD \\('yesterday'\\)"),
+        (["--since", "2026-13-45"], "--since: Enter a real date as YYYY-MM-DD \\('2026-13-45'\\)"),
+        (["--until", "2026-02-30"], "--until: Enter a real date"),
+        (["--workers", "many"], "--workers: Input should be a valid integer"),
+        (["--types", "explore"], "--types: Cannot be restored .*: Explore"),
+        (["--ids", "no-such-id"], "--ids: Not in the backup: no-such-id"),
     ],
 )
 def test_bad_options_are_named(looker_ini, transactional_db, args, message):
@@ -145,3 +154,64 @@ def test_resuming_a_finished_session_is_refused(backup):
     session = RestorationSession.objects.exclude(kind="extract").get()
     with pytest.raises(CommandError, match="only failed or cancelled"):
         call_command("restore", "--resume", session.pk)
+
+
+def test_bad_arguments_never_print_a_traceback(looker_ini, transactional_db, tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        "LOOKER_INI": str(settings.LOOKER_INI),
+        "RESTOREADMIN_DATA_DIR": str(tmp_path / "data"),
+    }
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert manage("migrate", "-v0").returncode == 0
+    for args in (["--since", "2026-13-45"], ["--ids", "no-such-id"], ["--types", "explore"]):
+        done = manage("restore", "--destination", "destination", *args)
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        assert done.stderr.startswith("CommandError: Invalid restore options:"), done.stderr
+
+
+@pytest.mark.parametrize(
+    "form, args",
+    [
+        ({"content_ids": "404, 405"}, ["--ids", "404", "405"]),
+        ({"workers": "99"}, ["--workers", "99"]),
+        ({"max_retries": "many"}, ["--max-retries", "many"]),
+        (
+            {"date_from": "2026-02-01", "date_to": "2026-01-01"},
+            ["--since", "2026-02-01", "--until", "2026-01-01"],
+        ),
+    ],
+)
+def test_the_command_refuses_what_the_form_refuses_with_the_same_message(
+    looker_ini, transactional_db, form, args
+):
+    from restoration.forms import LaunchForm, configured_instances
+
+    instances, _ = configured_instances()
+    values = {
+        "destination": "destination",
+        "workers": "4",
+        "rate_limit_per_second": "5",
+        "rate_limit_per_minute": "200",
+        "checkpoint_interval": "50",
+        "max_retries": "3",
+        "dry_run": "on",
+        **form,
+    }
+    bound = LaunchForm(values, instances=instances, type_counts={})
+    assert not bound.is_valid()
+    (form_message,) = [m for errors in bound.errors.values() for m in errors]
+    with pytest.raises(CommandError) as refused:
+        call_command("restore", "--destination", "destination", "--dry-run", *args)
+    assert form_message in str(refused.value)
