@@ -364,7 +364,9 @@ class Restorer:
                 self.api.write(create, body=write_model(create_cls, wanted, what), recover=recover)
             )
             new_id = _s(obj.get(id_field))
-            self.mappings.put(content_type, sid, new_id)  # the same step as the create
+            self.mappings.put(
+                content_type, sid, new_id, created=True
+            )  # the same step as the create
             self.state.remember(content_type, obj)
             lost = "the create's answer was lost; found what it made instead of creating it again"
             notes = [lost] if found else []

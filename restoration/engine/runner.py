@@ -144,7 +144,15 @@ class SessionRunner:
     def _claim(self) -> bool:
         """pending -> running, by compare-and-set. Only pending: a session cancelled while
         queued must not run, and failed/cancelled ones come back through resume() (or
-        the reaper), which make them pending again."""
+        the reaper), which make them pending again. A session writing into a destination
+        that another one writes into stays pending, waiting for it (hold_destination)."""
+        if not self.session.hold_destination():
+            logger.info(
+                "session %s waits for session %s into the same Looker",
+                self.session.pk,
+                self.session.waiting_for_id,
+            )
+            return False
         claimed = RestorationSession.objects.filter(
             pk=self.session.pk, status=SessionStatus.PENDING
         ).update(
@@ -360,7 +368,13 @@ class SessionRunner:
 
     def _process(self, restorer: Restorer, entry: PlanEntry, blob: Any) -> Done | None:
         try:
-            return Done(entry, outcome=restorer.restore(entry, blob))
+            outcome = restorer.restore(entry, blob)
+            if outcome.status != "created" and restorer.mappings.created_earlier(
+                entry.content_type, entry.content_id
+            ):
+                # Created by this session before a crash, and not counted then.
+                outcome.status = "created"
+            return Done(entry, outcome=outcome)
         except CallAbandoned:
             return None  # not done, not failed: the resume restores it
         except ItemFailed as exc:
@@ -393,7 +407,8 @@ class SessionRunner:
         letters: list[DeadLetterItem] = []
         rows: list[DryRunItem] = []
         retried: list[int] = []
-        failed_retries: list[tuple[int, ItemFailed]] = []
+        restored: list[str] = []
+        failed_retries: dict[int, DeadLetterItem] = {}
         for item in done:
             e = item.entry
             progress.mark_done(e.offset, e.content_id)
@@ -405,7 +420,7 @@ class SessionRunner:
                 if self.config.dry_run:
                     rows.append(self._dry_row(e, "fail", item.failure.message, {}))
                 elif e.dead_letter_id is not None:
-                    failed_retries.append((e.dead_letter_id, item.failure))
+                    failed_retries[e.dead_letter_id] = self._dead_letter(e, item)
                 else:
                     letters.append(self._dead_letter(e, item))
                 continue
@@ -413,8 +428,11 @@ class SessionRunner:
             assert outcome is not None
             status = outcome.status
             tally[status] += 1
-            counts["success_count" if status != "skipped" else "skipped_count"] += 1
-            if status == "created":
+            counts["success_count"] += 1  # the design's total = successful + failed
+            restored.append(e.content_id)
+            if status == "skipped":
+                counts["skipped_count"] += 1
+            elif status == "created":
                 counts["created_count"] += 1
             elif status == "updated":
                 counts["updated_count"] += 1
@@ -445,20 +463,15 @@ class SessionRunner:
                 fields.append("completed_at")
             checkpoint.save(update_fields=fields)
             if letters:
-                DeadLetterItem.objects.bulk_create(letters)
+                DeadLetterItem.objects.record_failures(self.session, letters)
             if rows:
                 DryRunItem.objects.bulk_create(rows)
             if retried:
                 DeadLetterItem.objects.filter(pk__in=retried).delete()
-            for pk, failure in failed_retries:
-                DeadLetterItem.objects.filter(pk=pk).update(
-                    error_message=failure.message,
-                    error_type=failure.error_type,
-                    stack_trace=failure.stack,
-                    retry_count=_retry_count(failure),
-                    failed_at=timezone.now(),
-                    metadata=failure.metadata(),
-                )
+            if restored and not self.config.dry_run:
+                DeadLetterItem.objects.resolve(self.session, done[0].entry.content_type, restored)
+            if failed_retries:
+                DeadLetterItem.objects.record_retry_failures(failed_retries)
             self.session.add_counts(**counts)
             self._write_metadata_samples()
         if self.progress is not None:

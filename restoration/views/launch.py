@@ -1,11 +1,19 @@
 """Launch a restore or a dry run: the form, its confirmation, and the launch itself."""
 
+import uuid
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from restoration.forms import LaunchForm, configured_instances, selected_items
-from restoration.models import ContentItem, RestorationSession, SessionKind, SessionStatus
+from restoration.models import (
+    RAN_THROUGH_STATUSES,
+    ContentItem,
+    DestinationLock,
+    RestorationSession,
+    SessionKind,
+)
 from restoration.views.access import HtmxHttpRequest, action, page
 
 PREFILL_FIELDS = ("content_types", "content_ids", "destination", "source")
@@ -29,7 +37,7 @@ def launch_form(request: HtmxHttpRequest) -> HttpResponse:
         # as "same as the destination" would key its ID mappings to the wrong instance.
         latest = (
             RestorationSession.objects.filter(
-                kind=SessionKind.EXTRACT, status=SessionStatus.COMPLETED
+                kind=SessionKind.EXTRACT, status__in=RAN_THROUGH_STATUSES
             )
             .order_by("-started_at")
             .values_list("source_section", flat=True)
@@ -51,7 +59,9 @@ def launch(request: HtmxHttpRequest) -> HttpResponse:
             request, "restoration/launch.html", {"form": form, "instances_problem": problem}
         )
     config = form.config
-    if not config.dry_run and request.POST.get("confirmed") != "yes":
+    token = _launch_token(request.POST.get("launch_token", ""))
+    if not config.dry_run and (request.POST.get("confirmed") != "yes" or token is None):
+        # One confirmation page, one token: posting it twice starts one session.
         return render(
             request,
             "restoration/launch_confirm.html",
@@ -61,16 +71,32 @@ def launch(request: HtmxHttpRequest) -> HttpResponse:
                 "item_count": selected_items(config),
                 "destination": form.destination_instance,
                 "source": form.source_instance,
+                "launch_token": uuid.uuid4(),
+                "busy_with": DestinationLock.objects.holder(config.destination_instance),
             },
         )
+    if token is not None:
+        started = RestorationSession.objects.filter(launch_token=token).first()
+        if started is not None:
+            messages.info(request, "This confirmation already launched this session.")
+            return redirect("restoration-session", session_id=started.pk)
     source = form.source_instance
     session = RestorationSession.objects.launch(
         config,
         destination_section=form.destination_instance.section,
         source_section=source.section if source else "",
         user=request.user,
+        launch_token=None if config.dry_run else token,
     )
     messages.success(
         request, f"{session.get_kind_display()} launched into {session.destination_instance}."
     )
     return redirect("restoration-session", session_id=session.pk)
+
+
+def _launch_token(text: str) -> str | None:
+    """The confirmation page's token, or None when it is missing or not one of ours."""
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        return None

