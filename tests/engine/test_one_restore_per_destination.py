@@ -15,7 +15,7 @@ from tests.fixtures_emulator import write_looker_ini
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
-TYPES = ["--types", "user", "group", "folder", "look", "--workers", "2"]
+TYPES = ["--types", "user", "group", "folder", "--workers", "2"]
 
 
 def when(text: str | None) -> datetime | None:
@@ -48,7 +48,7 @@ def test_two_restores_into_one_looker_never_run_at_once_and_a_dry_run_does_not_w
         "extract", "--instance", "source", "--rate-per-second", "10000",
         "--rate-per-minute", "600000", "--no-progress",
     )  # fmt: skip
-    destination.set_faults(latency_ms=20)  # each restore takes a few seconds
+    destination.set_faults(latency_ms=10)  # each restore takes a few seconds
 
     def launch(*extra: str) -> str:
         out = project.manage(
