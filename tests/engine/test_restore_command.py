@@ -4,6 +4,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from django.conf import settings
@@ -215,3 +216,50 @@ def test_the_command_refuses_what_the_form_refuses_with_the_same_message(
     with pytest.raises(CommandError) as refused:
         call_command("restore", "--destination", "destination", "--dry-run", *args)
     assert form_message in str(refused.value)
+
+
+def test_wait_exits_non_zero_on_completed_with_errors(backup):
+    with pytest.raises(CommandError, match="item\\(s\\) failed") as raised:
+        call_command(
+            "restore", "--destination", "destination", "--source", "source",
+            "--types", "dashboard", "--ids", "3", "--wait", *FAST, stdout=io.StringIO(),
+        )  # fmt: skip
+    assert raised.value.returncode == 1
+    session = RestorationSession.objects.exclude(kind="extract").get()
+    assert session.status == "completed_with_errors"
+
+
+def test_wait_in_this_process_waits_for_the_session_writing_into_the_same_looker(backup):
+    import threading
+
+    from django.db import connections
+
+    busy = RestorationSession.objects.create(
+        destination_instance=settings_destination(), status="pending"
+    )
+    assert busy.hold_destination()
+    RestorationSession.objects.filter(pk=busy.pk).update(status="running")
+
+    def finish_later() -> None:
+        time.sleep(2)
+        try:
+            RestorationSession.objects.get(pk=busy.pk).finish("completed")
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=finish_later).start()
+    out = io.StringIO()
+    call_command(
+        "restore", "--destination", "destination", "--source", "source",
+        "--types", "group", "--wait", *FAST, stdout=out,
+    )  # fmt: skip
+    session = RestorationSession.objects.exclude(kind="extract").exclude(pk=busy.pk).get()
+    assert f"Waiting for session {busy.pk} into the same Looker" in out.getvalue()
+    assert session.status == "completed" and session.waiting_for_id is None
+    assert session.running_since > RestorationSession.objects.get(pk=busy.pk).completed_at
+
+
+def settings_destination() -> str:
+    from restoration.looker.instances import get_instance
+
+    return get_instance("destination").base_url
