@@ -450,7 +450,6 @@ class RestorationSession(models.Model):
         time, whatever cluster or machine runs it; dry runs never wait. The session
         holding the destination wakes the waiting ones when it ends (`finish`), and the
         reaper queues again any that stayed pending (RESTORE_PENDING_REQUEUE_SECONDS)."""
-        now = timezone.now()
         if self.writes_to_destination:
             holder = DestinationLock.objects.take(self)
             if holder is not None:
@@ -459,8 +458,9 @@ class RestorationSession(models.Model):
                 )
                 self.waiting_for = holder
                 return False
+        # Read the clock only now: after the previous holder's end was committed.
         type(self).objects.filter(pk=self.pk, status=SessionStatus.PENDING).update(
-            waiting_for=None, running_since=now
+            waiting_for=None, running_since=timezone.now()
         )
         return True
 
