@@ -37,9 +37,6 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from restoration.config import RestorationConfig
-from restoration.content_types import ContentType
-from restoration.engine import shutdown
 from restoration.backup.readers import (
     EXTRACTABLE_TYPES,
     READERS,
@@ -49,6 +46,9 @@ from restoration.backup.readers import (
     without_secrets,
 )
 from restoration.backup.rows import BackupWriter, ExtractedItem, OwnerEmails
+from restoration.config import RestorationConfig
+from restoration.content_types import ContentType
+from restoration.engine import shutdown
 from restoration.looker.calls import BASE_DELAY_S, LookerCaller, LookerCallFailed
 from restoration.looker.instances import InstanceNotConfigured, get_instance, ini_path, sdk_for
 from restoration.looker.ratelimit import RateLimiter, shared_limiter_for

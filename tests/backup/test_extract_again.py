@@ -3,8 +3,8 @@ objects Looker failed to serve are picked up by the next run."""
 
 import pytest
 
-from restoration.content_types import ContentType
 from restoration.backup import extract_instance
+from restoration.content_types import ContentType
 from restoration.looker.instances import make_sdk
 from restoration.models import ContentItem, SessionStatus
 from tests.backup.conftest import fast

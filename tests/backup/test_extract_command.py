@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from restoration import tasks
-from restoration.content_types import ContentType
 from restoration.backup import ExtractionOptions, create_extraction_session, launch_extraction
 from restoration.backup.run import Extraction
+from restoration.content_types import ContentType
 from restoration.models import AuditEvent, ContentItem, RestorationSession, SessionStatus
 
 pytestmark = pytest.mark.django_db

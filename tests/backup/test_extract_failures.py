@@ -3,8 +3,8 @@
 import pytest
 import redis
 
-from restoration.content_types import ContentType
 from restoration.backup import ExtractionOptions, extract_instance
+from restoration.content_types import ContentType
 from restoration.looker.instances import InstanceNotConfigured
 from restoration.looker.ratelimit import RedisPaceStore
 from restoration.models import ContentItem, SessionStatus

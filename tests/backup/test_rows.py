@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
-from restoration.content_types import ContentType
 from restoration.backup.rows import display_name, folder_id, owner_id, to_datetime
+from restoration.content_types import ContentType
 
 
 def test_timestamps_in_the_sdk_format_and_iso_become_utc():
