@@ -202,7 +202,6 @@ LOOKER_INI = os.getenv("LOOKER_INI", "looker.ini")
 DEMO_MODE = envbool("RESTOREADMIN_DEMO")
 
 
-
 def envseconds(name: str, default: str) -> float:
     value = os.getenv(name, default)
     try:
