@@ -26,6 +26,7 @@ from restoration.models import (
     BlobDecodeError,
     ContentItem,
     DeadLetterItem,
+    DestinationLock,
     DryRunItem,
     IDMapping,
     RateLimitState,
@@ -216,6 +217,7 @@ class RestorationSessionAdmin(ReadOnlyAdmin):
         "success_count",
         "error_count",
         "launched_by",
+        "waiting_for",
     ]
     list_filter = ["status", "kind"]
     search_fields = ["=id", "destination_instance", "source_instance"]
@@ -351,6 +353,7 @@ class DeadLetterItemAdmin(RecordedDeleteAdmin):
         "error_type",
         "short_error",
         "retry_count",
+        "failure_count",
         "failed_at",
     ]
     list_filter = ["content_type", "error_type"]
@@ -439,6 +442,17 @@ class RateLimitStateAdmin(ReadOnlyAdmin):
     list_display = ["key", "next_at", "factor", "backoff_at", "pause_until"]
     search_fields = ["key"]
     ordering = ["key"]
+
+
+@admin.register(DestinationLock)
+class DestinationLockAdmin(ReadOnlyAdmin):
+    """Which session writes into each Looker instance. A session counts only while it is
+    pending or running, so a row never needs clearing by hand."""
+
+    list_display = ["key", "session", "taken_at"]
+    search_fields = ["key"]
+    ordering = ["key"]
+    list_select_related = ["session"]
 
 
 admin.site.site_header = "restoreadmin"

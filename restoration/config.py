@@ -10,13 +10,38 @@ import logging
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from restoration.content_types import ContentType
+from restoration.content_types import RESTORABLE_TYPES, ContentType
 
 logger = logging.getLogger(__name__)
 
 RECOMMENDED_MAX_WORKERS = 16
+# What a date box and `--since`/`--until` say about a day that does not exist.
+INVALID_DATE = "Enter a real date as YYYY-MM-DD"
+SHOWN_UNKNOWN_IDS = 20
+
+
+class LaunchRefused(ValueError):
+    """What a person asked for cannot be launched: (field, message) pairs, where field is a
+    RestorationConfig field name ("" for the whole request). The launch form puts each
+    message next to its box, `manage.py restore` next to its option: the same words."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{f}: {m}" if f else m for f, m in problems))
+        self.problems = problems
+
+
+def pydantic_problem(error: dict[str, Any]) -> tuple[str, str]:
+    """(field, message) of one pydantic error, in a person's words."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    loc = [str(part) for part in error.get("loc", ())]
+    name = loc[0] if loc else ""
+    if not name and ":" in message:
+        # Model-level checks name their field first ("date_range: the start is ...").
+        name, _, message = message.partition(":")
+        message = message.strip()
+    return name, message[:1].upper() + message[1:]
 
 
 class RestorationConfig(BaseModel):
@@ -100,6 +125,53 @@ class RestorationConfig(BaseModel):
                 "rate_limit_per_second exceeds rate_limit_per_minute; the per-minute limit binds"
             )
         return self
+
+    @classmethod
+    def for_launch(cls, **values: Any) -> RestorationConfig:
+        """The config a person asked for, judged by every rule a launch must pass: the
+        model's own, then that each type can be restored and each id is in the backup.
+        The launch form and `manage.py restore` both come through here; raises
+        LaunchRefused."""
+        try:
+            config = cls(**values)
+        except ValidationError as exc:
+            raise LaunchRefused([pydantic_problem(e) for e in exc.errors()]) from None
+        problems = config.launch_problems()
+        if problems:
+            raise LaunchRefused(problems)
+        return config
+
+    def launch_problems(self) -> list[tuple[str, str]]:
+        problems = []
+        cannot = [ContentType(t) for t in self.content_types or () if t not in RESTORABLE_TYPES]
+        if cannot:
+            names = ", ".join(t.label for t in cannot)
+            problems.append(
+                ("content_types", f"Cannot be restored (Looker has no API to write them): {names}")
+            )
+        unknown = self.ids_not_in_backup()
+        if unknown:
+            shown = ", ".join(unknown[:SHOWN_UNKNOWN_IDS])
+            more = " …" if len(unknown) > SHOWN_UNKNOWN_IDS else ""
+            problems.append(("content_ids", f"Not in the backup: {shown}{more}"))
+        return problems
+
+    def ids_not_in_backup(self) -> list[str]:
+        """The chosen ids that no backup item of the chosen types has."""
+        if not self.content_ids:
+            return []
+        from restoration.models import IN_BATCH, ContentItem  # models import this module
+
+        types = [t for t in self.content_types or RESTORABLE_TYPES if t in RESTORABLE_TYPES]
+        found: set[str] = set()
+        for start in range(0, len(self.content_ids), IN_BATCH):
+            chunk = self.content_ids[start : start + IN_BATCH]
+            found.update(
+                ContentItem.objects.filter(
+                    content_type__in=types, content_id__in=chunk
+                ).values_list("content_id", flat=True)
+            )
+        return [i for i in self.content_ids if i not in found]
 
     @property
     def is_cross_instance(self) -> bool:

@@ -12,9 +12,8 @@ from django import forms
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
-from pydantic import ValidationError
 
-from restoration.config import RestorationConfig
+from restoration.config import INVALID_DATE, LaunchRefused, RestorationConfig
 from restoration.content_types import DEPENDENCY_ORDER, RESTORABLE_TYPES, ContentType
 from restoration.models import IN_BATCH, ContentItem
 
@@ -88,12 +87,14 @@ class LaunchForm(forms.Form):
     date_from = forms.DateField(
         label="Changed from",
         required=False,
+        error_messages={"invalid": INVALID_DATE},
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Only items last changed on or after this day.",
     )
     date_to = forms.DateField(
         label="Changed until",
         required=False,
+        error_messages={"invalid": INVALID_DATE},
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     workers = NumberField(label="Workers", help_text="Parallel workers (1-32).")
@@ -197,45 +198,15 @@ class LaunchForm(forms.Form):
                 datetime.combine(end, time.max, tz) if end else timezone.now(),
             )
         try:
-            self.config = RestorationConfig(**values)
-        except ValidationError as exc:
-            for error in exc.errors():
-                self.add_pydantic_error(error)
-            return data
-        unknown = self.unknown_ids(self.config)
-        if unknown:
-            shown = ", ".join(unknown[:20]) + (" …" if len(unknown) > 20 else "")
-            self.add_error("content_ids", f"Not in the backup: {shown}")
-            self.config = None
+            self.config = RestorationConfig.for_launch(**values)
+        except LaunchRefused as refused:
+            for name, message in refused.problems:
+                field = ERROR_FIELDS.get(name, name)
+                if field in self.fields:
+                    self.add_error(field, message)
+                else:
+                    self.add_error(None, f"{name}: {message}" if name else message)
         return data
-
-    def add_pydantic_error(self, error: dict[str, Any]) -> None:
-        message = str(error["msg"]).removeprefix("Value error, ")
-        loc = [str(part) for part in error.get("loc", ())]
-        name = loc[0] if loc else ""
-        if not name and ":" in message:
-            # Model-level checks name their field first ("date_range: the start is ...").
-            name, _, message = message.partition(":")
-            message = message.strip()
-        field = ERROR_FIELDS.get(name, name)
-        if field in self.fields:
-            self.add_error(field, message[:1].upper() + message[1:])
-        else:
-            self.add_error(None, f"{name}: {message}" if name else message)
-
-    def unknown_ids(self, config: RestorationConfig) -> list[str]:
-        if not config.content_ids:
-            return []
-        types = config.content_types or sorted(RESTORABLE_TYPES)
-        found: set[str] = set()
-        for start in range(0, len(config.content_ids), IN_BATCH):
-            chunk = config.content_ids[start : start + IN_BATCH]
-            found.update(
-                ContentItem.objects.filter(
-                    content_type__in=types, content_id__in=chunk
-                ).values_list("content_id", flat=True)
-            )
-        return [i for i in config.content_ids if i not in found]
 
     @property
     def destination_instance(self) -> InstanceChoice:

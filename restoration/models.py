@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -40,6 +40,12 @@ def decode_blob(blob: bytes | memoryview | None, *, label: str = "content_data")
         value = msgspec.msgpack.decode(bytes(blob))
     except msgspec.DecodeError as exc:
         raise BlobDecodeError(f"{label} is not valid MessagePack: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise BlobDecodeError(f"{label} holds text that is not valid UTF-8: {exc}") from exc
+    except RecursionError as exc:
+        raise BlobDecodeError(f"{label} is nested too deeply to read") from exc
+    except Exception as exc:  # noqa: BLE001 - whatever the decoder raises, the blob is unreadable
+        raise BlobDecodeError(f"{label} cannot be decoded: {type(exc).__name__}: {exc}") from exc
     if not isinstance(value, dict):
         raise BlobDecodeError(
             f"{label} holds a {type(value).__name__}, not a Looker object (a map)"
@@ -144,12 +150,32 @@ class SessionStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
     COMPLETED = "completed", "Completed"
+    COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
 
 
-FINISHED_STATUSES = (SessionStatus.COMPLETED, SessionStatus.FAILED, SessionStatus.CANCELLED)
+FINISHED_STATUSES = (
+    SessionStatus.COMPLETED,
+    SessionStatus.COMPLETED_WITH_ERRORS,
+    SessionStatus.FAILED,
+    SessionStatus.CANCELLED,
+)
 RESUMABLE_STATUSES = (SessionStatus.FAILED, SessionStatus.CANCELLED)
+# Went through to the end (every item was tried), with or without failed items.
+RAN_THROUGH_STATUSES = (SessionStatus.COMPLETED, SessionStatus.COMPLETED_WITH_ERRORS)
+# How each status's badge looks (a CSS class `tone-<tone>`): a new status needs a line
+# here and nowhere else in the pages.
+STATUS_TONES = {
+    SessionStatus.PENDING: "idle",
+    SessionStatus.RUNNING: "active",
+    SessionStatus.COMPLETED: "ok",
+    SessionStatus.COMPLETED_WITH_ERRORS: "warn",
+    SessionStatus.FAILED: "bad",
+    SessionStatus.CANCELLED: "muted",
+}
+# Kinds that write into the destination: one at a time per destination (DestinationLock).
+WRITING_KINDS = ("restore", "dlq_retry")
 
 
 class SessionKind(models.TextChoices):
@@ -169,16 +195,42 @@ class RestorationSessionQuerySet(models.QuerySet["RestorationSession"]):
         kind: str | None = None,
         user: Any = None,
         metadata: dict[str, Any] | None = None,
+        launch_token: str | None = None,
     ) -> RestorationSession:
         """Record a pending session and queue `run_session` once the row is committed.
 
         config.destination_instance / source_instance are base URLs (never secrets);
         the sections name the looker.ini entries the worker reads credentials from.
+        `launch_token` makes the launch idempotent: a second launch with the same token
+        (a double-click, back and resubmit) returns the session the first one started.
         """
         if kind is None:
             kind = SessionKind.DRY_RUN if config.dry_run else SessionKind.RESTORE
+        if launch_token:
+            existing = self.filter(launch_token=launch_token).first()
+            if existing is not None:
+                return existing
+            try:
+                return self._launch(
+                    config, destination_section, source_section, kind, user, metadata, launch_token
+                )
+            except IntegrityError:  # the same token committed by a concurrent request
+                return self.get(launch_token=launch_token)
+        return self._launch(config, destination_section, source_section, kind, user, metadata, None)
+
+    def _launch(
+        self,
+        config: RestorationConfig,
+        destination_section: str,
+        source_section: str,
+        kind: str,
+        user: Any,
+        metadata: dict[str, Any] | None,
+        launch_token: str | None,
+    ) -> RestorationSession:
         with transaction.atomic():
             session = self.create(
+                launch_token=launch_token,
                 kind=kind,
                 status=SessionStatus.PENDING,
                 destination_instance=config.destination_instance,
@@ -215,7 +267,7 @@ class RestorationSession(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(
-        max_length=16, choices=SessionStatus.choices, default=SessionStatus.PENDING
+        max_length=24, choices=SessionStatus.choices, default=SessionStatus.PENDING
     )
     total_items = models.IntegerField(
         default=0, db_default=0, help_text="Items processed so far (succeeded + failed + skipped)."
@@ -263,6 +315,25 @@ class RestorationSession(models.Model):
     resume_count = models.IntegerField(default=0)
     last_error = models.TextField(
         blank=True, default="", help_text="Why the session failed as a whole, if it did."
+    )
+    waiting_for = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The session writing into the same Looker that this one waits for.",
+    )
+    running_since = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last started running it."
+    )
+    launch_token = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="The launch confirmation that started it: posting it again shows this session.",
     )
 
     objects = RestorationSessionQuerySet.as_manager()
@@ -331,6 +402,45 @@ class RestorationSession(models.Model):
         return self.status in RESUMABLE_STATUSES
 
     @property
+    def status_tone(self) -> str:
+        """The badge's look for this status: ok, warn, bad, active, idle or muted."""
+        return STATUS_TONES.get(self.status, "idle")
+
+    @property
+    def writes_to_destination(self) -> bool:
+        """Real restores and dead-letter retries write; dry runs and backups do not."""
+        return self.kind in WRITING_KINDS
+
+    def hold_destination(self) -> bool:
+        """Before a worker runs it: take the destination for this session, or note which
+        session it waits for and return False. One session writes into a Looker at a
+        time, whatever cluster or machine runs it; dry runs never wait. The session
+        holding the destination wakes the waiting ones when it ends (`finish`), and the
+        reaper queues again any that stayed pending (RESTORE_PENDING_REQUEUE_SECONDS)."""
+        if self.writes_to_destination:
+            holder = DestinationLock.objects.take(self)
+            if holder is not None:
+                type(self).objects.filter(pk=self.pk, status=SessionStatus.PENDING).update(
+                    waiting_for=holder
+                )
+                self.waiting_for = holder
+                return False
+        # Read the clock only now: after the previous holder's end was committed.
+        type(self).objects.filter(pk=self.pk, status=SessionStatus.PENDING).update(
+            waiting_for=None, running_since=timezone.now()
+        )
+        return True
+
+    def wake_waiting(self) -> None:
+        """Queue the sessions that waited for this one: the destination is free again."""
+        for waiting in (
+            type(self)
+            .objects.filter(waiting_for=self, status=SessionStatus.PENDING)
+            .only("pk", "kind")
+        ):
+            waiting.enqueue()
+
+    @property
     def is_dry_run(self) -> bool:
         return self.kind == SessionKind.DRY_RUN
 
@@ -382,9 +492,12 @@ class RestorationSession(models.Model):
         now = timezone.now()
         qs = type(self).objects.filter(pk=self.pk)
         with transaction.atomic():
-            changed = qs.filter(status=SessionStatus.PENDING).update(
+            cancelled_pending = qs.filter(status=SessionStatus.PENDING).update(
                 status=SessionStatus.CANCELLED, cancel_requested_at=now, completed_at=now
-            ) or qs.filter(status=SessionStatus.RUNNING).update(cancel_requested_at=now)
+            )
+            changed = cancelled_pending or qs.filter(status=SessionStatus.RUNNING).update(
+                cancel_requested_at=now
+            )
             self.refresh_from_db()
             if changed:
                 self._audit(
@@ -392,6 +505,8 @@ class RestorationSession(models.Model):
                     user,
                     f"Cancelled {self.get_kind_display().lower()} into {self.destination_instance}",
                 )
+            if cancelled_pending:
+                transaction.on_commit(self.wake_waiting)  # it may have held its destination
         return changed == 1
 
     def resume(self, user: Any = None) -> bool:
@@ -460,15 +575,20 @@ class RestorationSession(models.Model):
     def finish(
         self, status: str, *, error: str = "", summary: dict[str, Any] | None = None
     ) -> None:
+        """End the session. "completed" with failed items is "completed with errors": a
+        green badge must never hide a dead letter. Frees the destination for the next."""
         if status not in FINISHED_STATUSES:
             raise ValueError(f"{status!r} is not a finished status")
         self.refresh_from_db()
+        if status == SessionStatus.COMPLETED and self.error_count:
+            status = SessionStatus.COMPLETED_WITH_ERRORS
         self.status = status
         self.completed_at = timezone.now()
         self.last_error = error
         if summary is not None:
             self.metadata = {**(self.metadata or {}), "summary": summary}
         self.save(update_fields=["status", "completed_at", "last_error", "metadata"])
+        transaction.on_commit(self.wake_waiting)
 
     def dry_run_items(self) -> list[dict[str, Any]]:
         """What a dry run found, item by item, in plan order (for the session page)."""
@@ -581,6 +701,14 @@ class IDMapping(models.Model):
         related_name="id_mappings",
         db_index=False,
     )
+    created_by_session = models.ForeignKey(
+        RestorationSession,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The session that created the destination object; empty when it was found there.",
+    )
 
     objects = IDMappingQuerySet.as_manager()
 
@@ -610,6 +738,10 @@ class IDMapping(models.Model):
 # --------------------------------------------------------------------------
 
 
+# A dead letter keeps the latest attempts of an item that fails again and again.
+MAX_RETRY_HISTORY = 50
+
+
 class DeadLetterQuerySet(models.QuerySet["DeadLetterItem"]):
     def filtered(
         self,
@@ -625,6 +757,50 @@ class DeadLetterQuerySet(models.QuerySet["DeadLetterItem"]):
         if error_type:
             qs = qs.filter(error_type=error_type)
         return qs
+
+    def _same_item(self, session: RestorationSession, content_type: int, ids: list[str]):
+        """Dead letters of these items from any session with the same source and destination."""
+        for start in range(0, len(ids), IN_BATCH):
+            yield from self.filter(
+                session__destination_instance=session.destination_instance,
+                session__source_instance=session.source_instance,
+                content_type=content_type,
+                content_id__in=ids[start : start + IN_BATCH],
+            ).order_by("id")
+
+    def record_failures(self, session: RestorationSession, letters: list[DeadLetterItem]) -> None:
+        """Save the items a session failed. An item that already has a dead letter for the
+        same source and destination gets that one updated (its count and retry history
+        grow) instead of a copy: the queue lists each failing item once."""
+        fresh: list[DeadLetterItem] = []
+        by_type: dict[int, dict[str, DeadLetterItem]] = {}
+        for letter in letters:
+            by_type.setdefault(letter.content_type, {})[letter.content_id] = letter
+        for content_type, new in by_type.items():
+            known: dict[str, DeadLetterItem] = {}
+            for old in self._same_item(session, content_type, list(new)):
+                known.setdefault(old.content_id, old)
+            for content_id, letter in new.items():
+                if content_id in known:
+                    known[content_id].absorb(letter)
+                else:
+                    fresh.append(letter)
+        if fresh:
+            self.bulk_create(fresh)
+
+    def record_retry_failures(self, failures: dict[int, DeadLetterItem]) -> None:
+        """A dead-letter retry failed these again (dead letter id -> the new failure)."""
+        for old in self.filter(pk__in=list(failures)):
+            old.absorb(failures[old.pk])
+
+    def resolve(self, session: RestorationSession, content_type: int, ids: list[str]) -> int:
+        """These items are restored now: their dead letters (same source and destination)
+        have nothing left to retry."""
+        stale = [old.pk for old in self._same_item(session, content_type, ids)]
+        if not stale:
+            return 0
+        deleted, _ = self.filter(pk__in=stale).delete()
+        return deleted
 
     def delete_recorded(self, user: Any, description: str) -> int:
         """Delete these dead letters and write who, when and what to the audit log."""
@@ -723,7 +899,15 @@ class DeadLetterItem(models.Model):
         help_text="Exception class, or Looker's answer such as LookerValidationError."
     )
     stack_trace = models.TextField(null=True, blank=True)
-    retry_count = models.IntegerField()
+    retry_count = models.IntegerField(
+        help_text="Attempts after the first: the call's own retries, plus every later restore "
+        "or manual retry of the item."
+    )
+    failure_count = models.IntegerField(
+        default=1,
+        db_default=1,
+        help_text="How many sessions failed this item into this destination.",
+    )
     failed_at = models.DateTimeField(default=timezone.now)
     metadata = models.JSONField(
         null=True,
@@ -758,6 +942,36 @@ class DeadLetterItem(models.Model):
 
     def decoded(self) -> dict[str, Any]:
         return decode_blob(self.content_data, label=f"dead letter {self.pk}")
+
+    def absorb(self, newer: DeadLetterItem) -> None:
+        """The item failed again (another restore, or a manual retry): take the newer
+        failure's error, blob and session, count it, and append its attempts to the
+        retry history."""
+        old_meta, new_meta = self.metadata or {}, newer.metadata or {}
+        history = list(old_meta.get("retry_history") or [])
+        history += [
+            {**entry, "session": newer.session_id}
+            for entry in new_meta.get("retry_history") or []
+            if isinstance(entry, dict)
+        ]
+        sessions = list(old_meta.get("sessions") or [self.session_id])
+        if newer.session_id not in sessions:
+            sessions.append(newer.session_id)
+        self.metadata = {
+            **old_meta,
+            **new_meta,
+            "retry_history": history[-MAX_RETRY_HISTORY:],
+            "sessions": sessions[-MAX_RETRY_HISTORY:],
+        }
+        self.session_id = newer.session_id
+        self.content_data = newer.content_data
+        self.error_message = newer.error_message
+        self.error_type = newer.error_type
+        self.stack_trace = newer.stack_trace
+        self.retry_count = self.retry_count + 1 + newer.retry_count
+        self.failure_count = self.failure_count + 1
+        self.failed_at = timezone.now()
+        self.save()
 
 
 # --------------------------------------------------------------------------
@@ -884,6 +1098,71 @@ class RateLimitState(models.Model):
     class Meta:
         db_table = "rate_limit_state"
         verbose_name = "shared rate limit"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+# --------------------------------------------------------------------------
+# One writing session per destination (RestorationSession.hold_destination)
+# --------------------------------------------------------------------------
+
+
+def destination_key(base_url: str) -> str:
+    return (base_url or "").strip().rstrip("/").lower()
+
+
+class DestinationLockQuerySet(models.QuerySet["DestinationLock"]):
+    def take(self, session: RestorationSession) -> RestorationSession | None:
+        """Make `session` the one writing into its destination; return the session that
+        holds it instead, or None. A holder counts while it is pending or running, so a
+        session handed back or reaped keeps its destination until it resumes; any other
+        status frees it. The row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+        IMMEDIATE transactions serialise writers), so two workers on two machines cannot
+        both take it."""
+        key = destination_key(session.destination_instance)
+        self.get_or_create(key=key)
+        with transaction.atomic():
+            lock = self.select_for_update().get(key=key)
+            if lock.session_id is not None and lock.session_id != session.pk:
+                holder = (
+                    RestorationSession.objects.filter(
+                        pk=lock.session_id,
+                        status__in=(SessionStatus.PENDING, SessionStatus.RUNNING),
+                    )
+                    .only("pk", "status", "destination_instance")
+                    .first()
+                )
+                if holder is not None:
+                    return holder
+            lock.session = session
+            lock.taken_at = timezone.now()
+            lock.save(update_fields=["session", "taken_at"])
+        return None
+
+    def holder(self, base_url: str) -> RestorationSession | None:
+        """The session writing into this destination now (pending or running), if any."""
+        lock = self.filter(key=destination_key(base_url)).select_related("session").first()
+        session = lock.session if lock is not None else None
+        if session is not None and session.status in (SessionStatus.PENDING, SessionStatus.RUNNING):
+            return session
+        return None
+
+
+class DestinationLock(models.Model):
+    """Which session writes into one Looker instance: one row per destination base URL."""
+
+    key = models.CharField(max_length=500, unique=True, help_text="Destination base URL.")
+    session = models.ForeignKey(
+        RestorationSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    taken_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DestinationLockQuerySet.as_manager()
+
+    class Meta:
+        db_table = "destination_locks"
+        verbose_name = "destination lock"
 
     def __str__(self) -> str:
         return self.key

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from restoration.content_types import DEPENDENCY_ORDER, ContentType
 from restoration.models import (
+    RAN_THROUGH_STATUSES,
     DeadLetterItem,
     RestorationCheckpoint,
     RestorationSession,
@@ -207,7 +208,7 @@ def session_progress(session: RestorationSession) -> SessionProgress:
         planned=planned,
         done=done,
         percent=100.0
-        if session.status == "completed" and done >= planned
+        if session.status in RAN_THROUGH_STATUSES and done >= planned
         else percent(done, planned),
         throttled=bool(metadata.get("throttled")) and not session.is_finished,
         summary=metadata.get("summary"),

@@ -1,6 +1,8 @@
 """URLs of the restoration app; names are prefixed "restoration-"."""
 
-from django.urls import path
+from urllib.parse import unquote
+
+from django.urls import path, register_converter
 
 from restoration import views
 from restoration.views import (
@@ -13,6 +15,28 @@ from restoration.views import (
     mappings,
     sessions,
 )
+
+
+class LookerIdConverter:
+    """Any string a backup holds as an id, as one path segment.
+
+    Looker ids are usually digits, but a backup may hold any string ("a/b", "..", "50%").
+    "%" and "/" are escaped (reverse() escapes the "%" once more, and the server
+    decodes once before routing), and "." and ".." are escaped whole so no browser
+    folds them away as dot segments. An id typed with a plain "/" still matches.
+    """
+
+    regex = ".+"
+
+    def to_python(self, value: str) -> str:
+        return unquote(value)
+
+    def to_url(self, value: str) -> str:
+        escaped = str(value).replace("%", "%25").replace("/", "%2F")
+        return escaped.replace(".", "%2E") if escaped in (".", "..") else escaped
+
+
+register_converter(LookerIdConverter, "looker_id")
 
 urlpatterns = [
     path("", home.home, name="restoration-home"),
@@ -52,7 +76,7 @@ urlpatterns = [
     path("backup/new", extract.backup_form, name="restoration-backup-form"),
     path("backup/take", extract.take_backup, name="restoration-take-backup"),
     path(
-        "backup/<slug:type_slug>/<str:content_id>/",
+        "backup/<slug:type_slug>/<looker_id:content_id>/",
         backup.backup_item,
         name="restoration-backup-item",
     ),

@@ -201,12 +201,26 @@ else:
 LOOKER_INI = os.getenv("LOOKER_INI", "looker.ini")
 DEMO_MODE = envbool("RESTOREADMIN_DEMO")
 
+
+def envseconds(name: str, default: str) -> float:
+    value = os.getenv(name, default)
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a number of seconds") from None
+    if seconds < 0:
+        raise ValueError(f"{name}={value!r} is negative")
+    return seconds
+
+
 # Restore engine timings, in seconds: how often a running session beats, after how long
-# without a beat the reaper resumes it (its worker or machine died), and the first
-# retry's wait (doubling after). Every node must agree on them: set them in the env.
-RESTORE_HEARTBEAT_SECONDS = float(os.getenv("RESTORE_HEARTBEAT_SECONDS", "5"))
-RESTORE_STALE_AFTER_SECONDS = float(os.getenv("RESTORE_STALE_AFTER_SECONDS", "60"))
-RESTORE_RETRY_BASE_DELAY = float(os.getenv("RESTORE_RETRY_BASE_DELAY", "0.5"))
+# without a beat the reaper resumes it (its worker or machine died), after how long a
+# queued session nobody claimed is queued again, and the first retry's wait (doubling
+# after). Every node must agree on them: set them in the env.
+RESTORE_HEARTBEAT_SECONDS = envseconds("RESTORE_HEARTBEAT_SECONDS", "5")
+RESTORE_STALE_AFTER_SECONDS = envseconds("RESTORE_STALE_AFTER_SECONDS", "60")
+RESTORE_PENDING_REQUEUE_SECONDS = envseconds("RESTORE_PENDING_REQUEUE_SECONDS", "300")
+RESTORE_RETRY_BASE_DELAY = envseconds("RESTORE_RETRY_BASE_DELAY", "0.5")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,6 +1,7 @@
 """`manage.py import_backup`: a lookervault SQLite backup into content_items."""
 
 import io
+import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -286,3 +287,119 @@ def test_it_says_nothing_about_queries_when_every_look_has_one(tmp_path):
     )
     out, _ = run_import(path)
     assert "query" not in out
+
+
+def invalid_utf8_blob(where: str) -> bytes:
+    """MessagePack that is well formed but holds a string that is not UTF-8."""
+    bad = b"\xa3\xff\xfe\xfd"  # a 3-byte str of bytes no UTF-8 text starts with
+    if where == "key":
+        return b"\x82\xa2id\xa1x" + bad + b"\x01"
+    if where == "nested":  # {"id": "x", "tiles": [{"title": <bad>}]}
+        return b"\x82\xa2id\xa1x\xa5tiles\x91\x81\xa5title" + bad
+    return b"\x82\xa2id\xa1x\xa5title" + bad
+
+
+def test_a_blob_that_cannot_be_decoded_for_any_reason_is_skipped_by_type_and_id(tmp_path):
+    too_deep = b"\x81\xa1a" + b"\x91" * 100_000 + b"\xc0"
+    path = write_backup(
+        tmp_path / "b.db",
+        [
+            backup_row("1", blob=invalid_utf8_blob("value")),
+            backup_row("2", ContentType.LOOK, blob=invalid_utf8_blob("key")),
+            backup_row("3", ContentType.FOLDER, blob=invalid_utf8_blob("nested")),
+            backup_row("4", ContentType.BOARD, blob=too_deep),
+            backup_row("5"),
+        ],
+    )
+    out, err = run_import(path)
+    assert "Imported 1 of 5 rows" in out
+    assert "skipped: Dashboard 1 holds text that is not valid UTF-8" in err
+    assert "skipped: Look 2 holds text that is not valid UTF-8" in err
+    assert "skipped: Folder 3 holds text that is not valid UTF-8" in err
+    assert "skipped: Board 4 is nested too deeply to read" in err
+    assert [i.content_id for i in ContentItem.objects.all()] == ["5"]
+    assert "Traceback" not in err
+
+
+def test_a_name_column_holding_bytes_that_are_not_text_is_skipped_by_name(tmp_path):
+    path = write_backup(tmp_path / "b.db", [backup_row("1", name=b"\xff\xfe"), backup_row("2")])
+    _, err = run_import(path)
+    assert "skipped: Dashboard 1: name is not valid UTF-8 text" in err
+    assert [i.content_id for i in ContentItem.objects.all()] == ["2"]
+
+
+def big_backup(path: Path, rows: int = 1500, title: str = "Title") -> Path:
+    """A backup of `rows` dashboards with 4 KB blobs: about 7 MB, several times SQLite's
+    page cache, so late pages are read from the disk while the import runs."""
+    return write_backup(
+        path,
+        [
+            backup_row(str(n), data={"id": str(n), "title": f"{title} {n}", "pad": "p" * 4000})
+            for n in range(rows)
+        ],
+    )
+
+
+def damage(path: Path, start_fraction: float, end_fraction: float = 1.0) -> None:
+    """Overwrite a stretch of the file's pages with garbage, as a failing disk would."""
+    size = path.stat().st_size
+    start, end = int(size * start_fraction), int(size * end_fraction)
+    with open(path, "r+b") as f:
+        f.seek(start)
+        f.write(bytes((n * 37 + 11) % 256 for n in range(end - start)))
+
+
+def test_a_file_damaged_in_its_last_pages_is_refused_before_any_stored_row_changes(tmp_path):
+    run_import(big_backup(tmp_path / "first.db", rows=1500, title="Kept"))
+    before = dict(ContentItem.objects.values_list("content_id", "content_data"))
+    path = big_backup(tmp_path / "second.db", rows=1500, title="New")
+    damage(path, 0.9)
+    with pytest.raises(CommandError) as refused:
+        run_import(path)
+    message = str(refused.value)
+    assert "is damaged, so nothing was imported" in message
+    assert "quick_check" in message
+    assert dict(ContentItem.objects.values_list("content_id", "content_data")) == before
+    assert not AuditEvent.objects.filter(description__contains="second.db").exists()
+
+
+class DamageAfterFirstBatch(io.StringIO):
+    """A progress stream that damages the backup file once the first batch is stored:
+    the file changes under the import, after the whole-file check passed."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.done = False
+
+    def write(self, text: str) -> int:
+        if not self.done:
+            self.done = True
+            damage(self.path, 0.3)
+        return super().write(text)
+
+
+def test_a_file_that_fails_mid_way_says_which_rows_were_already_imported(tmp_path):
+    from restoration.management.commands.import_backup import ImportStopped, import_backup
+
+    run_import(big_backup(tmp_path / "first.db", rows=1500, title="Kept"))
+    path = big_backup(tmp_path / "second.db", rows=1500, title="New")
+    with pytest.raises(ImportStopped) as stopped:
+        import_backup(path, batch_size=100, progress=DamageAfterFirstBatch(path))
+    message = str(stopped.value)
+    # Where it stops depends on what SQLite's page cache still held: read it from the
+    # message, then check that it is exactly what changed.
+    found = re.search(r"stopped at row ([\d,]+) of 1,500", message)
+    assert found, message
+    done = int(found.group(1).replace(",", "")) - 1
+    assert 100 <= done < 1500 and done % 100 == 0
+    assert f"Already imported: the file's first {done:,} rows (up to rowid {done})" in message
+    assert f"from Dashboard 0 to Dashboard {done - 1}" in message
+    names = {i.content_id: i.decoded()["title"] for i in ContentItem.objects.all()}
+    assert {n for n, name in names.items() if name.startswith("New ")} == {
+        str(n) for n in range(done)
+    }
+    assert all(names[str(n)] == f"Kept {n}" for n in range(done, 1500))
+    event = AuditEvent.objects.get(description__contains="second.db")
+    assert event.count == done and event.details["through_rowid"] == done
+    assert f"before it stopped at row {done + 1}" in event.description

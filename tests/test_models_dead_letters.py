@@ -88,3 +88,62 @@ def test_deleting_a_session_deletes_its_dead_letters(session):
     dead_letter(session)
     session.delete()
     assert not DeadLetterItem.objects.exists()
+
+
+def failure(session, content_id="1", **fields) -> DeadLetterItem:
+    return DeadLetterItem(
+        session=session,
+        content_id=content_id,
+        content_type=fields.pop("content_type", ContentType.DASHBOARD),
+        content_data=encode_blob({"id": content_id, "title": "Broken"}),
+        error_message=fields.pop("error_message", "title is already taken"),
+        error_type="LookerValidationError",
+        retry_count=fields.pop("retry_count", 0),
+        metadata={"retry_history": [{"attempt": 1, "status": 422, "error": "taken"}]},
+        **fields,
+    )
+
+
+def test_a_new_failure_of_an_item_updates_its_dead_letter_instead_of_adding_one():
+    first = RestorationSession.objects.create(
+        destination_instance="https://dest.example", source_instance="https://src.example"
+    )
+    second = RestorationSession.objects.create(
+        destination_instance="https://dest.example", source_instance="https://src.example"
+    )
+    elsewhere = RestorationSession.objects.create(
+        destination_instance="https://other.example", source_instance="https://src.example"
+    )
+    DeadLetterItem.objects.record_failures(first, [failure(first, "1"), failure(first, "2")])
+    DeadLetterItem.objects.record_failures(
+        second, [failure(second, "1", error_message="still taken", retry_count=2)]
+    )
+    DeadLetterItem.objects.record_failures(elsewhere, [failure(elsewhere, "1")])
+    assert DeadLetterItem.objects.count() == 3
+    again = DeadLetterItem.objects.get(
+        content_id="1", session__destination_instance="https://dest.example"
+    )
+    assert again.failure_count == 2
+    assert again.retry_count == 0 + 1 + 2
+    assert again.session_id == second.pk and again.error_message == "still taken"
+    assert len(again.metadata["retry_history"]) == 2
+    assert again.metadata["retry_history"][-1]["session"] == second.pk
+    assert again.metadata["sessions"] == [first.pk, second.pk]
+
+
+def test_a_failed_manual_retry_increases_the_retry_count():
+    origin = RestorationSession.objects.create(destination_instance="https://dest.example")
+    retry = RestorationSession.objects.create(destination_instance="https://dest.example")
+    pk = dead_letter(origin, "7", retry_count=3)
+    DeadLetterItem.objects.record_retry_failures({pk: failure(retry, "7", retry_count=0)})
+    item = DeadLetterItem.objects.get(pk=pk)
+    assert item.retry_count == 4 and item.failure_count == 2
+
+
+def test_an_item_restored_later_leaves_the_dead_letters_of_its_pair():
+    first = RestorationSession.objects.create(destination_instance="https://dest.example")
+    later = RestorationSession.objects.create(destination_instance="https://dest.example")
+    dead_letter(first, "1")
+    dead_letter(first, "2")
+    assert DeadLetterItem.objects.resolve(later, ContentType.DASHBOARD, ["1"]) == 1
+    assert list(DeadLetterItem.objects.values_list("content_id", flat=True)) == ["2"]

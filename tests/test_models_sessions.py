@@ -228,3 +228,78 @@ def test_hand_back_leaves_a_session_another_worker_runs_alone():
     assert session.hand_back("host:2") is False
     assert session.hand_back("host:1") is True
     assert session.status == SessionStatus.PENDING and session.resume_count == 1
+
+
+def test_finish_with_failed_items_is_completed_with_errors():
+    session = new_session(status=SessionStatus.RUNNING, error_count=3)
+    session.finish(SessionStatus.COMPLETED)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.COMPLETED_WITH_ERRORS
+    assert session.is_finished and not session.is_resumable
+    assert session.status_tone == "warn"
+    clean = new_session(status=SessionStatus.RUNNING)
+    clean.finish(SessionStatus.COMPLETED)
+    clean.refresh_from_db()
+    assert clean.status == SessionStatus.COMPLETED and clean.status_tone == "ok"
+
+
+def test_one_writing_session_holds_a_destination_at_a_time():
+    first = new_session(status=SessionStatus.PENDING, kind=SessionKind.RESTORE)
+    second = new_session(status=SessionStatus.PENDING, kind=SessionKind.DLQ_RETRY)
+    assert first.hold_destination()
+    assert not second.hold_destination()
+    second.refresh_from_db()
+    assert second.waiting_for_id == first.pk and second.running_since is None
+    # The same base URL spelled with a trailing slash is the same Looker.
+    third = new_session(status=SessionStatus.PENDING, destination_instance=DEST + "/")
+    assert not third.hold_destination()
+    # A dry run never waits, and does not take the destination.
+    dry = new_session(status=SessionStatus.PENDING, kind=SessionKind.DRY_RUN)
+    assert dry.hold_destination()
+    # Another Looker is free.
+    elsewhere = new_session(
+        status=SessionStatus.PENDING, destination_instance="https://other.example"
+    )
+    assert elsewhere.hold_destination()
+    # The holder ends: the next takes the destination and stops waiting.
+    first.finish(SessionStatus.FAILED, error="boom")
+    assert second.hold_destination()
+    second.refresh_from_db()
+    assert second.waiting_for_id is None and second.running_since is not None
+
+
+def test_a_handed_back_holder_keeps_its_destination_until_it_resumes():
+    holder = new_session(status=SessionStatus.PENDING)
+    assert holder.hold_destination()
+    RestorationSession.objects.filter(pk=holder.pk).update(status=SessionStatus.RUNNING)
+    RestorationSession.objects.filter(pk=holder.pk).update(status=SessionStatus.PENDING)
+    other = new_session(status=SessionStatus.PENDING)
+    assert not other.hold_destination()
+    assert holder.hold_destination()  # the holder itself comes back in
+
+
+def test_the_end_of_the_holder_queues_the_sessions_that_wait_for_it(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr(RestorationSession, "enqueue", lambda self: queued.append(self.pk))
+    holder = new_session(status=SessionStatus.PENDING)
+    waiting = new_session(status=SessionStatus.PENDING)
+    assert holder.hold_destination() and not waiting.hold_destination()
+    with django_capture_on_commit_callbacks(execute=True):
+        holder.finish(SessionStatus.COMPLETED)
+    assert queued == [waiting.pk]
+
+
+def test_a_launch_token_launches_once(monkeypatch):
+    monkeypatch.setattr(RestorationSession, "enqueue", lambda self: None)
+    config = RestorationConfig(destination_instance=DEST)
+    first = RestorationSession.objects.launch(
+        config, destination_section="dest", launch_token="3f1c1d4e-0000-4000-8000-000000000001"
+    )
+    again = RestorationSession.objects.launch(
+        config, destination_section="dest", launch_token="3f1c1d4e-0000-4000-8000-000000000001"
+    )
+    assert again.pk == first.pk
+    assert RestorationSession.objects.count() == 1
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LAUNCH).count() == 1

@@ -151,3 +151,53 @@ def test_production_mode_passes_the_deployment_checks_without_a_warning(tmp_path
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+ENGINE_TIMINGS = {
+    "RESTORE_HEARTBEAT_SECONDS": "1.5",
+    "RESTORE_STALE_AFTER_SECONDS": "45",
+    "RESTORE_PENDING_REQUEUE_SECONDS": "90",
+    "RESTORE_RETRY_BASE_DELAY": "0.25",
+}
+TIMINGS_PROBE = """
+import json, django
+django.setup()
+from django.conf import settings as s
+names = %r
+print(json.dumps({n: getattr(s, n) for n in names}))
+"""
+
+
+def test_every_engine_timing_comes_from_the_environment(tmp_path):
+    env = clean_env(tmp_path, **ENGINE_TIMINGS)
+    result = subprocess.run(
+        [sys.executable, "-c", TIMINGS_PROBE % list(ENGINE_TIMINGS)],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen == {name: float(value) for name, value in ENGINE_TIMINGS.items()}
+
+
+def test_every_engine_timing_is_in_the_readme_configuration_table():
+    readme = (REPO / "README.md").read_text()
+    for name in ENGINE_TIMINGS:
+        assert f"| `{name}`" in readme, name
+
+
+def test_a_timing_that_is_not_a_number_is_a_clear_error(tmp_path):
+    env = clean_env(tmp_path, RESTORE_PENDING_REQUEUE_SECONDS="soon")
+    result = subprocess.run(
+        [sys.executable, "-c", TIMINGS_PROBE % ["RESTORE_PENDING_REQUEUE_SECONDS"]],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "RESTORE_PENDING_REQUEUE_SECONDS='soon' is not a number of seconds" in result.stderr

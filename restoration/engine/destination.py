@@ -184,6 +184,9 @@ class Mappings:
         self.persist = persist
         self.db_lock = db_lock
         self._by_type: dict[int, dict[str, str]] = {}
+        # Source ids whose destination object this session created in an earlier run
+        # (before a crash or a hand-back), per type: counted as created when redone.
+        self._created_earlier: dict[int, set[str]] = {}
         self._lock = threading.Lock()
         self._insert_sql: str | None = None
 
@@ -191,33 +194,64 @@ class Mappings:
         found = self._by_type.get(content_type)
         if found is None:
             with self.db_lock:
-                rows = IDMapping.objects.filter(
+                key = IDMapping.objects.filter(
                     source_instance=self.source_instance,
                     destination_instance=self.destination_instance,
                     content_type=content_type,
-                ).values_list("source_id", "destination_id")
+                )
+                rows = key.values_list("source_id", "destination_id")
                 found = dict(rows.iterator(chunk_size=5000))
+                earlier: set[str] = set()
+                if self.persist and self.session is not None:
+                    earlier = set(
+                        key.filter(created_by_session=self.session).values_list(
+                            "source_id", flat=True
+                        )
+                    )
             with self._lock:
+                self._created_earlier.setdefault(content_type, earlier)
                 found = self._by_type.setdefault(content_type, found)
         return found
+
+    def created_earlier(self, content_type: int, source_id: Any) -> bool:
+        """Did this session create the item's destination object in an earlier run?"""
+        self._type(content_type)
+        return str(source_id) in self._created_earlier.get(content_type, ())
 
     def get(self, content_type: int, source_id: Any) -> str | None:
         if source_id in (None, ""):
             return None
         return self._type(content_type).get(str(source_id))
 
-    def put(self, content_type: int, source_id: Any, destination_id: Any) -> None:
+    def put(
+        self, content_type: int, source_id: Any, destination_id: Any, *, created: bool = False
+    ) -> None:
+        """Record where an item went; `created`: this session just created that object."""
         source_id, destination_id = str(source_id), str(destination_id)
         table = self._type(content_type)
         if table.get(source_id) == destination_id:
             return
         if self.persist:
             with self.db_lock:
-                self._save(content_type, source_id, destination_id, known=source_id in table)
+                self._save(
+                    content_type,
+                    source_id,
+                    destination_id,
+                    known=source_id in table,
+                    created=created,
+                )
         with self._lock:
             table[source_id] = destination_id
 
-    def _save(self, content_type: int, source_id: str, destination_id: str, *, known: bool) -> None:
+    def _save(
+        self,
+        content_type: int,
+        source_id: str,
+        destination_id: str,
+        *,
+        known: bool,
+        created: bool = False,
+    ) -> None:
         """One INSERT for a new mapping (the common case, right after a create); an UPDATE
         when the mapping exists (known here, or written meanwhile by another session)."""
         key = {
@@ -228,13 +262,19 @@ class Mappings:
         }
         if not known:
             try:  # autocommit: one INSERT, committed before the next item starts
-                self._insert(content_type, source_id, destination_id)
+                self._insert(content_type, source_id, destination_id, created=created)
                 return
             except IntegrityError:
                 pass
-        IDMapping.objects.filter(**key).update(destination_id=destination_id, session=self.session)
+        IDMapping.objects.filter(**key).update(
+            destination_id=destination_id,
+            session=self.session,
+            created_by_session=self.session if created else None,
+        )
 
-    def _insert(self, content_type: int, source_id: str, destination_id: str) -> None:
+    def _insert(
+        self, content_type: int, source_id: str, destination_id: str, *, created: bool = False
+    ) -> None:
         """The INSERT of IDMapping.objects.create without building a model instance: it
         runs once per created object, and the ORM's per-row work was a third of the
         engine's own CPU per simple item."""
@@ -242,18 +282,19 @@ class Mappings:
             table = connection.ops.quote_name(IDMapping._meta.db_table)
             self._insert_sql = (
                 f"INSERT INTO {table} (source_instance, destination_instance, content_type, "
-                "source_id, destination_id, created_at, session_id) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                "source_id, destination_id, created_at, session_id, created_by_session_id) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
             )
-        created = connection.ops.adapt_datetimefield_value(timezone.now())
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         params = (
             self.source_instance,
             self.destination_instance,
             content_type,
             source_id,
             destination_id,
-            created,
+            now,
             self.session.pk if self.session is not None else None,
+            self.session.pk if self.session is not None and created else None,
         )
         with connection.cursor() as cursor:
             cursor.execute(self._insert_sql, params)

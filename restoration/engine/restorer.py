@@ -278,7 +278,8 @@ class Restorer:
                 self.api.write(create, body=write_model(create_cls, wanted, what), recover=recover)
             )
             new_id = text_id(obj.get(id_field))
-            self.mappings.put(content_type, sid, new_id)  # the same step as the create
+            # The same step as the create; `created`: redone after a crash, it still counts.
+            self.mappings.put(content_type, sid, new_id, created=True)
             self.state.remember(content_type, obj)
             lost = "the create's answer was lost; found what it made instead of creating it again"
             notes = [lost] if found else []

@@ -310,7 +310,13 @@ class SessionRunner:
 
     def _process(self, restorer: Restorer, entry: PlanEntry, blob: Any) -> Done | None:
         try:
-            return Done(entry, outcome=restorer.restore(entry, blob))
+            outcome = restorer.restore(entry, blob)
+            if outcome.status != "created" and restorer.mappings.created_earlier(
+                entry.content_type, entry.content_id
+            ):
+                # Created by this session before a crash, and not counted then.
+                outcome.status = "created"
+            return Done(entry, outcome=outcome)
         except CallAbandoned:
             return None  # not done, not failed: the resume restores it
         except ItemFailed as exc:
@@ -343,7 +349,8 @@ class SessionRunner:
         letters: list[DeadLetterItem] = []
         rows: list[DryRunItem] = []
         retried: list[int] = []
-        failed_retries: list[tuple[int, ItemFailed]] = []
+        restored: list[str] = []
+        failed_retries: dict[int, DeadLetterItem] = {}
         warnings: list[dict[str, Any]] = []
         for item in done:
             e = item.entry
@@ -356,7 +363,7 @@ class SessionRunner:
                 if self.config.dry_run:
                     rows.append(self._dry_row(e, "fail", item.failure.message, {}))
                 elif e.dead_letter_id is not None:
-                    failed_retries.append((e.dead_letter_id, item.failure))
+                    failed_retries[e.dead_letter_id] = self._dead_letter(e, item)
                 else:
                     letters.append(self._dead_letter(e, item))
                 continue
@@ -364,8 +371,11 @@ class SessionRunner:
             assert outcome is not None
             status = outcome.status
             tally[status] += 1
-            counts["success_count" if status != "skipped" else "skipped_count"] += 1
-            if status == "created":
+            counts["success_count"] += 1  # the design's total = successful + failed
+            restored.append(e.content_id)
+            if status == "skipped":
+                counts["skipped_count"] += 1
+            elif status == "created":
                 counts["created_count"] += 1
             elif status == "updated":
                 counts["updated_count"] += 1
@@ -407,20 +417,15 @@ class SessionRunner:
                 fields.append("completed_at")
             checkpoint.save(update_fields=fields)
             if letters:
-                DeadLetterItem.objects.bulk_create(letters)
+                DeadLetterItem.objects.record_failures(self.session, letters)
             if rows:
                 DryRunItem.objects.bulk_create(rows)
             if retried:
                 DeadLetterItem.objects.filter(pk__in=retried).delete()
-            for pk, failure in failed_retries:
-                DeadLetterItem.objects.filter(pk=pk).update(
-                    error_message=failure.message,
-                    error_type=failure.error_type,
-                    stack_trace=failure.stack,
-                    retry_count=_retry_count(failure),
-                    failed_at=timezone.now(),
-                    metadata=failure.metadata(),
-                )
+            if restored and not self.config.dry_run:
+                DeadLetterItem.objects.resolve(self.session, done[0].entry.content_type, restored)
+            if failed_retries:
+                DeadLetterItem.objects.record_retry_failures(failed_retries)
             self.session.add_counts(**counts)
             if warnings:
                 self._record_warnings(warnings)

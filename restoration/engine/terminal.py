@@ -33,6 +33,7 @@ def wait_for(
     reports after each checkpoint), else poll the database while a cluster runs it."""
     tty = out.isatty()
     last = [""]
+    waiting_said = [False]
 
     def draw(current: RestorationSession) -> None:
         line = progress_line(current)
@@ -44,9 +45,17 @@ def wait_for(
     if inline:
         from restoration.engine import run_session
 
-        run_session(session.pk, progress=draw)
-        session.refresh_from_db()
-        draw(session)
+        while True:
+            run_session(session.pk, progress=draw)
+            session.refresh_from_db()
+            draw(session)
+            if session.status != "pending" or not session.waiting_for_id:
+                break
+            # Another session writes into this Looker: wait here until it is done.
+            if not waiting_said[0]:
+                out.write(f"Waiting for session {session.waiting_for_id} into the same Looker\n")
+                waiting_said[0] = True
+            time.sleep(max(interval, 1.0))
     else:
         while True:
             session.refresh_from_db()

@@ -2,6 +2,7 @@
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from django import template
 from django.utils.html import conditional_escape, format_html
@@ -38,7 +39,7 @@ def looker_url(base_url: str, content_type: int, object_id: str) -> str:
         return ""
     instance = instances_by_url().get(base_url)
     web = web_url_for(base_url, instance.web_url if instance else "")
-    return web + path.format(id=object_id)
+    return web.rstrip("/") + path.format(id=quote(str(object_id), safe=""))
 
 
 @register.filter

@@ -24,11 +24,26 @@ from restoration.views.paging import newest_first_by_id, newest_first_by_time
 CSV_CHUNK = 2000
 
 
+# A spreadsheet reads a cell starting with one of these as a formula ("=HYPERLINK(...)").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 class Echo:
     """A file-like object whose write() hands the line back, for streaming CSV."""
 
     def write(self, value: str) -> str:
         return value
+
+
+def csv_cell(value: object) -> object:
+    """One CSV cell a spreadsheet shows as text: times in ISO 8601, and text that would
+    start a formula prefixed with a single quote (OWASP's advice on CSV injection).
+    Ids and names come from Looker, where anyone who can save content chooses them."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _day_bound(text: str | None, end: bool) -> datetime | None:
@@ -119,7 +134,7 @@ def history_csv(request: HtmxHttpRequest) -> StreamingHttpResponse:
         writer = csv.writer(Echo())
         yield writer.writerow(header)
         for row in sessions.iterator(chunk_size=CSV_CHUNK):
-            yield writer.writerow([v.isoformat() if isinstance(v, datetime) else v for v in row])
+            yield writer.writerow([csv_cell(v) for v in row])
 
     return StreamingHttpResponse(
         rows(),

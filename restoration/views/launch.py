@@ -3,13 +3,21 @@
 The confirmation says what the latest dry run of the same selection found (or offers
 one), and both pages warn while no task cluster is alive to run what they launch."""
 
+import uuid
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from restoration.config import RestorationConfig
 from restoration.forms import LaunchForm, configured_instances, selected_items_per_type
-from restoration.models import ContentItem, RestorationSession, SessionKind, SessionStatus
+from restoration.models import (
+    RAN_THROUGH_STATUSES,
+    ContentItem,
+    DestinationLock,
+    RestorationSession,
+    SessionKind,
+)
 from restoration.views.access import HtmxHttpRequest, action, page
 from restoration.workers.clusters import cluster_health
 
@@ -75,7 +83,7 @@ def launch_form(request: HtmxHttpRequest) -> HttpResponse:
         # as "same as the destination" would key its ID mappings to the wrong instance.
         latest = (
             RestorationSession.objects.filter(
-                kind=SessionKind.EXTRACT, status=SessionStatus.COMPLETED
+                kind=SessionKind.EXTRACT, status__in=RAN_THROUGH_STATUSES
             )
             .order_by("-started_at")
             .values_list("source_section", flat=True)
@@ -100,7 +108,9 @@ def launch(request: HtmxHttpRequest) -> HttpResponse:
     if "edit" in data or not form.is_valid() or form.config is None:
         return render(request, "restoration/launch.html", _form_context(form, problem))
     config = form.config
-    if not config.dry_run and data.get("confirmed") != "yes":
+    token = _launch_token(data.get("launch_token", ""))
+    if not config.dry_run and (data.get("confirmed") != "yes" or token is None):
+        # One confirmation page, one token: posting it twice starts one session.
         per_type = selected_items_per_type(config)
         return render(
             request,
@@ -113,14 +123,22 @@ def launch(request: HtmxHttpRequest) -> HttpResponse:
                 "destination": form.destination_instance,
                 "source": form.source_instance,
                 "dry_run": latest_matching_dry_run(config),
+                "launch_token": uuid.uuid4(),
+                "busy_with": DestinationLock.objects.holder(config.destination_instance),
             },
         )
+    if token is not None and not config.dry_run:
+        started = RestorationSession.objects.filter(launch_token=token).first()
+        if started is not None:
+            messages.info(request, "This confirmation already launched this session.")
+            return redirect("restoration-session", session_id=started.pk)
     source = form.source_instance
     session = RestorationSession.objects.launch(
         config,
         destination_section=form.destination_instance.section,
         source_section=source.section if source else "",
         user=request.user,
+        launch_token=None if config.dry_run else token,
     )
     messages.success(
         request,
@@ -128,3 +146,11 @@ def launch(request: HtmxHttpRequest) -> HttpResponse:
         f"({session.destination_instance}).",
     )
     return redirect("restoration-session", session_id=session.pk)
+
+
+def _launch_token(text: str) -> str | None:
+    """The confirmation page's token, or None when it is missing or not one of ours."""
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        return None

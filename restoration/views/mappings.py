@@ -2,7 +2,6 @@
 
 import csv
 from collections.abc import Iterator
-from datetime import datetime
 
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -15,7 +14,7 @@ from restoration.content_types import ContentType
 from restoration.forms import configured_instances
 from restoration.models import IDMapping, RestorationSession
 from restoration.views.access import HtmxHttpRequest, action, page
-from restoration.views.history import CSV_CHUNK, Echo
+from restoration.views.history import CSV_CHUNK, Echo, csv_cell
 from restoration.views.paging import newest_first_by_id
 
 # An id is shared by few objects (one per type and destination); this bounds the IN list.
@@ -101,10 +100,7 @@ def mappings_csv(request: HtmxHttpRequest) -> StreamingHttpResponse:
         )
         for row in rows_qs.iterator(chunk_size=CSV_CHUNK):
             content_type, *rest = row
-            yield writer.writerow(
-                [ContentType(content_type).slug]
-                + [v.isoformat() if isinstance(v, datetime) else v for v in rest]
-            )
+            yield writer.writerow([ContentType(content_type).slug] + [csv_cell(v) for v in rest])
 
     return StreamingHttpResponse(
         rows(),

@@ -47,14 +47,25 @@ def claim(session: RestorationSession, worker: str) -> bool:
     """Take a queued session for this worker; False when it must not run here.
 
     A worker that is stopping passes the task on instead of claiming it, so the
-    session is not claimed only to be handed back moments later. The claim itself is
-    the model's compare-and-set (pending -> running only): a session cancelled while
-    it waited in the queue stays cancelled, a finished one is not run again.
+    session is not claimed only to be handed back moments later. A session that writes
+    into a Looker (a restore, a dead-letter retry) first holds its destination: while
+    another session writes there it stays pending, noting which one it waits for, and
+    is queued again when that one ends (`RestorationSession.hold_destination`); dry
+    runs and backups never wait. The claim itself is the model's compare-and-set
+    (pending -> running only): a session cancelled while it waited in the queue stays
+    cancelled, a finished one is not run again.
     """
     if shutdown.worker_is_stopping():
         if RestorationSession.objects.filter(pk=session.pk, status=SessionStatus.PENDING).exists():
             logger.info("session %s: this worker is stopping; queued for another", session.pk)
             session.enqueue()
+        return False
+    if not session.hold_destination():
+        logger.info(
+            "session %s waits for session %s into the same Looker",
+            session.pk,
+            session.waiting_for_id,
+        )
         return False
     if not session.claim(worker):
         logger.info("session %s is not pending; nothing to do here", session.pk)

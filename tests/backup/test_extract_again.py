@@ -108,7 +108,7 @@ def test_a_500_on_one_dashboard_is_counted_and_the_rest_is_extracted(
 
     session = extract_instance("source", fast(max_retries=2))
 
-    assert session.status == SessionStatus.COMPLETED
+    assert session.status == SessionStatus.COMPLETED_WITH_ERRORS
     assert session.error_count == 1
     [error] = session.metadata["errors"]
     assert error["content_id"] == broken

@@ -17,7 +17,10 @@ from tests.browser.conftest import OPERATOR, logged_in_page, requires_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, requires_chromium]
 
-FINISHED = "[data-status=completed], [data-status=failed], [data-status=cancelled]"
+FINISHED = (
+    "[data-status=completed], [data-status=completed_with_errors], "
+    "[data-status=failed], [data-status=cancelled]"
+)
 FOLDER, LOOK = 5, 2
 SCREENSHOTS = os.environ.get("SCREENSHOTS", "")
 

@@ -17,7 +17,10 @@ def nav(page, name: str):
     return page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True)
 
 
-FINISHED = "[data-status=completed], [data-status=failed], [data-status=cancelled]"
+FINISHED = (
+    "[data-status=completed], [data-status=completed_with_errors], "
+    "[data-status=failed], [data-status=cancelled]"
+)
 
 
 def test_an_operator_restores_watches_it_live_and_clears_the_dead_letters(browser, app):
@@ -64,7 +67,10 @@ def test_an_operator_restores_watches_it_live_and_clears_the_dead_letters(browse
     )
     page.wait_for_selector(FINISHED, timeout=60_000)
     assert page.evaluate("window.stillTheSamePage") is True, "the page reloaded"
-    assert page.locator("#progress [data-status]").get_attribute("data-status") == "completed"
+    # The refused dashboards are dead letters: honest, not a green "Completed".
+    status = page.locator("#progress [data-status]")
+    assert status.get_attribute("data-status") == "completed_with_errors"
+    assert status.inner_text() == "Completed with errors"
     assert page.locator("#overall-bar").get_attribute("value") == "100.0"
     assert page.get_by_test_id("overall-percent").inner_text() == "100.0%"
     assert page.get_by_role("heading", name="Summary").is_visible()

@@ -32,7 +32,7 @@ def test_undecodable_and_misshapen_blobs_fail_alone_with_a_clear_message(
         content_data=encode_blob({"id": "903", "name": "Fine"}),
     )
     session = restore(fast_config(looker_source, looker_destination))
-    assert session.status == "completed"
+    assert session.status == "completed_with_errors"
     assert session.created_count == 1 and session.error_count == 2
     letters = {d.content_id: d for d in DeadLetterItem.objects.all()}
     assert letters["901"].error_type == "BlobDecodeError"

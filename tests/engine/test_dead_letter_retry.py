@@ -57,3 +57,46 @@ def test_dead_letters_of_two_destinations_get_one_session_each():
 def test_an_empty_selection_is_refused():
     with pytest.raises(ValueError, match="No dead letters"):
         DeadLetterItem.objects.none().retry(None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_item_that_keeps_failing_keeps_one_dead_letter_whose_counts_grow(
+    looker_ini, looker_source, looker_destination
+):
+    from restoration.content_types import ContentType
+    from restoration.engine import run_session
+    from restoration.models import ContentItem
+    from tests.engine.conftest import fast_config, restore
+
+    ContentItem.objects.create(
+        content_type=ContentType.GROUP, content_id="901", name="Broken", content_data=b"\xc1\xff"
+    )
+    ContentItem.objects.create(
+        content_type=ContentType.GROUP,
+        content_id="903",
+        name="Fine",
+        content_data=encode_blob({"id": "903", "name": "Fine"}),
+    )
+    config = fast_config(looker_source, looker_destination, content_types=[ContentType.GROUP])
+    first = restore(config)
+    second = restore(config)
+    assert first.status == second.status == "completed_with_errors"
+    (item,) = DeadLetterItem.objects.all()  # not one per restore
+    assert item.content_id == "901" and item.session_id == second.pk
+    assert item.failure_count == 2 and item.retry_count == 1
+    assert item.metadata["sessions"] == [first.pk, second.pk]
+
+    retry = DeadLetterItem.objects.filter(pk=item.pk).retry(None)
+    run_session(retry.pk)
+    retry.refresh_from_db()
+    assert retry.status == "completed_with_errors"
+    (item,) = DeadLetterItem.objects.all()
+    assert item.failure_count == 3 and item.retry_count == 2  # the manual retry counts
+
+    # Fixed in the backup, the next restore restores it and its dead letter goes.
+    ContentItem.objects.filter(content_id="901").update(
+        content_data=encode_blob({"id": "901", "name": "Mended"})
+    )
+    third = restore(config)
+    assert third.status == "completed" and third.error_count == 0
+    assert not DeadLetterItem.objects.exists()

@@ -1,8 +1,13 @@
 """manage.py restore: launching, waiting with a progress bar, resuming, bad options."""
 
 import io
+import os
+import subprocess
+import sys
+import time
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from restoration.content_types import ContentType
@@ -139,7 +144,12 @@ def test_keep_extra_reaches_the_session_config(looker_ini, transactional_db):
     [
         (["--types", "dashbord"], "unknown content type 'dashbord'"),
         (["--workers", "99"], "workers"),
-        (["--since", "yesterday"], "is not a date"),
+        (["--since", "yesterday"], "--since: Enter a real date as YYYY-MM-DD \\('yesterday'\\)"),
+        (["--since", "2026-13-45"], "--since: Enter a real date as YYYY-MM-DD \\('2026-13-45'\\)"),
+        (["--until", "2026-02-30"], "--until: Enter a real date"),
+        (["--workers", "many"], "--workers: Input should be a valid integer"),
+        (["--types", "explore"], "--types: Cannot be restored .*: Explore"),
+        (["--ids", "no-such-id"], "--ids: Not in the backup: no-such-id"),
     ],
 )
 def test_bad_options_are_named(looker_ini, transactional_db, args, message):
@@ -166,3 +176,111 @@ def test_resuming_a_finished_session_is_refused(backup):
     session = RestorationSession.objects.exclude(kind="extract").get()
     with pytest.raises(CommandError, match="only failed or cancelled"):
         call_command("restore", "--resume", session.pk)
+
+
+def test_bad_arguments_never_print_a_traceback(looker_ini, transactional_db, tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        "LOOKER_INI": str(settings.LOOKER_INI),
+        "RESTOREADMIN_DATA_DIR": str(tmp_path / "data"),
+    }
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert manage("migrate", "-v0").returncode == 0
+    for args in (["--since", "2026-13-45"], ["--ids", "no-such-id"], ["--types", "explore"]):
+        done = manage("restore", "--destination", "destination", *args)
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        assert done.stderr.startswith("CommandError: Invalid restore options:"), done.stderr
+
+
+@pytest.mark.parametrize(
+    "form, args",
+    [
+        ({"content_ids": "404, 405"}, ["--ids", "404", "405"]),
+        ({"workers": "99"}, ["--workers", "99"]),
+        ({"max_retries": "many"}, ["--max-retries", "many"]),
+        (
+            {"date_from": "2026-02-01", "date_to": "2026-01-01"},
+            ["--since", "2026-02-01", "--until", "2026-01-01"],
+        ),
+    ],
+)
+def test_the_command_refuses_what_the_form_refuses_with_the_same_message(
+    looker_ini, transactional_db, form, args
+):
+    from restoration.forms import LaunchForm, configured_instances
+
+    instances, _ = configured_instances()
+    values = {
+        "destination": "destination",
+        "workers": "4",
+        "rate_limit_per_second": "5",
+        "rate_limit_per_minute": "200",
+        "checkpoint_interval": "50",
+        "max_retries": "3",
+        "dry_run": "on",
+        **form,
+    }
+    bound = LaunchForm(values, instances=instances, type_counts={})
+    assert not bound.is_valid()
+    (form_message,) = [m for errors in bound.errors.values() for m in errors]
+    with pytest.raises(CommandError) as refused:
+        call_command("restore", "--destination", "destination", "--dry-run", *args)
+    assert form_message in str(refused.value)
+
+
+def test_wait_exits_non_zero_on_completed_with_errors(backup):
+    with pytest.raises(CommandError, match="item\\(s\\) failed") as raised:
+        call_command(
+            "restore", "--destination", "destination", "--source", "source",
+            "--types", "dashboard", "--ids", "3", "--wait", *FAST, stdout=io.StringIO(),
+        )  # fmt: skip
+    assert raised.value.returncode == 1
+    session = RestorationSession.objects.exclude(kind="extract").get()
+    assert session.status == "completed_with_errors"
+
+
+def test_wait_in_this_process_waits_for_the_session_writing_into_the_same_looker(backup):
+    import threading
+
+    from django.db import connections
+
+    busy = RestorationSession.objects.create(
+        destination_instance=settings_destination(), status="pending"
+    )
+    assert busy.hold_destination()
+    RestorationSession.objects.filter(pk=busy.pk).update(status="running")
+
+    def finish_later() -> None:
+        time.sleep(2)
+        try:
+            RestorationSession.objects.get(pk=busy.pk).finish("completed")
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=finish_later).start()
+    out = io.StringIO()
+    call_command(
+        "restore", "--destination", "destination", "--source", "source",
+        "--types", "group", "--wait", *FAST, stdout=out,
+    )  # fmt: skip
+    session = RestorationSession.objects.exclude(kind="extract").exclude(pk=busy.pk).get()
+    assert f"Waiting for session {busy.pk} into the same Looker" in out.getvalue()
+    assert session.status == "completed" and session.waiting_for_id is None
+    assert session.running_since > RestorationSession.objects.get(pk=busy.pk).completed_at
+
+
+def settings_destination() -> str:
+    from restoration.looker.instances import get_instance
+
+    return get_instance("destination").base_url

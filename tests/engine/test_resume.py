@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from django.db.models import F
 
 from restoration.content_types import ContentType
 from restoration.engine import run_session
@@ -102,3 +103,47 @@ def test_a_crash_between_a_create_and_its_checkpoint_or_mapping_creates_nothing_
     assert session.status == "completed"
     assert looker_destination.counters()["creates"] == creates
     assert IDMapping.objects.filter(content_type=ContentType.DASHBOARD).count() >= 10
+
+
+def test_what_a_session_created_before_a_crash_counts_as_created_after_its_resume(
+    clean_run, looker_source, looker_destination
+):
+    baseline, creates = clean_run
+    session = restore(fast_config(looker_source, looker_destination))
+    # The worker died after creating the looks (their mappings were saved with each
+    # create) but before the checkpoint that records them, and with it their counters.
+    checkpoint = RestorationCheckpoint.objects.get(session=session, content_type=ContentType.LOOK)
+    looks = checkpoint.checkpoint_data["outcomes"]
+    assert looks.get("created", 0) >= 5
+    assert (
+        IDMapping.objects.filter(content_type=ContentType.LOOK, created_by_session=session).count()
+        == looks["created"]
+    )
+    checkpoint.delete()
+    done = sum(looks.values())
+    ok = done - looks.get("failed", 0)
+    RestorationSession.objects.filter(pk=session.pk).update(
+        status="running",
+        heartbeat_at=session.started_at,
+        completed_at=None,
+        total_items=F("total_items") - done,
+        success_count=F("success_count") - ok,
+        created_count=F("created_count") - looks.get("created", 0),
+        updated_count=F("updated_count") - looks.get("updated", 0),
+        skipped_count=F("skipped_count") - looks.get("skipped", 0),
+        error_count=F("error_count") - looks.get("failed", 0),
+    )
+    reap_stale_sessions(stale_after=0)
+    run_session(session.pk)
+    session.refresh_from_db()
+
+    assert looker_destination.counters()["creates"] == creates  # nothing made twice
+    assert session.created_count == baseline.created_count
+    assert session.skipped_count == baseline.skipped_count
+    by_type = session.metadata["summary_by_type"][str(ContentType.LOOK.value)]
+    assert by_type.get("created") == looks["created"]
+    # The design's rule: total = successful + failed, skipped items being successful.
+    assert session.success_count == session.created_count + session.updated_count + (
+        session.skipped_count
+    )
+    assert session.total_items == session.success_count + session.error_count

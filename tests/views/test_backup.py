@@ -58,3 +58,15 @@ def test_an_empty_backup_says_how_to_take_one(operator_client):
     body = operator_client.get("/backup/").content.decode()
     assert "The backup is empty." in body and "manage.py import_backup" in body
     assert "Nothing in the backup matches" in operator_client.get("/backup/?q=x").content.decode()
+
+
+def test_ids_with_slashes_and_dots_link_to_their_own_pages(operator_client):
+    make_content("a/b", ContentType.DASHBOARD, name="Slashed")
+    make_content("..", ContentType.DASHBOARD, name="Dots")
+    response = operator_client.get("/backup/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'href="/backup/dashboard/a%252Fb/"' in body
+    assert 'href="/backup/dashboard/%252E%252E/"' in body
+    assert "Slashed" in operator_client.get("/backup/dashboard/a%252Fb/").content.decode()
+    assert "Dots" in operator_client.get("/backup/dashboard/%252E%252E/").content.decode()

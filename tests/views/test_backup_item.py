@@ -1,5 +1,7 @@
 """GET /backup/<type>/<id>/: one object decoded, where it went, and "restore this"."""
 
+from django.urls import reverse
+
 from restoration.content_types import ContentType
 from tests.views.conftest import make_content, make_mapping
 
@@ -26,3 +28,22 @@ def test_auditors_get_no_restore_button(auditor_client):
 def test_unknown_items_and_types_are_404(operator_client, db):
     assert operator_client.get("/backup/dashboard/404/").status_code == 404
     assert operator_client.get("/backup/widget/1/").status_code == 404
+
+
+ODD_IDS = ["a/b", "model::x/y/", "50%", "..", ".", "q?x=1#frag", "é ü", "%2F"]
+
+
+def test_any_id_opens_its_own_page(operator_client):
+    for i, content_id in enumerate(ODD_IDS):
+        make_content(content_id, ContentType.DASHBOARD, name=f"Odd {i}")
+    for i, content_id in enumerate(ODD_IDS):
+        url = reverse("restoration-backup-item", args=["dashboard", content_id])
+        response = operator_client.get(url)
+        assert response.status_code == 200, (content_id, url)
+        assert response.context["item"].content_id == content_id
+        assert f"Odd {i}" in response.content.decode()
+
+
+def test_an_id_typed_with_a_plain_slash_is_found(operator_client):
+    make_content("a/b", ContentType.DASHBOARD, name="Slashed")
+    assert "Slashed" in operator_client.get("/backup/dashboard/a/b/").content.decode()

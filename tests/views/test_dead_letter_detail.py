@@ -1,7 +1,7 @@
 """GET /dead-letters/<id>/: everything needed to understand one failure."""
 
 from restoration.models import encode_blob
-from tests.views.conftest import make_dead_letter, make_running_session
+from tests.views.conftest import make_dead_letter, make_running_session, make_session
 
 
 def test_it_shows_message_trace_payload_response_history_and_content(
@@ -103,3 +103,10 @@ def test_a_reference_that_failed_too_points_at_its_own_dead_letter(operator_clie
     body = operator_client.get(f"/dead-letters/{plan.pk}/").content.decode()
     assert "It needs Look 1, which failed too" in body
     assert f'href="/dead-letters/{look.pk}/">Look 1&#x27;s dead letter</a>' in body
+
+
+def test_a_dead_letter_whose_id_holds_a_slash_links_to_its_backup_row(operator_client):
+    letter = make_dead_letter(make_session(), content_id="x/../y")
+    response = operator_client.get(f"/dead-letters/{letter.pk}/")
+    assert response.status_code == 200
+    assert 'href="/backup/dashboard/x%252F..%252Fy/"' in response.content.decode()

@@ -126,3 +126,40 @@ def test_with_no_session_yet_it_points_to_a_dry_run(operator_client, auditor_cli
     assert "Launch a dry run</a>" in operator_client.get("/sessions/").content.decode()
     body = auditor_client.get("/sessions/").content.decode()
     assert "No session yet." in body and "Launch a dry run" not in body
+
+
+def test_completed_with_errors_has_its_own_badge_filter_and_csv_value(operator_client):
+    partial = make_session(status=SessionStatus.COMPLETED_WITH_ERRORS, error_count=81)
+    clean = make_session(status=SessionStatus.COMPLETED)
+    body = operator_client.get("/sessions/").content.decode()
+    assert '<option value="completed_with_errors">Completed with errors</option>' in body
+    assert 'tone-warn" data-status="completed_with_errors">Completed with errors</span>' in body
+    assert 'tone-ok" data-status="completed">Completed</span>' in body
+    only = operator_client.get("/sessions/?status=completed_with_errors").content.decode()
+    assert f"/sessions/{partial.pk}/" in only and f"/sessions/{clean.pk}/" not in only
+    csv_text = b"".join(
+        operator_client.get("/sessions/export.csv?status=completed_with_errors").streaming_content
+    ).decode()
+    assert f"{partial.pk},restore,completed_with_errors," in csv_text
+    assert clean.pk not in csv_text
+
+
+def test_every_status_has_a_badge_tone(operator_client):
+    from restoration.models import STATUS_TONES
+
+    assert set(STATUS_TONES) == set(SessionStatus.values)
+    css = (
+        __import__("pathlib").Path(__file__).parents[2] / "restoration/static/restoration/site.css"
+    ).read_text()
+    for tone in set(STATUS_TONES.values()):
+        assert f".tone-{tone} " in css, tone
+
+
+def test_a_session_waiting_for_its_destination_says_for_which_session(operator_client):
+    running = make_session(status=SessionStatus.RUNNING)
+    make_session(status=SessionStatus.PENDING, waiting_for=running)
+    body = operator_client.get("/sessions/").content.decode()
+    assert (
+        f'Waits for <a href="/sessions/{running.pk}/">session {running.pk[:8]}…</a> '
+        "into the same Looker" in body
+    )

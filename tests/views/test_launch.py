@@ -1,5 +1,7 @@
 """POST /sessions/launch: pydantic validation next to fields, confirmation of real restores, launch."""
 
+import re
+
 import pytest
 
 from restoration.content_types import ContentType
@@ -48,9 +50,19 @@ def test_a_real_restore_asks_for_confirmation_with_what_it_touches(
     assert not RestorationSession.objects.exists()
 
 
+def confirmation_token(client, values: dict) -> str:
+    """The token the confirmation page carries for its Restore button."""
+    body = client.post("/sessions/launch", values).content.decode()
+    found = re.search(r'name="launch_token" value="([0-9a-f-]{36})"', body)
+    assert found, body
+    return found.group(1)
+
+
 def test_confirming_launches_the_restore(operator_client, looker_ini_file, backup):
+    values = {**VALID, "content_types": ["1"]}
+    token = confirmation_token(operator_client, values)
     response = operator_client.post(
-        "/sessions/launch", {**VALID, "content_types": ["1"], "confirmed": "yes"}
+        "/sessions/launch", {**values, "confirmed": "yes", "launch_token": token}
     )
     session = RestorationSession.objects.get()
     assert response.status_code == 302
@@ -63,8 +75,11 @@ def test_keep_extra_is_asked_for_and_confirmed(operator_client, looker_ini_file,
     assert (
         "tiles, filters, sections and items the backup lacks are kept" in response.content.decode()
     )
-    operator_client.post("/sessions/launch", {**VALID, "keep_extra": "on", "confirmed": "yes"})
-    operator_client.post("/sessions/launch", {**VALID, "confirmed": "yes"})
+    for values in ({**VALID, "keep_extra": "on"}, VALID):
+        token = confirmation_token(operator_client, values)
+        operator_client.post(
+            "/sessions/launch", {**values, "confirmed": "yes", "launch_token": token}
+        )
     kept, exact = RestorationSession.objects.order_by("started_at")
     assert kept.config["keep_extra"] is True
     assert exact.config["keep_extra"] is False  # by default a restore ends equal to the backup
@@ -192,3 +207,55 @@ def test_dry_run_first_launches_the_same_selection_as_a_dry_run(
 def test_the_confirmation_warns_when_no_task_cluster_runs(operator_client, looker_ini_file, backup):
     body = operator_client.post("/sessions/launch", VALID).content.decode()
     assert 'data-testid="no-cluster"' in body
+
+
+def test_posting_one_confirmation_twice_starts_one_session(
+    operator_client, looker_ini_file, backup
+):
+    values = {**VALID, "content_types": ["1"]}
+    token = confirmation_token(operator_client, values)
+    confirmed = {**values, "confirmed": "yes", "launch_token": token}
+    first = operator_client.post("/sessions/launch", confirmed)
+    again = operator_client.post("/sessions/launch", confirmed, follow=True)  # back + resubmit
+    session = RestorationSession.objects.get()
+    assert first["Location"] == f"/sessions/{session.pk}/"
+    assert again.redirect_chain[-1][0] == f"/sessions/{session.pk}/"
+    assert "This confirmation already launched this session." in again.content.decode()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LAUNCH).count() == 1
+
+
+def test_each_confirmation_page_has_its_own_token(operator_client, looker_ini_file, backup):
+    values = {**VALID, "content_types": ["1"]}
+    tokens = {confirmation_token(operator_client, values) for _ in range(2)}
+    assert len(tokens) == 2
+    for token in tokens:
+        operator_client.post(
+            "/sessions/launch", {**values, "confirmed": "yes", "launch_token": token}
+        )
+    assert RestorationSession.objects.count() == 2
+
+
+def test_a_confirmation_without_its_token_asks_again(operator_client, looker_ini_file, backup):
+    response = operator_client.post(
+        "/sessions/launch",
+        {**VALID, "content_types": ["1"], "confirmed": "yes", "launch_token": "forged"},
+    )
+    assert response.status_code == 200
+    assert 'name="launch_token"' in response.content.decode()
+    assert not RestorationSession.objects.exists()
+
+
+def test_the_confirmation_says_which_session_it_will_wait_for(
+    operator_client, looker_ini_file, backup
+):
+    from restoration.models import DestinationLock, SessionStatus
+    from tests.views.conftest import make_session
+
+    running = make_session(status=SessionStatus.RUNNING, kind=SessionKind.RESTORE)
+    assert DestinationLock.objects.take(running) is None
+    body = operator_client.post("/sessions/launch", {**VALID, "content_types": ["1"]}).content
+    text = body.decode()
+    assert (
+        f'Session <a href="/sessions/{running.pk}/">{running.pk}</a> is writing into this Looker'
+        in text
+    )

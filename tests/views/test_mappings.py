@@ -95,3 +95,12 @@ def test_open_in_looker_uses_web_url_or_drops_the_api_port(operator_client, tmp_
     body = operator_client.get("/mappings/").content.decode()
     assert 'href="https://a.example.com/dashboards/11"' in body
     assert 'href="https://ui.example.com/dashboards/22"' in body
+
+
+def test_ids_with_slashes_are_listed_and_linked(operator_client):
+    make_mapping("a/b", "c/d")
+    response = operator_client.get("/mappings/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'href="/backup/dashboard/a%252Fb/"' in body
+    assert f'href="{DESTINATION}/dashboards/c%2Fd"' in body

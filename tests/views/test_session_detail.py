@@ -416,3 +416,23 @@ def test_a_dead_letter_retry_names_what_it_retried(operator_client):
     body = operator_client.get(f"/sessions/{retry.pk}/").content.decode()
     assert "Dead letters retried</dt><dd>Dashboard 7, Look 50</dd>" in body
     assert "Content ids" not in body
+
+
+def test_a_session_waiting_for_its_destination_links_the_session_it_waits_for(operator_client):
+    running = make_session(status=SessionStatus.RUNNING)
+    waiting = make_session(status=SessionStatus.PENDING, waiting_for=running)
+    body = operator_client.get(f"/sessions/{waiting.pk}/").content.decode()
+    assert 'data-testid="waiting-for"' in body
+    assert (
+        f'Waits for <a href="/sessions/{running.pk}/">session {running.pk}</a> into the same Looker'
+        in body
+    )
+
+
+def test_a_restore_with_failures_shows_completed_with_errors_not_a_green_completed(
+    operator_client,
+):
+    session = make_session(status=SessionStatus.COMPLETED_WITH_ERRORS, error_count=81)
+    body = operator_client.get(f"/sessions/{session.pk}/").content.decode()
+    assert 'tone-warn" data-status="completed_with_errors">Completed with errors</span>' in body
+    assert 'data-status="completed">' not in body

@@ -12,7 +12,7 @@ from restoration.backup.readers import EXTRACTABLE_TYPES
 from restoration.backup.run import Progress
 from restoration.content_types import ContentType
 from restoration.looker.instances import InstanceNotConfigured
-from restoration.models import SessionStatus
+from restoration.models import RAN_THROUGH_STATUSES
 
 BAR_WIDTH = 30
 
@@ -114,7 +114,7 @@ class Command(BaseCommand):
             f"{session.error_count} failed; {session.api_calls} API calls "
             f"in {summary.get('duration_seconds', 0):.1f}s"
         )
-        if session.status != SessionStatus.COMPLETED:
+        if session.status not in RAN_THROUGH_STATUSES:
             raise CommandError(f"The backup {session.status}: {session.last_error}")
         if session.error_count:
             for error in (session.metadata or {}).get("errors", [])[:20]:

@@ -1,9 +1,12 @@
 """`manage.py import_backup FILE`: copy a lookervault SQLite backup into content_items.
 
 The backup is read in read-only mode and streamed in batches, so memory stays flat
-however large the file is. Rows are upserted by (id, content_type): importing the same
-file twice updates, never duplicates. A row whose blob does not decode is reported by
-id and type and skipped; what we already hold for that item stays as it was.
+however large the file is. The file is checked as a whole (`PRAGMA quick_check`) before
+the first stored row changes: a damaged file is refused with nothing imported. Rows are
+upserted by (id, content_type): importing the same file twice updates, never duplicates.
+A row whose blob does not decode, for any reason, is reported by id and type and
+skipped; what we already hold for that item stays as it was. If reading or writing still
+fails mid-way, the error says which of the file's rows were already imported.
 """
 
 from __future__ import annotations
@@ -52,7 +55,12 @@ MAX_REPORTED_SKIPS = 100
 
 
 class NotABackup(CommandError):
-    """The file is not a lookervault SQLite backup (missing, not SQLite, wrong tables)."""
+    """The file is not a lookervault SQLite backup (missing, not SQLite, wrong tables),
+    or it is damaged: refused before anything is imported."""
+
+
+class ImportStopped(CommandError):
+    """Reading or writing failed mid-way; the message says what was already imported."""
 
 
 class BadRow(ValueError):
@@ -70,6 +78,11 @@ class ImportReport:
     seconds: float = 0.0
     # Looks stored without their query (lookervault takes Looks from search_looks).
     looks_without_query: int = 0
+    # The last of the file's rows (by rowid) whose batch is stored, and its item.
+    through_rowid: int | None = None
+    rows_done: int = 0
+    first_item: str = ""
+    last_item: str = ""
 
     def skip(self, reason: str) -> None:
         self.skipped_count += 1
@@ -99,6 +112,7 @@ def open_backup(path: Path) -> sqlite3.Connection:
                 f"{path}: content_items lacks the column(s) {', '.join(missing)} "
                 "of lookervault's schema v4"
             )
+        check_whole_file(connection, path)
     except sqlite3.DatabaseError as exc:
         connection.close()
         raise NotABackup(f"{path} is not a SQLite database ({exc})") from exc
@@ -106,6 +120,27 @@ def open_backup(path: Path) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
+
+
+MAX_REPORTED_DAMAGE = 5
+
+
+def check_whole_file(connection: sqlite3.Connection, path: Path) -> None:
+    """Refuse a damaged file before the first stored row changes: quick_check reads every
+    page of the file (b-trees, overflow chains of large blobs, free pages), so a file
+    corrupt in its last pages fails here instead of after half the import."""
+    try:
+        problems = [
+            row[0] for row in connection.execute(f"PRAGMA quick_check({MAX_REPORTED_DAMAGE})")
+        ]
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    if problems != ["ok"]:
+        raise NotABackup(
+            f"{path} is damaged, so nothing was imported (SQLite's quick_check: "
+            f"{'; '.join(problems)}). Take the backup again, or repair the file "
+            "(sqlite3's .recover) and import the repaired copy."
+        )
 
 
 def parse_timestamp(value: Any, column: str) -> datetime | None:
@@ -121,24 +156,30 @@ def parse_timestamp(value: Any, column: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-# Walks the whole blob (so any corruption is found) but builds Python objects only
-# for the top-level keys: ten times cheaper than decoding a 20 KB dashboard.
-MAP_OF_RAW = msgspec.msgpack.Decoder(dict[Any, msgspec.Raw])
-
-
 def check_blob(blob: bytes | None, label: str) -> None:
-    """Raise BlobDecodeError unless the blob is MessagePack of a map (a Looker object)."""
-    if blob is not None:
+    """Raise BlobDecodeError unless the whole blob decodes to a map (a Looker object).
+
+    A full decode, strings included: a blob that passes here decodes everywhere later
+    (the restore, the backup browser), so nothing unreadable is ever stored."""
+    decode_blob(blob, label=label)
+
+
+def text_value(value: Any, column: str) -> str | None:
+    """A TEXT column's value; SQLite's dynamic typing lets a BLOB or a number sneak in."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
         try:
-            MAP_OF_RAW.decode(blob)
-            return
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            pass
-    decode_blob(blob, label=label)  # raises with the reason, as everywhere else
-    raise BlobDecodeError(f"{label} is not a Looker object (a map with plain keys)")
+            return value.decode()
+        except UnicodeDecodeError:
+            raise BadRow(f"{column} is not valid UTF-8 text") from None
+    return str(value)
 
 
 MSGPACK_NIL = b"\xc0"
+# Builds Python objects only for the top-level keys: enough to see whether a Look has
+# its query, after check_blob has decoded the whole blob.
+MAP_OF_RAW = msgspec.msgpack.Decoder(dict[Any, msgspec.Raw])
 
 
 def look_lacks_query(blob: bytes) -> bool:
@@ -170,8 +211,8 @@ def parse_size(value: Any, blob: bytes) -> int:
 def item_from_row(row: tuple[Any, ...]) -> ContentItem:
     """Build a ContentItem from one backup row, or raise BadRow saying what is wrong."""
     values = dict(zip(BACKUP_COLUMNS, row, strict=True))
-    content_id = values["id"]
-    if content_id is None or str(content_id) == "":
+    content_id = text_value(values["id"], "id")
+    if content_id is None or content_id == "":
         raise BadRow("row without an id")
     try:
         content_type = ContentType(int(values["content_type"]))
@@ -186,16 +227,16 @@ def item_from_row(row: tuple[Any, ...]) -> ContentItem:
         return ContentItem(
             content_id=str(content_id),
             content_type=content_type,
-            name=values["name"] or "",
-            owner_id=None if values["owner_id"] is None else str(values["owner_id"]),
-            owner_email=values["owner_email"],
+            name=text_value(values["name"], "name") or "",
+            owner_id=text_value(values["owner_id"], "owner_id"),
+            owner_email=text_value(values["owner_email"], "owner_email"),
             created_at=parse_timestamp(values["created_at"], "created_at"),
             updated_at=parse_timestamp(values["updated_at"], "updated_at"),
             synced_at=parse_timestamp(values["synced_at"], "synced_at"),
             deleted_at=parse_timestamp(values["deleted_at"], "deleted_at"),
             content_size=parse_size(values["content_size"], blob),
             content_data=bytes(blob),
-            folder_id=None if values["folder_id"] is None else str(values["folder_id"]),
+            folder_id=text_value(values["folder_id"], "folder_id"),
         )
     except BlobDecodeError as exc:
         raise BadRow(str(exc)) from None
@@ -206,19 +247,20 @@ def item_from_row(row: tuple[Any, ...]) -> ContentItem:
 def backup_batches(
     connection: sqlite3.Connection, batch_size: int, max_bytes: int = MAX_BATCH_BYTES
 ) -> Iterator[list[tuple]]:
-    """Backup rows in batches of at most batch_size rows and about max_bytes of blobs.
+    """Backup rows in batches of at most batch_size rows and about max_bytes of blobs;
+    each row is (rowid, *BACKUP_COLUMNS).
 
     Bounding bytes as well as rows keeps memory flat when blobs are large: on
     PostgreSQL every blob is copied several times while the INSERT is built.
     """
     cursor = connection.execute(
-        f"SELECT {', '.join(BACKUP_COLUMNS)} FROM content_items ORDER BY rowid"
+        f"SELECT rowid, {', '.join(BACKUP_COLUMNS)} FROM content_items ORDER BY rowid"
     )
     batch: list[tuple] = []
     size = 0
     for row in cursor:  # sqlite3 steps the statement one row at a time
         batch.append(row)
-        size += len(row[BLOB_COLUMN] or b"")
+        size += len(row[1 + BLOB_COLUMN] or b"")
         if len(batch) >= batch_size or size >= max_bytes:
             yield batch
             batch, size = [], 0
@@ -283,45 +325,96 @@ def import_backup(
     try:
         report.total = connection.execute("SELECT COUNT(*) FROM content_items").fetchone()[0]
         bar = ProgressBar(progress or sys.stderr, report.total, enabled=progress is not None)
-        done = 0
-        for rows in backup_batches(connection, batch_size):
-            items = []
-            for row in rows:
-                try:
-                    item = item_from_row(row)
-                    items.append(item)
-                    if item.content_type == ContentType.LOOK and look_lacks_query(
-                        item.content_data
-                    ):
-                        report.looks_without_query += 1
-                except BadRow as exc:
-                    report.skip(str(exc))
-                    if warn is not None:
-                        warn.write(f"skipped: {exc}\n")
-            # One transaction per batch: an interrupted import keeps the batches it
-            # finished, and the next run (idempotent) completes it.
-            with transaction.atomic():
-                upsert(items)
-            report.imported += len(items)
-            done += len(rows)
-            bar.update(done)
+        try:
+            for rows in backup_batches(connection, batch_size):
+                items = []
+                for _rowid, *row in rows:
+                    try:
+                        item = item_from_row(tuple(row))
+                        items.append(item)
+                        if item.content_type == ContentType.LOOK and look_lacks_query(
+                            item.content_data
+                        ):
+                            report.looks_without_query += 1
+                    except BadRow as exc:
+                        report.skip(str(exc))
+                        if warn is not None:
+                            warn.write(f"skipped: {exc}\n")
+                # One transaction per batch: an interrupted import keeps the batches it
+                # finished, and the next run (idempotent) completes it.
+                with transaction.atomic():
+                    upsert(items)
+                report.imported += len(items)
+                report.rows_done += len(rows)
+                report.through_rowid = rows[-1][0]
+                if items:
+                    report.first_item = report.first_item or item_label(items[0])
+                    report.last_item = item_label(items[-1])
+                bar.update(report.rows_done)
+        except Exception as exc:
+            bar.close()
+            record(report, path, started, stopped=exc)
+            raise ImportStopped(stopped_message(report, path, exc)) from exc
         bar.close()
     finally:
         connection.close()
+    record(report, path, started)
+    return report
+
+
+def item_label(item: ContentItem) -> str:
+    return f"{ContentType(item.content_type).label} {item.content_id}"
+
+
+def stopped_message(report: ImportReport, path: Path, exc: Exception) -> str:
+    failed_at = report.rows_done + 1
+    if report.through_rowid is None:
+        done = "Nothing was imported: no stored item changed."
+    else:
+        done = (
+            f"Already imported: the file's first {report.rows_done:,} rows (up to rowid "
+            f"{report.through_rowid}), so {report.imported:,} stored items were added or "
+            f"overwritten, from {report.first_item} to {report.last_item}"
+            + (
+                f"; {report.skipped_count:,} unreadable rows were skipped"
+                if report.skipped_count
+                else ""
+            )
+            + ". No row after that changed; importing a sound copy again completes it."
+        )
+    return (
+        f"The import of {path} stopped at row {failed_at:,} of {report.total:,}: "
+        f"{type(exc).__name__}: {exc}. {done}"
+    )
+
+
+def record(
+    report: ImportReport, path: Path, started: float, stopped: Exception | None = None
+) -> None:
     report.seconds = time.monotonic() - started
+    details: dict[str, Any] = {
+        "file": str(path.resolve()),
+        "rows": report.total,
+        "skipped_count": report.skipped_count,
+        "skipped": report.skipped,
+        "looks_without_query": report.looks_without_query,
+    }
+    description = f"Imported {report.imported} items from {path.name}"
+    if stopped is not None:
+        description += f" before it stopped at row {report.rows_done + 1}"
+        details.update(
+            stopped=f"{type(stopped).__name__}: {stopped}",
+            rows_done=report.rows_done,
+            through_rowid=report.through_rowid,
+            first_item=report.first_item,
+            last_item=report.last_item,
+        )
     AuditEvent.objects.create(
         action=AuditEvent.Action.IMPORT_BACKUP,
-        description=f"Imported {report.imported} items from {path.name}",
+        description=description,
         count=report.imported,
-        details={
-            "file": str(path.resolve()),
-            "rows": report.total,
-            "skipped_count": report.skipped_count,
-            "skipped": report.skipped,
-            "looks_without_query": report.looks_without_query,
-        },
+        details=details,
     )
-    return report
 
 
 class Command(BaseCommand):

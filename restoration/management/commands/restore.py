@@ -9,22 +9,38 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from pydantic import ValidationError
 
-from restoration.config import RestorationConfig
+from restoration.config import INVALID_DATE, LaunchRefused, RestorationConfig
 from restoration.content_types import ContentType
 from restoration.engine.terminal import wait_for
 from restoration.looker.instances import InstanceNotConfigured, get_instance
 from restoration.models import RestorationSession
 from restoration.workers.clusters import cluster_alive
 
+# RestorationConfig's fields as the options that set them, for error messages.
+OPTIONS = {
+    "destination_instance": "--destination",
+    "source_instance": "--source",
+    "content_types": "--types",
+    "content_ids": "--ids",
+    "date_range": "--since/--until",
+    "workers": "--workers",
+    "rate_limit_per_second": "--rate-limit-per-second",
+    "rate_limit_per_minute": "--rate-limit-per-minute",
+    "checkpoint_interval": "--checkpoint-interval",
+    "max_retries": "--max-retries",
+}
 
-def parse_when(value: str, *, end: bool) -> datetime:
-    when = parse_datetime(value)
+
+def parse_when(value: str, *, end: bool, option: str) -> datetime:
+    try:
+        when = parse_datetime(value)
+        day = parse_date(value) if when is None else None
+    except ValueError:  # well formed but no such day: 2026-13-45
+        when = day = None
     if when is None:
-        day = parse_date(value)
         if day is None:
-            raise CommandError(f"{value!r} is not a date (YYYY-MM-DD) or ISO date-time")
+            raise CommandError(f"Invalid restore options: {option}: {INVALID_DATE} ({value!r})")
         when = datetime.combine(day, time.max if end else time.min)
     if timezone.is_naive(when):
         when = timezone.make_aware(when, timezone.get_default_timezone())
@@ -45,11 +61,12 @@ class Command(BaseCommand):
         parser.add_argument("--ids", nargs="+", default=None, help="content ids to restore")
         parser.add_argument("--since", help="only items updated at or after this date")
         parser.add_argument("--until", help="only items updated at or before this date")
-        parser.add_argument("--workers", type=int)
-        parser.add_argument("--rate-limit-per-second", type=int)
-        parser.add_argument("--rate-limit-per-minute", type=int)
-        parser.add_argument("--checkpoint-interval", type=int)
-        parser.add_argument("--max-retries", type=int)
+        # Numbers are parsed by RestorationConfig, as the form's are: the same messages.
+        parser.add_argument("--workers")
+        parser.add_argument("--rate-limit-per-second")
+        parser.add_argument("--rate-limit-per-minute")
+        parser.add_argument("--checkpoint-interval")
+        parser.add_argument("--max-retries")
         parser.add_argument("--dry-run", action="store_true")
         parser.add_argument("--skip-if-modified", action="store_true")
         parser.add_argument("--include-deleted", action="store_true")
@@ -137,22 +154,27 @@ class Command(BaseCommand):
             try:
                 values["content_types"] = [int(ContentType.from_slug(t)) for t in opts["types"]]
             except ValueError as exc:
-                raise CommandError(str(exc)) from None
+                raise CommandError(f"Invalid restore options: --types: {exc}") from None
         if opts["since"] or opts["until"]:
             since = (
-                parse_when(opts["since"], end=False)
+                parse_when(opts["since"], end=False, option="--since")
                 if opts["since"]
                 else datetime(1970, 1, 1, tzinfo=UTC)
             )
-            until = parse_when(opts["until"], end=True) if opts["until"] else timezone.now()
+            until = (
+                parse_when(opts["until"], end=True, option="--until")
+                if opts["until"]
+                else timezone.now()
+            )
             values["date_range"] = (since, until)
         try:
-            config = RestorationConfig(**values)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors()
+            config = RestorationConfig.for_launch(**values)
+        except LaunchRefused as refused:
+            problems = "\n".join(
+                f"  {OPTIONS.get(name, name.replace('_', '-'))}: {message}"
+                for name, message in refused.problems
             )
-            raise CommandError(f"Invalid restore options: {problems}") from None
+            raise CommandError(f"Invalid restore options:\n{problems}") from None
         return RestorationSession.objects.launch(
             config,
             destination_section=destination.section,
