@@ -7,7 +7,7 @@ import pytest
 
 from restoration.backup import ExtractionOptions, launch_extraction
 from restoration.content_types import ContentType
-from restoration.emulator import domain
+from restoration.emulator.resources import groups
 from restoration.models import RestorationSession, SessionStatus
 from tests.scaleout.clusters import (
     CallLog,
@@ -41,7 +41,7 @@ def test_two_clusters_together_stay_under_the_instance_limit(
     second.wait_serving()
     seed_groups(ITEMS, "alpha")
     for i in range(ITEMS):  # what the backup reads: two calls per group (its members)
-        domain.create_group(looker.store, {"name": f"beta group {i}"})
+        groups.create_group(looker.store, {"name": f"beta group {i}"})
     looker.reset_counters()
 
     sessions = [
