@@ -1,11 +1,11 @@
-"""What the destination already holds (prefetched in bulk, one type at a time) and where
-each source object went (the ID mappings), shared by a session's worker threads.
+"""What the destination already holds (prefetched in bulk, one type at a time, by each
+type's `ContentKind.listing`) and where each source object went (the ID mappings),
+shared by a session's worker threads.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from restoration.content_types import ContentType
 from restoration.engine.api import DestinationAPI, as_dict
+from restoration.engine.content import kind_of
+from restoration.engine.content.base import text_id
 from restoration.models import IDMapping, RestorationSession
 
 PAGE = 1000
@@ -59,47 +61,6 @@ REMEMBERED_FIELDS = frozenset(
 )
 
 
-def _s(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
-
-
-def user_email(obj: dict[str, Any]) -> str | None:
-    email = obj.get("email") or (obj.get("credentials_email") or {}).get("email")
-    return email.strip().lower() if email else None
-
-
-def plan_target(obj: dict[str, Any]) -> tuple[str, str | None]:
-    for name in ("dashboard_id", "look_id", "lookml_dashboard_id", "query_id"):
-        if obj.get(name):
-            return (name, _s(obj[name]))
-    return ("", None)
-
-
-def natural_key(content_type: int, obj: dict[str, Any]) -> Any:
-    """How an object is recognised without an id: the same rule for backup and destination
-    objects (a backup object's references must already be translated)."""
-    t = content_type
-    if t == ContentType.USER:
-        return user_email(obj)
-    if t in (
-        ContentType.GROUP,
-        ContentType.ROLE,
-        ContentType.PERMISSION_SET,
-        ContentType.MODEL_SET,
-        ContentType.LOOKML_MODEL,
-    ):
-        return obj.get("name") or None
-    if t == ContentType.FOLDER:
-        return (_s(obj.get("parent_id")), obj.get("name")) if obj.get("name") else None
-    if t in (ContentType.LOOK, ContentType.DASHBOARD):
-        return (_s(obj.get("folder_id")), obj.get("title")) if obj.get("title") else None
-    if t == ContentType.BOARD:
-        return obj.get("title") or None
-    if t == ContentType.SCHEDULED_PLAN:
-        return (obj.get("name"), _s(obj.get("user_id")), plan_target(obj))
-    return None
-
-
 @dataclass
 class TypeIndex:
     """The destination's objects of one type, by id and by natural key."""
@@ -109,7 +70,8 @@ class TypeIndex:
     by_key: dict[Any, str] = field(default_factory=dict)
 
     def add(self, content_type: int, obj: dict[str, Any]) -> None:
-        oid = _s(obj.get("name") if content_type == ContentType.LOOKML_MODEL else obj.get("id"))
+        kind = kind_of(content_type)
+        oid = text_id(obj.get(kind.id_field))
         if oid is None:
             return
         if obj.get("deleted"):
@@ -118,7 +80,7 @@ class TypeIndex:
             return
         self.deleted.discard(oid)
         self.by_id[oid] = obj
-        key = natural_key(content_type, obj)
+        key = kind.natural_key(obj)
         if key is not None:
             self.by_key.setdefault(key, oid)
 
@@ -157,22 +119,24 @@ class DestinationState:
     def connection_names(self) -> set[str]:
         if self.connections is None:
             self.connections = {
-                c.get("name") for c in self._list("all_connections", fields="name") if c.get("name")
+                c.get("name")
+                for c in self.listed("all_connections", fields="name")
+                if c.get("name")
             }
         return self.connections
 
     # -- loading ---------------------------------------------------------------
-    def _list(self, method: str, **kwargs: Any) -> list[dict[str, Any]]:
+    def listed(self, method: str, **kwargs: Any) -> list[dict[str, Any]]:
         return [as_dict(o) for o in self.api.read(method, **kwargs) or []]
 
-    def _paged(self, method: str, **kwargs: Any) -> list[dict[str, Any]]:
+    def paged(self, method: str, **kwargs: Any) -> list[dict[str, Any]]:
         """limit/offset paging; stops on a short page or a page that repeats itself
         (an endpoint that ignores the paging parameters)."""
         out: list[dict[str, Any]] = []
         seen: set[str] = set()
         offset = 0
         while True:
-            page = self._list(method, limit=PAGE, offset=offset, **kwargs)
+            page = self.listed(method, limit=PAGE, offset=offset, **kwargs)
             fresh = [o for o in page if str(o.get("id")) not in seen]
             out.extend(fresh)
             seen.update(str(o.get("id")) for o in fresh)
@@ -181,27 +145,14 @@ class DestinationState:
             offset += PAGE
 
     def _load(self, content_type: int) -> list[dict[str, Any]]:
-        t = content_type
-        loaders: dict[int, Callable[[], list[dict[str, Any]]]] = {
-            ContentType.USER: lambda: self._paged("all_users"),
-            ContentType.GROUP: lambda: self._list("all_groups"),
-            ContentType.PERMISSION_SET: lambda: self._list("all_permission_sets"),
-            ContentType.MODEL_SET: lambda: self._list("all_model_sets"),
-            ContentType.ROLE: lambda: self._list("all_roles"),
-            ContentType.FOLDER: lambda: self._list("all_folders"),
-            ContentType.LOOKML_MODEL: lambda: self._list("all_lookml_models"),
-            ContentType.BOARD: lambda: self._list("all_boards"),
-            ContentType.SCHEDULED_PLAN: lambda: self._list("all_scheduled_plans", all_users=True),
-            ContentType.LOOK: lambda: self._content("search_looks", deleted_value=True),
-            ContentType.DASHBOARD: lambda: self._content("search_dashboards", deleted_value="true"),
-        }
-        loader = loaders.get(t)
-        return loader() if loader else []
+        return kind_of(content_type).listing(self)
 
-    def _content(self, method: str, deleted_value: Any) -> list[dict[str, Any]]:
+    def content_listing(self, method: str, deleted_value: Any) -> list[dict[str, Any]]:
+        """Looks or dashboards, live and soft-deleted, by a search that returns only the
+        fields an index needs."""
         fields = "id,title,folder_id,deleted,updated_at,user_id"
-        live = self._paged(method, fields=fields)
-        gone = self._paged(method, fields=fields, deleted=deleted_value)
+        live = self.paged(method, fields=fields)
+        gone = self.paged(method, fields=fields, deleted=deleted_value)
         for obj in gone:
             obj["deleted"] = True
         # A live object wins over a stale "deleted" row with the same id.

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from restoration.backup import ExtractionOptions, extract_instance
 from restoration.config import RestorationConfig
 from restoration.engine import run_session
-from restoration.backup import ExtractionOptions, extract_instance
 from restoration.models import RestorationSession
 
 

@@ -1,0 +1,155 @@
+"""What every content type's restore module builds on: the `ContentKind` a type fills
+in (listing, natural key, search by key, restore), the `Outcome` of one item, and the
+payload helpers (the SDK's Write models, field diffs).
+
+A new type joins by adding one module with a `ContentKind` subclass and listing it in
+`restoration.engine.content.KINDS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.utils.dateparse import parse_datetime
+from looker_sdk.rtl.serialize import converter40
+
+from restoration.content_types import ContentType
+from restoration.engine.api import ItemFailed
+
+if TYPE_CHECKING:
+    from restoration.engine.destination import DestinationState
+    from restoration.engine.plan import PlanEntry
+    from restoration.engine.restorer import Restorer
+
+CT = ContentType
+UNCHANGED = "already matches the backup"
+
+
+@dataclass
+class Outcome:
+    """What happened to one item (or, in a dry run, what would)."""
+
+    status: str  # created | updated | skipped | failed
+    destination_id: str | None = None
+    reason: str = ""
+    diff: dict[str, list[Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    # Parts of the item that could not be restored while the rest was (e.g. a tile
+    # whose Look is not in the backup): shown on the session page, the plan and summary.
+    warnings: list[str] = field(default_factory=list)
+
+
+class ContentKind:
+    """Everything about restoring one Looker content type. Subclasses fill in what
+    differs; one instance serves every session (state lives on the Restorer)."""
+
+    content_type: ContentType
+    label = "item"  # as error messages name it: "folder 42 'Finance' was not restored"
+    id_field = "id"  # LookML models are known by name
+
+    def listing(self, state: DestinationState) -> list[dict[str, Any]]:
+        """What the destination holds of this type, in as few bulk calls as the API allows."""
+        return []
+
+    def natural_key(self, obj: dict[str, Any]) -> Any:
+        """How an object is recognised without an id: the same rule for backup and
+        destination objects (a backup object's references must already be translated)."""
+        return None
+
+    def search_by_key(self, key: Any) -> tuple[str, dict[str, Any]] | None:
+        """A search method and its parameters that find an object by natural key; used
+        only to check whether a create whose answer was lost landed."""
+        return None
+
+    def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
+        return Outcome("skipped", reason="this type cannot be written through the API")
+
+    def prepare(self, r: Restorer) -> None:
+        """Prefetch what this type's items need, once, before the workers start."""
+
+    def after_type(self, r: Restorer, entries: Any) -> None:
+        """Work that needs every item of the type in place."""
+
+    def match_unrestored(self, r: Restorer, sid: str) -> str | None:
+        """A referenced object outside this session's plan: the destination object with
+        the natural key of its backup row, once the references in that key are translated
+        (`translated_for_key`). MissingReference when one cannot be."""
+        with r.db_lock:
+            data = r.source.blob(self.content_type, sid)
+        if data is None:
+            return None
+        key = self.natural_key(self.translated_for_key(r, data))
+        return r.state.index(self.content_type).by_key.get(key) if key is not None else None
+
+    def translated_for_key(self, r: Restorer, data: dict[str, Any]) -> dict[str, Any]:
+        """The backup row with the references its natural key contains translated."""
+        return data
+
+
+def text_id(value: Any) -> str | None:
+    """An id as the engine keeps ids: a string, or None for no id."""
+    return None if value in (None, "") else str(value)
+
+
+def write_model(cls: type, data: dict[str, Any], what: str) -> Any:
+    """The SDK's Write model for `data`: read-only keys dropped, nested types converted."""
+    try:
+        return converter40.structure(data, cls)
+    except Exception as exc:  # cattrs raises an ExceptionGroup naming each bad field
+        detail = "; ".join(_flatten_errors(exc)) or str(exc)
+        raise ItemFailed(
+            f"{what} cannot be written: {detail}", error_type="InvalidPayload"
+        ) from exc
+
+
+def _flatten_errors(exc: BaseException) -> list[str]:
+    subs = getattr(exc, "exceptions", None)
+    if not subs:
+        return [str(exc)]
+    out: list[str] = []
+    for sub in subs:
+        out.extend(_flatten_errors(sub))
+    return out
+
+
+def body_dict(cls: type, data: dict[str, Any], what: str) -> dict[str, Any]:
+    """The writable fields of `data` for `cls`, as plain data (None left out)."""
+    return converter40.unstructure(write_model(cls, data, what))
+
+
+def diff_fields(wanted: dict[str, Any], current: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """{field: [destination, backup]} for each writable field that differs."""
+    current = current or {}
+    out: dict[str, list[Any]] = {}
+    for key, value in wanted.items():
+        have = current.get(key)
+        if normalized(have) != normalized(value):
+            out[key] = [have, value]
+    return out
+
+
+def normalized(value: Any) -> Any:
+    """A value as compared for a diff: empty fields dropped, numbers as text."""
+    if isinstance(value, dict):
+        return {k: normalized(v) for k, v in value.items() if v not in (None, [], {})}
+    if isinstance(value, list | tuple):
+        return [normalized(v) for v in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        return parse_datetime(value.replace("Z", "+00:00"))
+    return None
+
+
+def id_order(obj: dict[str, Any]) -> tuple[int, str]:
+    """Sub-resources (tiles, sections) in the order Looker created them."""
+    text = str(obj.get("id") or "")
+    return (int(text), text) if text.isdigit() else (1 << 62, text)

@@ -1,0 +1,204 @@
+"""Boards: by title, owner mapped by email, then reconciled section by section, each
+section's items pointing at the mapped dashboards and Looks, in the backup's order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from looker_sdk.sdk.api40 import models as m
+
+from restoration.engine.api import as_dict
+from restoration.engine.content.base import (
+    CT,
+    UNCHANGED,
+    ContentKind,
+    Outcome,
+    body_dict,
+    diff_fields,
+    id_order,
+    text_id,
+    write_model,
+)
+
+if TYPE_CHECKING:
+    from restoration.engine.destination import DestinationState
+    from restoration.engine.plan import PlanEntry
+    from restoration.engine.restorer import Restorer
+
+
+class BoardKind(ContentKind):
+    content_type = CT.BOARD
+    label = "board"
+
+    def listing(self, state: DestinationState) -> list[dict[str, Any]]:
+        return state.listed("all_boards")
+
+    def natural_key(self, obj: dict[str, Any]) -> Any:
+        return obj.get("title") or None
+
+    def search_by_key(self, key: Any) -> tuple[str, dict[str, Any]]:
+        return ("search_boards", {"title": key})
+
+    def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
+        what = f"board {entry.content_id}"
+        wanted = body_dict(
+            m.WriteBoard,
+            {k: v for k, v in data.items() if k not in ("section_order", "user_id", "deleted_at")},
+            what,
+        )
+        owner = r.ref(CT.USER, data.get("user_id"), required=False)
+        if owner:
+            wanted["user_id"] = owner
+        sections = sorted(data.get("board_sections") or [], key=id_order)
+        for section in sections:
+            for item in section.get("board_items") or []:
+                self._board_item_refs(r, item)
+        outcome, obj = r.upsert(
+            CT.BOARD,
+            entry,
+            wanted,
+            create="create_board",
+            update="update_board",
+            create_cls=m.WriteBoard,
+            update_cls=m.WriteBoard,
+            key=data.get("title"),
+        )
+        if (
+            r.dry_run
+            or not outcome.destination_id
+            or (outcome.status == "skipped" and outcome.reason != UNCHANGED)
+        ):
+            return outcome
+        dest = outcome.destination_id
+        base = obj or {}
+        writes, section_map = self._reconcile_sections(r, dest, sections, base)
+        order = [
+            section_map[str(s)] for s in data.get("section_order") or [] if str(s) in section_map
+        ]
+        if order and [str(s) for s in base.get("section_order") or []] != order:
+            obj = r.api.write("update_board", dest, body=m.WriteBoard(section_order=order))
+            r.state.remember(CT.BOARD, obj)
+            writes += 1
+        if writes and outcome.status == "skipped":
+            outcome.status, outcome.reason = "updated", ""
+            outcome.diff["sections"] = ["changed", f"{writes} section/item writes"]
+        return outcome
+
+    def _board_item_refs(self, r: Restorer, item: dict[str, Any]) -> dict[str, Any]:
+        refs: dict[str, Any] = {}
+        if item.get("dashboard_id"):
+            refs["dashboard_id"] = r.ref(CT.DASHBOARD, item["dashboard_id"])
+        if item.get("look_id"):
+            refs["look_id"] = r.ref(CT.LOOK, item["look_id"])
+        if item.get("lookml_dashboard_id"):
+            refs["lookml_dashboard_id"] = str(item["lookml_dashboard_id"])
+        return refs
+
+    def _reconcile_sections(
+        self, r: Restorer, dest: str, sections: list[dict[str, Any]], base: dict[str, Any]
+    ) -> tuple[int, dict[str, str]]:
+        existing = list(base.get("board_sections") or [])
+        writes = 0
+        section_map: dict[str, str] = {}
+        for source in sections:
+            what = f"board section {source.get('id')}"
+            match = None
+            if r.same_instance:
+                match = next(
+                    (s for s in existing if str(s.get("id")) == str(source.get("id"))), None
+                )
+            if match is None:
+                match = next((s for s in existing if s.get("title") == source.get("title")), None)
+            wanted = body_dict(
+                m.WriteBoardSection,
+                {"title": source.get("title"), "description": source.get("description")},
+                what,
+            )
+            if match is None:
+                match = as_dict(
+                    r.api.write(
+                        "create_board_section",
+                        body=write_model(m.WriteBoardSection, {**wanted, "board_id": dest}, what),
+                    )
+                )
+                writes += 1
+            else:
+                existing.remove(match)
+                diff = diff_fields(wanted, match)
+                if diff:
+                    r.api.write(
+                        "update_board_section",
+                        str(match.get("id")),
+                        body=write_model(m.WriteBoardSection, {k: wanted[k] for k in diff}, what),
+                    )
+                    writes += 1
+            section_id = str(match.get("id"))
+            section_map[str(source.get("id"))] = section_id
+            item_writes, item_map = self._reconcile_items(r, section_id, source, match)
+            writes += item_writes
+            order = [item_map[str(i)] for i in source.get("item_order") or [] if str(i) in item_map]
+            if order and [str(i) for i in match.get("item_order") or []] != order:
+                r.api.write(
+                    "update_board_section", section_id, body=m.WriteBoardSection(item_order=order)
+                )
+                writes += 1
+        return writes, section_map
+
+    def _reconcile_items(
+        self, r: Restorer, section_id: str, source: dict[str, Any], section: dict[str, Any]
+    ) -> tuple[int, dict[str, str]]:
+        existing = list(section.get("board_items") or [])
+        writes = 0
+        item_map: dict[str, str] = {}
+        for item in sorted(source.get("board_items") or [], key=id_order):
+            refs = self._board_item_refs(r, item)
+            what = f"board item {item.get('id')}"
+            wanted = body_dict(
+                m.WriteBoardItem,
+                {
+                    **{k: v for k, v in item.items() if k not in ("id", "board_section_id")},
+                    **refs,
+                },
+                what,
+            )
+            ident = (
+                refs.get("dashboard_id"),
+                refs.get("look_id"),
+                refs.get("lookml_dashboard_id"),
+                item.get("custom_url"),
+            )
+            match = next(
+                (
+                    e
+                    for e in existing
+                    if (
+                        text_id(e.get("dashboard_id")),
+                        text_id(e.get("look_id")),
+                        text_id(e.get("lookml_dashboard_id")),
+                        e.get("custom_url"),
+                    )
+                    == ident
+                ),
+                None,
+            )
+            if match is None:
+                obj = r.api.write(
+                    "create_board_item",
+                    body=write_model(
+                        m.WriteBoardItem, {**wanted, "board_section_id": section_id}, what
+                    ),
+                )
+                item_map[str(item.get("id"))] = str(obj.id)
+                writes += 1
+                continue
+            existing.remove(match)
+            item_map[str(item.get("id"))] = str(match.get("id"))
+            diff = diff_fields(wanted, match)
+            if diff:
+                r.api.write(
+                    "update_board_item",
+                    str(match.get("id")),
+                    body=write_model(m.WriteBoardItem, {k: wanted[k] for k in diff}, what),
+                )
+                writes += 1
+        return writes, item_map

@@ -1,0 +1,61 @@
+"""LookML models: the model configuration (allowed connections, project), known by name.
+The LookML itself lives in git and the models' explores come from their deployment."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from looker_sdk.sdk.api40 import models as m
+
+from restoration.engine.api import ItemFailed
+from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict
+
+if TYPE_CHECKING:
+    from restoration.engine.destination import DestinationState
+    from restoration.engine.plan import PlanEntry
+    from restoration.engine.restorer import Restorer
+
+
+class LookmlModelKind(ContentKind):
+    content_type = CT.LOOKML_MODEL
+    label = "LookML model"
+    id_field = "name"
+
+    def listing(self, state: DestinationState) -> list[dict[str, Any]]:
+        return state.listed("all_lookml_models")
+
+    def natural_key(self, obj: dict[str, Any]) -> Any:
+        return obj.get("name") or None
+
+    def match_unrestored(self, r: Restorer, sid: str) -> str | None:
+        # A model's name is its id on every instance.
+        return sid if sid in r.state.index(CT.LOOKML_MODEL).by_id else None
+
+    def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
+        name = data.get("name") or entry.content_id
+        if r.dry_run:
+            missing = [
+                c
+                for c in data.get("allowed_db_connection_names") or []
+                if c not in r.state.connection_names()
+            ]
+            if missing:
+                raise ItemFailed(
+                    f"connection(s) {', '.join(missing)} absent on the destination",
+                    error_type="MissingConnection",
+                )
+        wanted = body_dict(m.WriteLookmlModel, {**data, "name": name}, f"LookML model {name}")
+        index = r.state.index(CT.LOOKML_MODEL)
+        target = (name, False) if name in index.by_id else (None, False)
+        return r.upsert(
+            CT.LOOKML_MODEL,
+            entry,
+            wanted,
+            create="create_lookml_model",
+            update="update_lookml_model",
+            create_cls=m.WriteLookmlModel,
+            update_cls=m.WriteLookmlModel,
+            key=name,
+            target=target,
+            id_field="name",
+        )[0]

@@ -1,0 +1,94 @@
+"""Looks: by title in the mapped folder, owner mapped by email, with their query."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from looker_sdk.sdk.api40 import models as m
+
+from restoration.engine.api import ItemFailed, as_dict
+from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict, text_id
+from restoration.engine.content.queries import check_model, new_query, query_body
+
+if TYPE_CHECKING:
+    from restoration.engine.destination import DestinationState
+    from restoration.engine.plan import PlanEntry
+    from restoration.engine.restorer import Restorer
+
+# Fields of a Look or dashboard that are not its own settings: written separately or
+# read-only.
+NOT_SETTINGS = (
+    "folder",
+    "query",
+    "dashboard_elements",
+    "dashboard_filters",
+    "dashboard_layouts",
+    "id",
+    "query_id",
+    "deleted",
+    "slug",
+)
+
+
+def in_folder_key(obj: dict[str, Any]) -> Any:
+    """Looks and dashboards are recognised by title in their folder."""
+    return (text_id(obj.get("folder_id")), obj.get("title")) if obj.get("title") else None
+
+
+class LookKind(ContentKind):
+    content_type = CT.LOOK
+    label = "look"
+
+    def listing(self, state: DestinationState) -> list[dict[str, Any]]:
+        return state.content_listing("search_looks", deleted_value=True)
+
+    def natural_key(self, obj: dict[str, Any]) -> Any:
+        return in_folder_key(obj)
+
+    def search_by_key(self, key: Any) -> tuple[str, dict[str, Any]]:
+        return ("search_looks", {"folder_id": key[0], "title": key[1]})
+
+    def translated_for_key(self, r: Restorer, data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "folder_id": r.ref(CT.FOLDER, data.get("folder_id"))}
+
+    def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
+        what = f"look {entry.content_id}"
+        query = data.get("query")
+        if not query:
+            raise ItemFailed(f"{what} has no query in the backup", error_type="UnexpectedShape")
+        check_model(r, query)
+        wanted = body_dict(
+            m.WriteLookWithQuery, {k: v for k, v in data.items() if k not in NOT_SETTINGS}, what
+        )
+        # The folder: its mapping, else the same id in the same instance, else the folder
+        # with the same name under the mapped parent (Restorer.ref).
+        wanted["folder_id"] = r.ref(CT.FOLDER, data.get("folder_id"))
+        owner = r.ref(CT.USER, data.get("user_id"), required=False)
+        if owner:
+            wanted["user_id"] = owner
+        else:
+            wanted.pop("user_id", None)
+        key = (wanted.get("folder_id"), wanted.get("title"))
+        dest_id, deleted = r.locate(CT.LOOK, entry.content_id, key)
+        current = None
+        if dest_id is not None:
+            current = as_dict(r.api.read("look", dest_id))
+            if query_body(current.get("query")) != query_body(query):
+                wanted["query_id"] = new_query(r, query) if not r.dry_run else "new-query"
+            else:
+                wanted["query_id"] = text_id(current.get("query_id"))
+        else:
+            wanted["query_id"] = new_query(r, query)
+        outcome, _ = r.upsert(
+            CT.LOOK,
+            entry,
+            wanted,
+            create="create_look",
+            update="update_look",
+            create_cls=m.WriteLookWithQuery,
+            update_cls=m.WriteLookWithQuery,
+            key=key,
+            current=current,
+            target=(dest_id, deleted),
+        )
+        return outcome

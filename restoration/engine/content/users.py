@@ -1,0 +1,224 @@
+"""Users and groups: profiles, the email login, group and role memberships, groups
+inside groups. Built-in groups (everyone, externally managed) are mapped, never written."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from looker_sdk.sdk.api40 import models as m
+
+from restoration.engine.api import ItemFailed, as_dict
+from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict, text_id
+from restoration.models import BlobDecodeError, decode_blob
+
+if TYPE_CHECKING:
+    from restoration.engine.destination import DestinationState
+    from restoration.engine.plan import PlanEntry
+    from restoration.engine.restorer import Restorer
+
+
+def user_email(obj: dict[str, Any]) -> str | None:
+    """A user's natural key: the email login, lower-cased."""
+    email = obj.get("email") or (obj.get("credentials_email") or {}).get("email")
+    return email.strip().lower() if email else None
+
+
+def note_member(r: Restorer, dest_user: str, field_name: str, *ids: str) -> None:
+    """Record in the destination index a membership this session just wrote."""
+    user = r.state.index(CT.USER).by_id.get(dest_user)
+    if user is not None:
+        have = {str(i) for i in user.get(field_name) or []}
+        user[field_name] = sorted(have | set(ids))
+
+
+def is_builtin_group(r: Restorer, dest_group: str) -> bool:
+    group = r.state.index(CT.GROUP).by_id.get(dest_group) or {}
+    return bool(group.get("include_by_default") or group.get("externally_managed"))
+
+
+class UserKind(ContentKind):
+    content_type = CT.USER
+    label = "user"
+
+    def listing(self, state: DestinationState) -> list[dict[str, Any]]:
+        return state.paged("all_users")
+
+    def natural_key(self, obj: dict[str, Any]) -> Any:
+        return user_email(obj)
+
+    def search_by_key(self, key: Any) -> tuple[str, dict[str, Any]]:
+        return ("search_users", {"email": key})
+
+    def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
+        # Never passwords, API keys or tokens: the profile fields travel, and the email
+        # credential (a login name, no secret) is added by _email below.
+        wanted = body_dict(
+            m.WriteUser,
+            {k: data.get(k) for k in ("first_name", "last_name", "is_disabled", "locale")},
+            f"user {entry.content_id}",
+        )
+        home = r.ref(CT.FOLDER, data.get("home_folder_id"), required=False)
+        if home:
+            wanted["home_folder_id"] = home
+        outcome, _ = r.upsert(
+            CT.USER,
+            entry,
+            wanted,
+            create="create_user",
+            update="update_user",
+            create_cls=m.WriteUser,
+            update_cls=m.WriteUser,
+            key=user_email(data),
+        )
+        if outcome.destination_id and not r.dry_run:
+            self._email(r, outcome.destination_id, data, outcome)
+            self._memberships(r, outcome.destination_id, data, outcome)
+        return outcome
+
+    def _email(self, r: Restorer, dest_user: str, data: dict[str, Any], outcome: Outcome) -> None:
+        """Give a user without one the backup's email credential: the login name and the
+        natural key a re-run matches on. It carries no password or secret; no reset is
+        forced and no reset email is sent (the user signs in as the instance allows, e.g.
+        SSO or a reset an admin sends). A user whose email is set is left alone."""
+        email = (data.get("credentials_email") or {}).get("email") or data.get("email")
+        user = r.state.index(CT.USER).by_id.get(dest_user)
+        if not email or user is None or user_email(user):
+            return
+        r.api.write(
+            "create_user_credentials_email",
+            dest_user,
+            body=m.WriteCredentialsEmail(email=str(email).strip()),
+        )
+        user["email"] = str(email).strip()
+        r.state.index(CT.USER).by_key.setdefault(user_email(user), dest_user)
+        outcome.notes.append("email credential set")
+
+    def _memberships(
+        self, r: Restorer, dest_user: str, data: dict[str, Any], outcome: Outcome
+    ) -> None:
+        current = r.state.index(CT.USER).by_id.get(dest_user) or {}
+        groups = {
+            g
+            for g in (r.ref(CT.GROUP, g, required=False) for g in data.get("group_ids") or [])
+            if g
+        }
+        for gid in sorted(groups - {str(g) for g in current.get("group_ids") or []}):
+            if is_builtin_group(r, gid):
+                continue
+            r.api.write(
+                "add_group_user", gid, body=m.GroupIdForGroupUserInclusion(user_id=dest_user)
+            )
+            note_member(r, dest_user, "group_ids", gid)
+            outcome.notes.append(f"added to group {gid}")
+        roles = {
+            x for x in (r.ref(CT.ROLE, x, required=False) for x in data.get("role_ids") or []) if x
+        }
+        have = {str(x) for x in current.get("role_ids") or []}
+        if roles - have:
+            new_roles = sorted(have | roles)
+            r.api.write("set_user_roles", dest_user, body=new_roles)
+            note_member(r, dest_user, "role_ids", *new_roles)
+            outcome.notes.append(f"roles {', '.join(new_roles)}")
+
+
+class GroupKind(ContentKind):
+    content_type = CT.GROUP
+    label = "group"
+
+    def listing(self, state: DestinationState) -> list[dict[str, Any]]:
+        return state.listed("all_groups")
+
+    def natural_key(self, obj: dict[str, Any]) -> Any:
+        return obj.get("name") or None
+
+    def search_by_key(self, key: Any) -> tuple[str, dict[str, Any]]:
+        return ("search_groups", {"name": key})
+
+    def prepare(self, r: Restorer) -> None:
+        r.state.index(CT.USER)
+        with r.db_lock:
+            r.source.users()
+
+    def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
+        index = r.state.index(CT.GROUP)
+        name = data.get("name")
+        if data.get("include_by_default") or data.get("externally_managed"):
+            dest = r.locate(CT.GROUP, entry.content_id, name)[0]
+            if dest is None:
+                for gid, group in index.by_id.items():
+                    if group.get("include_by_default") and data.get("include_by_default"):
+                        dest = gid
+            if dest is None:
+                raise ItemFailed(
+                    f"built-in group {name!r} has no counterpart in the destination",
+                    error_type="MissingBuiltIn",
+                )
+            return r.map_only(CT.GROUP, entry, dest, "built-in group: mapped, never modified")
+        wanted = body_dict(m.WriteGroup, data, f"group {entry.content_id}")
+        outcome, _ = r.upsert(
+            CT.GROUP,
+            entry,
+            wanted,
+            create="create_group",
+            update="update_group",
+            create_cls=m.WriteGroup,
+            update_cls=m.WriteGroup,
+            key=name,
+        )
+        if outcome.destination_id and not r.dry_run:
+            members = set(r.source.users()["group"].get(entry.content_id, []))
+            members |= {str(u) for u in data.get("user_ids") or []}
+            for src_user in sorted(members):
+                dest_user = r.ref(CT.USER, src_user, required=False)
+                if not dest_user:
+                    continue
+                user = r.state.index(CT.USER).by_id.get(dest_user) or {}
+                if outcome.destination_id in {str(g) for g in user.get("group_ids") or []}:
+                    continue
+                r.api.write(
+                    "add_group_user",
+                    outcome.destination_id,
+                    body=m.GroupIdForGroupUserInclusion(user_id=dest_user),
+                )
+                note_member(r, dest_user, "group_ids", outcome.destination_id)
+        return outcome
+
+    def after_type(self, r: Restorer, entries: Any) -> None:
+        """Groups inside groups, once every group of the session exists."""
+        if r.dry_run:
+            return
+        batch: list[PlanEntry] = []
+        for entry in entries:
+            batch.append(entry)
+            if len(batch) >= 200:
+                self._nest(r, batch)
+                batch = []
+        self._nest(r, batch)
+
+    def _nest(self, r: Restorer, batch: list[PlanEntry]) -> None:
+        from restoration.engine.plan import load_blobs
+
+        with r.db_lock:
+            blobs = load_blobs(batch)
+        for entry in batch:
+            try:
+                data = decode_blob(blobs.get(entry.offset))
+            except BlobDecodeError:
+                continue
+            dest_group = r.mappings.get(CT.GROUP, entry.content_id)
+            children = {
+                g
+                for g in (r.ref(CT.GROUP, c, required=False) for c in data.get("group_ids") or [])
+                if g
+            }
+            if dest_group and children:
+                have = {
+                    text_id(g.get("id"))
+                    for g in as_dict(r.api.read("all_group_groups", dest_group)) or []
+                }
+                for child in sorted(children - have):
+                    r.api.write(
+                        "add_group_group",
+                        dest_group,
+                        body=m.GroupIdForGroupInclusion(group_id=child),
+                    )
