@@ -1,6 +1,7 @@
 """Dashboards: by title in the mapped folder, owner mapped by email, then reconciled
-tile for tile: filters by name, tiles (elements) with their queries or Looks, layouts
-and their components."""
+tile for tile: filters by name, tiles (elements) with their queries, Looks or merge
+queries and their result makers (the `listen` wiring of tiles to filters, vis config,
+sorts, totals, dynamic fields), layouts and their components."""
 
 from __future__ import annotations
 
@@ -17,11 +18,20 @@ from restoration.engine.content.base import (
     body_dict,
     diff_fields,
     id_order,
+    normalized,
     text_id,
     write_model,
 )
 from restoration.engine.content.looks import NOT_SETTINGS, in_folder_key
+from restoration.engine.content.merge_queries import (
+    MERGE_QUERY_KEY,
+    check_sources,
+    destination_merge,
+    merge_for_tile,
+    question,
+)
 from restoration.engine.content.queries import check_model, new_query, query_body
+from restoration.looker.serialization import api_dict
 
 if TYPE_CHECKING:
     from restoration.engine.destination import DestinationState
@@ -52,6 +62,8 @@ class DashboardKind(ContentKind):
             check_model(r, element.get("query"))
             if element.get("look_id"):
                 r.ref(CT.LOOK, element["look_id"])
+            if element.get(MERGE_QUERY_KEY):
+                check_sources(r, element[MERGE_QUERY_KEY])
         wanted = body_dict(
             m.WriteDashboard, {k: v for k, v in data.items() if k not in NOT_SETTINGS}, what
         )
@@ -88,7 +100,9 @@ class DashboardKind(ContentKind):
                 self._dry_run_tiles(r, outcome, data, current, elements)
             return outcome
         wrote = self._reconcile_filters(r, dest, data, base)
-        element_map, created_elements, changed = self._reconcile_elements(r, dest, elements, base)
+        element_map, created_elements, changed = self._reconcile_elements(
+            r, dest, elements, base, outcome.warnings
+        )
         wrote += changed
         layouts = base.get("dashboard_layouts") or []
         if created_elements or not layouts:
@@ -137,14 +151,30 @@ class DashboardKind(ContentKind):
                     {k: v[0] for k, v in diff.items()},
                     {k: v[1] for k, v in diff.items()},
                 ]
-        existing = [_element_key(e) for e in current.get("dashboard_elements") or []]
+        existing = list(current.get("dashboard_elements") or [])
         missing = 0
         for source in elements:
             key = _element_key(source)
-            if key in existing:
-                existing.remove(key)
-            else:
+            match = next((e for e in existing if _element_key(e) == key), None)
+            if match is None:
                 missing += 1
+                continue
+            existing.remove(match)
+            label = f"tile {source.get('title') or source.get('title_text') or source.get('id')}"
+            wanted_rm = result_maker_settings(source)
+            have_rm = result_maker_settings(match) or {}
+            if wanted_rm and _result_maker_differs(wanted_rm, have_rm):
+                outcome.diff[f"{label} result_maker"] = [
+                    {k: have_rm.get(k) for k in wanted_rm},
+                    wanted_rm,
+                ]
+            if source.get(MERGE_QUERY_KEY):
+                have = destination_merge(r, text_id(match.get("merge_result_id")))
+                if have is None or question(have) != question(source[MERGE_QUERY_KEY]):
+                    outcome.diff[f"{label} merge query"] = [
+                        text_id(match.get("merge_result_id")),
+                        "a merge query asking the backup's question",
+                    ]
         if missing:
             outcome.diff["tiles"] = [
                 len(current.get("dashboard_elements") or []),
@@ -196,6 +226,8 @@ class DashboardKind(ContentKind):
                 "dashboard_id",
                 "look_id",
                 "alerts",
+                "merge_result_id",
+                MERGE_QUERY_KEY,
             )
         }
         wanted = body_dict(
@@ -204,14 +236,19 @@ class DashboardKind(ContentKind):
         wanted["dashboard_id"] = dest
         if source.get("look_id"):
             wanted["look_id"] = r.ref(CT.LOOK, source["look_id"])
-        if source.get("merge_result_id") and not r.same_instance:
-            # Merge queries live outside the backup; across instances the tile keeps its
-            # place but cannot keep its merged query.
-            wanted.pop("merge_result_id", None)
+        settings = result_maker_settings(source)
+        if settings:
+            # Filter names and field references are names, not ids: kept as backed up.
+            wanted["result_maker"] = settings
         return wanted
 
     def _reconcile_elements(
-        self, r: Restorer, dest: str, elements: list[dict[str, Any]], base: dict[str, Any]
+        self,
+        r: Restorer,
+        dest: str,
+        elements: list[dict[str, Any]],
+        base: dict[str, Any],
+        warnings: list[str],
     ) -> tuple[dict[str, str], int, int]:
         existing = sorted(base.get("dashboard_elements") or [], key=id_order)
         unmatched = {str(e.get("id")): e for e in existing}
@@ -232,6 +269,15 @@ class DashboardKind(ContentKind):
             wanted = self._element_wanted(r, dest, source)
             query = source.get("query") if not source.get("look_id") else None
             what = f"dashboard element {source.get('id')}"
+            if source.get("merge_result_id"):
+                have_id = text_id(match.get("merge_result_id")) if match else None
+                merge_id, warning = merge_for_tile(r, source, have_id)
+                if warning:
+                    warnings.append(warning)
+                if merge_id:
+                    wanted["merge_result_id"] = merge_id
+                    if "result_maker" in wanted:
+                        wanted["result_maker"]["merge_result_id"] = merge_id
             if match is None:
                 if query:
                     wanted["query_id"] = new_query(r, query)
@@ -245,7 +291,11 @@ class DashboardKind(ContentKind):
             element_map[str(source.get("id"))] = str(match.get("id"))
             if query and query_body(match.get("query")) != query_body(query):
                 wanted["query_id"] = new_query(r, query)
+            wanted_rm = wanted.pop("result_maker", None)
             diff = diff_fields(wanted, match)
+            if wanted_rm and _result_maker_differs(wanted_rm, result_maker_settings(match) or {}):
+                diff["result_maker"] = [result_maker_settings(match), wanted_rm]
+                wanted["result_maker"] = wanted_rm
             if diff:
                 changed_fields = {k: wanted[k] for k in diff}
                 r.api.write(
@@ -356,6 +406,36 @@ class DashboardKind(ContentKind):
         return writes
 
 
+# What a tile's result maker holds of its own (the rest is the tile's query, Look or
+# merge query, written as the tile's own fields).
+RESULT_MAKER_SETTINGS = ("filterables", "vis_config", "dynamic_fields", "sorts", "total")
+FILTERABLE_FIELDS = ("model", "view", "name", "listen")
+
+
+def result_maker_settings(element: dict[str, Any]) -> dict[str, Any] | None:
+    """The tile's result maker settings as backed up or read: filterables (model, view,
+    name, `listen` [{dashboard_filter_name, field}]), vis config, dynamic fields, sorts
+    and total; None for a tile without a result maker (text tiles)."""
+    # api_dict: the engine's as_dict leaves models under forward-referenced lists.
+    result_maker = api_dict(element.get("result_maker"))
+    if not result_maker:
+        return None
+    out = {k: result_maker[k] for k in RESULT_MAKER_SETTINGS if result_maker.get(k) is not None}
+    if "filterables" in out:
+        out["filterables"] = [
+            {k: f[k] for k in FILTERABLE_FIELDS if f.get(k) is not None} for f in out["filterables"]
+        ]
+    return out or None
+
+
+def _result_maker_differs(wanted: dict[str, Any], have: dict[str, Any]) -> bool:
+    """Compared on what the backup sets; `merge_result_id` follows the tile's own."""
+    fields = [k for k in wanted if k != "merge_result_id"]
+    return normalized({k: have.get(k) for k in fields}) != normalized(
+        {k: wanted[k] for k in fields}
+    )
+
+
 def _element_key(element: dict[str, Any]) -> tuple:
     """Recognise a tile on the destination: its type, titles, text and what it shows."""
     query = element.get("query") or {}
@@ -368,4 +448,5 @@ def _element_key(element: dict[str, Any]) -> tuple:
         query.get("view"),
         tuple(query.get("fields") or ()),
         bool(element.get("look_id")),
+        bool(element.get("merge_result_id")),
     )
