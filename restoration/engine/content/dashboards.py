@@ -5,6 +5,7 @@ sorts, totals, dynamic fields), layouts and their components."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
@@ -32,6 +33,8 @@ from restoration.engine.content.merge_queries import (
 )
 from restoration.engine.content.queries import check_model, new_query, query_body
 from restoration.looker.serialization import api_dict
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from restoration.engine.destination import DestinationState
@@ -103,6 +106,8 @@ class DashboardKind(ContentKind):
         element_map, created_elements, changed = self._reconcile_elements(
             r, dest, elements, base, outcome.warnings
         )
+        for warning in outcome.warnings:
+            logger.warning("dashboard %s restored as %s: %s", entry.content_id, dest, warning)
         wrote += changed
         layouts = base.get("dashboard_layouts") or []
         if created_elements or not layouts:
@@ -274,10 +279,13 @@ class DashboardKind(ContentKind):
                 merge_id, warning = merge_for_tile(r, source, have_id)
                 if warning:
                     warnings.append(warning)
-                if merge_id:
-                    wanted["merge_result_id"] = merge_id
-                    if "result_maker" in wanted:
-                        wanted["result_maker"]["merge_result_id"] = merge_id
+                if not merge_id:
+                    # Looker refuses a vis tile with nothing to show (looker-cli #12): the
+                    # dashboard is restored with its other tiles, this one is left out.
+                    continue
+                wanted["merge_result_id"] = merge_id
+                if "result_maker" in wanted:
+                    wanted["result_maker"]["merge_result_id"] = merge_id
             if match is None:
                 if query:
                     wanted["query_id"] = new_query(r, query)

@@ -82,7 +82,7 @@ def merge_for_tile(
         return None, (
             f"tile {element.get('title') or element.get('id')!r}: its merge query "
             f"{source_id} is not in the backup (Looker did not serve it when the backup "
-            "was taken), so the tile was restored without its merged results"
+            "was taken), so the dashboard was restored without this tile"
         )
     wanted = question(backup)
     candidates = [current_id] + ([source_id] if r.same_instance else [])
