@@ -2,9 +2,9 @@
 
 import pytest
 
-from restoration.content_types import RESTORABLE_TYPES, ContentType
 from restoration.backup import extract_instance
 from restoration.backup.readers import as_dict, without_secrets
+from restoration.content_types import RESTORABLE_TYPES, ContentType
 from restoration.looker.instances import make_sdk
 from restoration.models import ContentItem, RestorationCheckpoint, SessionKind, SessionStatus
 from tests.backup.conftest import fast

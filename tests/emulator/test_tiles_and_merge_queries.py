@@ -7,6 +7,7 @@ import pytest
 from looker_sdk import error
 from looker_sdk.sdk.api40 import models as m
 
+from restoration.emulator import LookerEmulator
 from tests.emulator.sdk_client import configure_model
 
 LISTEN = [
@@ -221,3 +222,17 @@ def test_the_demo_wires_tiles_to_its_filters_and_has_merged_results(demo_sdk):
                 assert len(merge.source_queries) == 2
                 merged += 1
     assert wired > 20 and merged == 3
+
+
+def test_scale_seeds_one_merged_tile_per_ten_dashboards_and_wired_tiles():
+    store = LookerEmulator(seed="scale:40").store
+    merged = [e for e in store.all("dashboard_element") if e.get("merge_result_id")]
+    assert len(merged) == 4
+    # Merge queries have structural identity: the 1st and 4th tiles ask the same question.
+    assert len(store.all("merge_query")) == 3
+    wired = [
+        e
+        for e in store.all("dashboard_element")
+        if any(f.get("listen") for f in e["_result_maker"].get("filterables", []))
+    ]
+    assert len(wired) > 40
