@@ -336,3 +336,19 @@ def test_a_merged_tile_without_its_merge_query_in_the_backup_is_left_out_with_a_
     assert titles == ["Brands", "None", "Users by state"]
     assert "its merge query 999 is not in the backup" in caplog.text
     assert "restored without this tile" in caplog.text
+
+
+def test_the_dry_run_says_which_merged_tile_would_be_left_out(wired):
+    source, destination, dashboard_id = wired
+    src = make_sdk("source")
+    tile = next(e for e in src.dashboard(dashboard_id).dashboard_elements if e.merge_result_id)
+    src.update_dashboard_element(tile.id, m.WriteDashboardElement(merge_result_id="999"))
+    take_backup("source")
+
+    dry = restore(fast_config(source, destination, dry_run=True))
+    [row] = [i for i in dry.dry_run_items() if i["content_type"] == CT.DASHBOARD]
+    assert row["action"] == "create"
+    assert row["diff"]["tile Sales and users by state"] == [
+        None,
+        "left out: its merge query is not in the backup",
+    ]

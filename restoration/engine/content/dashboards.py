@@ -101,6 +101,15 @@ class DashboardKind(ContentKind):
             self._check_tiles(r, data, elements)
             if current is not None:
                 self._dry_run_tiles(r, outcome, data, current, elements)
+            for element in elements:
+                if element.get("merge_result_id") and not element.get(MERGE_QUERY_KEY):
+                    _, warning = merge_for_tile(r, element, None)
+                    if warning:
+                        outcome.warnings.append(warning)
+                        outcome.diff[f"tile {element.get('title') or element.get('id')}"] = [
+                            None,
+                            "left out: its merge query is not in the backup",
+                        ]
             return outcome
         wrote = self._reconcile_filters(r, dest, data, base)
         element_map, created_elements, changed = self._reconcile_elements(
