@@ -12,8 +12,11 @@ secrets removed and these additions, which the API spreads over sub-resources:
   (each `{id, content_metadata_id, group_id | user_id, permission_type}`).
 
 Dashboards come from `dashboard(id)` with their elements (each with its query, look
-and result_maker / merge result), filters, layouts and layout components; Looks from
-`look(id)` with their query; boards from `board(id)` with sections and items.
+and result_maker), filters, layouts and layout components; a merged-results tile also
+gets `merge_query`: `merge_query(merge_result_id)` with each source query's whole query
+under `source_queries[].query` (merge queries are instance-local, lookervault has no
+type for them, and a restore elsewhere must recreate them). Looks from `look(id)` with
+their query; boards from `board(id)` with sections and items.
 """
 
 from __future__ import annotations
@@ -151,7 +154,35 @@ class DashboardReader(Reader):
             yield Listed(str(d.id), d.updated_at)
 
     def read(self, sdk: Any, call: Call, listed: Listed) -> dict[str, Any]:
-        return as_dict(call(sdk.dashboard, listed.content_id))
+        data = as_dict(call(sdk.dashboard, listed.content_id))
+        merges: dict[str, dict[str, Any] | None] = {}
+        for element in data.get("dashboard_elements") or []:
+            merge_id = element.get("merge_result_id")
+            if merge_id:
+                if str(merge_id) not in merges:
+                    merges[str(merge_id)] = _merge_query(sdk, call, str(merge_id))
+                if merges[str(merge_id)] is not None:
+                    element[MERGE_QUERY_KEY] = merges[str(merge_id)]
+        return data
+
+
+MERGE_QUERY_KEY = "merge_query"
+
+
+def _merge_query(sdk: Any, call: Call, merge_id: str) -> dict[str, Any] | None:
+    """A tile's merge query with its source queries, or None when Looker no longer has it
+    (looker-cli #233: GET merge_queries/{id} answered 404 for a tile's merge_result_id);
+    the tile is then backed up without it and the restore says so."""
+    try:
+        merge = as_dict(call(sdk.merge_query, merge_id))
+    except LookerCallFailed as exc:
+        if is_gone(exc):
+            return None
+        raise
+    for source in merge.get("source_queries") or []:
+        if source.get("query_id"):
+            source["query"] = as_dict(call(sdk.query, str(source["query_id"])))
+    return merge
 
 
 class LookReader(Reader):

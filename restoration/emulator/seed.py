@@ -16,7 +16,7 @@ from . import lookml
 from .lookml import EXPLORES, MODEL_CONNECTION
 from .permissions import PERMISSIONS
 from .resources.boards import create_board, create_board_item, create_board_section
-from .resources.dashboards import create_dashboard, create_element, create_filter
+from .resources.dashboards import create_dashboard, create_element, create_filter, update_element
 from .resources.folders import (
     SHARED_FOLDER_ID,
     USERS_FOLDER_ID,
@@ -27,6 +27,7 @@ from .resources.folders import (
 from .resources.groups import add_group_to_group, create_group
 from .resources.lookml_models import create_lookml_model
 from .resources.looks import create_look
+from .resources.merge_queries import create_merge_query
 from .resources.queries import create_query
 from .resources.roles import create_model_set, create_permission_set, create_role
 from .resources.scheduled_plans import create_scheduled_plan
@@ -539,6 +540,9 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
         )
         dashboards.append(dash)
         _tiles(s, rnd, dash, looks)
+    for i, dash in enumerate(dashboards[:-1]):
+        if i % 10 == 0:
+            _merged_tile(s, dash, i // 10)
 
     # A little trash: soft-deleted content is still there with deleted: true.
     for obj, kind in ((dashboards[-1], "dashboard"), (looks[-1], "look")):
@@ -670,6 +674,7 @@ def _tiles(s: Store, rnd: random.Random, dash: dict[str, Any], looks: list[dict[
                 "listens_to_filters": [],
             },
         )
+    _listen_to_filters(s, dash, elements)
     layout = s.get("dashboard_layout", dash["_layout_ids"][0])
     row = col = 0
     for component_id in layout["_component_ids"]:
@@ -679,3 +684,93 @@ def _tiles(s: Store, rnd: random.Random, dash: dict[str, Any], looks: list[dict[
             row, col = row + 6, 0
         component.update({"row": row, "column": col, "width": width, "height": 6})
         col += width
+
+
+# Tiles and filters wired as on real instances (Looker's SDK test data: a tile's
+# result_maker.filterables[].listen names the dashboard filter and the field it filters).
+# Chosen from the tile's explore without the random generator, so adding the wiring left
+# the rest of each seed as it was.
+FILTER_FIELDS = {"Date": "created", "Brand": "products.brand"}
+
+
+def _listen_to_filters(s: Store, dash: dict[str, Any], elements: list[dict[str, Any]]) -> None:
+    names = [s.get("dashboard_filter", f)["name"] for f in dash["_filter_ids"]]
+    for element in elements:
+        query = s.get("query", element.get("query_id"))
+        look = s.get("look", element.get("look_id"))
+        if look is not None:
+            query = s.get("query", look.get("query_id"))
+        if query is None:
+            continue
+        fields = EXPLORES.get(query["model"], {}).get(query["view"], [])
+        listen = []
+        for name in names:
+            field = next((f for f in fields if FILTER_FIELDS[name] in f), None)
+            if field:
+                listen.append({"dashboard_filter_name": name, "field": field})
+        if listen:
+            filterable = {"model": query["model"], "view": query["view"], "listen": listen}
+            update_element(s, element, {"result_maker": {"filterables": [filterable]}})
+
+
+def _merged_tile(s: Store, dash: dict[str, Any], n: int) -> None:
+    """A merged-results tile: sales and users by state, merged on users.state."""
+    sales = create_query(
+        s,
+        {
+            "model": "thelook",
+            "view": "order_items",
+            "fields": ["users.state", "order_items.total_sale_price"],
+            "sorts": ["order_items.total_sale_price desc"],
+            "limit": "500",
+        },
+    )
+    people = create_query(
+        s,
+        {"model": "thelook", "view": "users", "fields": ["users.state", "users.count"]},
+    )
+    merge = create_merge_query(
+        s,
+        {
+            "source_queries": [
+                {"query_id": sales["id"], "name": "Sales by state", "merge_fields": []},
+                {
+                    "query_id": people["id"],
+                    "name": "Users by state",
+                    "merge_fields": [
+                        {"field_name": "users.state", "source_field_name": "users.state"}
+                    ],
+                },
+            ],
+            "sorts": ["order_items.total_sale_price desc"],
+            "column_limit": "50",
+            "total": False,
+            "vis_config": {"type": ["looker_column", "table", "looker_bar"][n % 3]},
+        },
+    )
+    names = {s.get("dashboard_filter", f)["name"] for f in dash["_filter_ids"]}
+    sales_listen = (
+        [{"dashboard_filter_name": "Date", "field": "order_items.created_date"}]
+        if "Date" in names
+        else []
+    )
+    create_element(
+        s,
+        {
+            "dashboard_id": dash["id"],
+            "type": "vis",
+            "title": "Sales and users by state",
+            "merge_result_id": merge["id"],
+            "result_maker": {
+                "filterables": [
+                    {
+                        "model": "thelook",
+                        "view": "order_items",
+                        "name": "Sales by state",
+                        "listen": sales_listen,
+                    },
+                    {"model": "thelook", "view": "users", "name": "Users by state", "listen": []},
+                ],
+            },
+        },
+    )

@@ -30,6 +30,13 @@ def expected_object(sdk, content_type: int, content_id: str) -> dict:
     ct = ContentType(content_type)
     if ct == ContentType.DASHBOARD:
         data = as_dict(sdk.dashboard(content_id))
+        for element in data["dashboard_elements"]:
+            # A merged-results tile keeps its merge query and source queries.
+            if element.get("merge_result_id"):
+                merge = as_dict(sdk.merge_query(element["merge_result_id"]))
+                for source in merge["source_queries"]:
+                    source["query"] = as_dict(sdk.query(source["query_id"]))
+                element["merge_query"] = merge
     elif ct == ContentType.LOOK:
         data = as_dict(sdk.look(content_id))
     elif ct == ContentType.BOARD:

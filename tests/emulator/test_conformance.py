@@ -165,6 +165,18 @@ def _drive_looks_and_dashboards(api: SpecCheckingClient) -> None:
     api.call("GET", f"/dashboard_elements/{element['id']}")
     api.call("PATCH", f"/dashboard_elements/{element['id']}", {"title": "Renamed tile"})
     api.call("GET", f"/dashboards/{dash['id']}/dashboard_elements")
+    # Merged results (tiles slice): a merge query and a tile showing it.
+    merge = api.call(
+        "POST",
+        "/merge_queries",
+        {"source_queries": [{"query_id": query["id"], "name": "Users", "merge_fields": []}]},
+    )
+    api.call("GET", f"/merge_queries/{merge['id']}")
+    api.call(
+        "POST",
+        "/dashboard_elements",
+        {"dashboard_id": dash["id"], "type": "vis", "merge_result_id": merge["id"]},
+    )
     dfilter = api.call(
         "POST",
         "/dashboard_filters",

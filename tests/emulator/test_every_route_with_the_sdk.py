@@ -70,6 +70,12 @@ def _walk(sdk, emulator) -> None:
     sdk.dashboard_element(element.id)
     sdk.update_dashboard_element(element.id, m.WriteDashboardElement(title="t"))
     sdk.dashboard_dashboard_elements(dash.id)
+    merge = sdk.create_merge_query(
+        m.WriteMergeQuery(
+            source_queries=[m.MergeQuerySourceQuery(query_id=look.query_id, name="walk")]
+        )
+    )
+    sdk.merge_query(merge.id)
     dfilter = sdk.create_dashboard_filter(
         m.WriteCreateDashboardFilter(dashboard_id=dash.id, name="f", title="F", type="field_filter")
     )

@@ -4,7 +4,7 @@ every module's routes in `ROUTES`; a new resource (alerts, user attributes, merg
 is a new module added to `MODULES`.
 
 Modules only import the ones listed before them (folders < users < groups < roles;
-queries < boards < looks < dashboards), so there is no import cycle; folders list and
+queries < merge_queries < boards < looks < dashboards), so there is no import cycle; folders list and
 delete their Looks and dashboards through `folders.FOLDER_CONTENTS`, which those modules
 join.
 """
@@ -19,6 +19,7 @@ from . import (
     groups,
     lookml_models,
     looks,
+    merge_queries,
     queries,
     roles,
     scheduled_plans,
@@ -34,6 +35,7 @@ MODULES = (
     roles,
     lookml_models,
     queries,
+    merge_queries,
     boards,
     looks,
     dashboards,
