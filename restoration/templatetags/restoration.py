@@ -22,6 +22,7 @@ LOOKER_PATHS = {
     ContentType.MODEL_SET: "/admin/model_sets/{id}/edit",
     ContentType.SCHEDULED_PLAN: "/admin/scheduled_jobs/{id}",
     ContentType.LOOKML_MODEL: "/projects/models/{id}",
+    ContentType.USER_ATTRIBUTE: "/admin/user_attributes/{id}/edit",
 }
 
 

@@ -213,21 +213,9 @@ class DashboardKind(ContentKind):
     def _reconcile_elements(
         self, r: Restorer, dest: str, elements: list[dict[str, Any]], base: dict[str, Any]
     ) -> tuple[dict[str, str], int, int]:
-        existing = sorted(base.get("dashboard_elements") or [], key=id_order)
-        unmatched = {str(e.get("id")): e for e in existing}
         element_map: dict[str, str] = {}
         created = changed = 0
-        pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-        for source in elements:
-            sid = str(source.get("id"))
-            match = unmatched.pop(sid, None) if r.same_instance else None
-            if match is None:
-                key = _element_key(source)
-                for eid, candidate in list(unmatched.items()):
-                    if _element_key(candidate) == key:
-                        match = unmatched.pop(eid)
-                        break
-            pairs.append((source, match))
+        pairs = pair_tiles(r.same_instance, elements, base.get("dashboard_elements") or [])
         for source, match in pairs:
             wanted = self._element_wanted(r, dest, source)
             query = source.get("query") if not source.get("look_id") else None
@@ -354,6 +342,42 @@ class DashboardKind(ContentKind):
                 )
                 writes += 1
         return writes
+
+
+def pair_tiles(
+    same_instance: bool, elements: list[dict[str, Any]], existing: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """Each backup tile with the destination tile it becomes (None: to be created): the
+    same id in the instance it came from, else the first unclaimed tile, in id order, that
+    shows the same thing. Deterministic, so once a dashboard is restored the pairing names
+    where each backup tile went (`tile_ids`: alerts find their tile this way)."""
+    unmatched = {str(e.get("id")): e for e in sorted(existing, key=id_order)}
+    pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    for source in sorted(elements, key=id_order):
+        match = unmatched.pop(str(source.get("id")), None) if same_instance else None
+        if match is None:
+            key = _element_key(source)
+            for eid, candidate in list(unmatched.items()):
+                if _element_key(candidate) == key:
+                    match = unmatched.pop(eid)
+                    break
+        pairs.append((source, match))
+    return pairs
+
+
+TILE_FIELDS = "id,type,title,title_text,body_text,look_id,query(model,view,fields)"
+
+
+def tile_ids(r: Restorer, source_dashboard_id: str, dest_dashboard_id: str) -> dict[str, str]:
+    """Backup tile id -> destination tile id for a restored dashboard: its backup row's
+    tiles paired with the destination's (one read of the destination's tiles)."""
+    with r.db_lock:
+        data = r.source.blob(CT.DASHBOARD, source_dashboard_id) or {}
+    existing = as_dict(
+        r.api.read("dashboard_dashboard_elements", dest_dashboard_id, fields=TILE_FIELDS)
+    )
+    pairs = pair_tiles(r.same_instance, data.get("dashboard_elements") or [], existing or [])
+    return {str(s.get("id")): str(d.get("id")) for s, d in pairs if d is not None}
 
 
 def _element_key(element: dict[str, Any]) -> tuple:
