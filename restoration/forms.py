@@ -110,7 +110,7 @@ class LaunchForm(forms.Form):
         label="Also restore objects deleted before the backup", required=False
     )
     disable_schedules = forms.ChoiceField(
-        label="Scheduled plans",
+        label="Scheduled plans and alerts",
         required=False,
         choices=[
             ("", "Disabled when restoring into another instance (default)"),

@@ -132,7 +132,7 @@ CONFIG_LABELS = {
     "max_retries": "Retries of a transient failure",
     "dry_run": "Dry run",
     "skip_if_modified": "Skip objects changed in the destination",
-    "disable_schedules": "Scheduled plans disabled",
+    "disable_schedules": "Scheduled plans and alerts disabled",
     "include_deleted": "Also objects deleted before the backup",
     "content_types": "Content types",
     "content_ids": "Content ids",

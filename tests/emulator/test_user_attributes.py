@@ -153,3 +153,13 @@ def test_the_demo_has_user_attributes_with_group_and_user_values(demo_sdk, looke
     assert len(demo_sdk.all_user_attribute_group_values(region.id)) == 3
     stored = looker_source.store.get("user_attribute", region.id)
     assert len(stored["_user_values"]) == 3
+
+
+def test_rule_deleting_a_user_value_the_user_lacks_answers_204(sdk):
+    attr = attribute(sdk)
+    user = sdk.create_user(m.WriteUser(first_name="No", last_name="Value"))
+    sdk.delete_user_attribute_user_value(user.id, attr.id)
+    (row,) = sdk.user_attribute_user_values(
+        user.id, user_attribute_ids=[attr.id], include_unset=True
+    )
+    assert row.value is None and row.source is None
