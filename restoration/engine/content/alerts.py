@@ -6,11 +6,15 @@ looker-sdk 26.12's `create_alert` and `update_alert` fail to serialise their nes
 models (field, destinations) before sending, so the alert goes as plain JSON through
 the SDK's own transport (`sdk.post("/alerts", ...)`, `sdk.put`), paced and retried
 like every call. Following is per user: each follower follows through a `login_user`
-token of their own.
+token of their own (`Followed`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import weakref
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import attr
@@ -162,24 +166,71 @@ class AlertKind(ContentKind):
         return Outcome("updated", dest_id, diff=diff)
 
     def _followers(self, r: Restorer, dest_id: str, data: dict[str, Any], outcome: Outcome) -> int:
-        """Each backup follower, mapped by email, follows the alert (as themselves)."""
+        """Each backup follower, mapped by email, follows the alert (as themselves). What a
+        user follows is read once per session (`Followed`), so an unchanged re-run costs
+        three calls per follower, not per alert and follower, and writes nothing."""
         added = 0
+        followed = _followed_for(r)
         for source_user in data.get("follower_ids") or []:
             user = r.ref(CT.USER, source_user, required=False)
             if user is None:
                 outcome.warnings.append(f"follower {source_user} was not restored")
                 continue
-            token = as_dict(r.api.write("login_user", user))
-            headers = {"Authorization": f"Bearer {token.get('access_token')}"}
-            options = {"headers": headers}
-            try:
-                mine = as_dict(r.api.read("get_alert", dest_id, transport_options=options))
-                if not mine.get("followed"):
-                    r.api.write("follow_alert", dest_id, transport_options=options)
-                    added += 1
-            finally:
-                try:
-                    r.api.read("logout", transport_options=options)
-                except ItemFailed:
-                    pass  # the token expires on its own
+            if followed.follows(user, dest_id):
+                continue
+            with followed.as_user(user) as options:
+                r.api.write("follow_alert", dest_id, transport_options=options)
+            followed.add(user, dest_id)
+            added += 1
         return added
+
+
+class Followed:
+    """Which alerts each destination user follows, as that user sees it (`login_user`):
+    Looker answers `followed` for the caller only and lists no followers."""
+
+    def __init__(self, r: Restorer) -> None:
+        self.r = r
+        self._lock = threading.Lock()
+        self._by_user: dict[str, set[str]] = {}
+
+    @contextlib.contextmanager
+    def as_user(self, user: str) -> Iterator[dict[str, Any]]:
+        """Transport options that make a call as `user`; the token is logged out after."""
+        token = as_dict(self.r.api.write("login_user", user))
+        options = {"headers": {"Authorization": f"Bearer {token.get('access_token')}"}}
+        try:
+            yield options
+        finally:
+            try:
+                self.r.api.read("logout", transport_options=options)
+            except ItemFailed:
+                pass  # the token expires on its own
+
+    def follows(self, user: str, alert_id: str) -> bool:
+        with self._lock:
+            known = self._by_user.get(user)
+        if known is None:
+            with self.as_user(user) as options:
+                seen = self.r.api.read("search_alerts", all_owners=True, transport_options=options)
+            known = {str(a.id) for a in seen or [] if a.followed}
+            with self._lock:
+                known = self._by_user.setdefault(user, known)
+        return alert_id in known
+
+    def add(self, user: str, alert_id: str) -> None:
+        with self._lock:
+            self._by_user.setdefault(user, set()).add(alert_id)
+
+
+_FOLLOWED: weakref.WeakKeyDictionary[Any, Followed] = weakref.WeakKeyDictionary()
+_FOLLOWED_LOCK = threading.Lock()
+
+
+def _followed_for(r: Restorer) -> Followed:
+    """One `Followed` per session (Restorer); kinds are shared by every session."""
+    with _FOLLOWED_LOCK:
+        found = _FOLLOWED.get(r)
+        if found is None:
+            found = _FOLLOWED[r] = Followed(r)
+        return found

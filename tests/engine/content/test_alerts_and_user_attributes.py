@@ -224,3 +224,40 @@ def test_an_alert_changed_in_the_destination_would_be_updated_with_a_field_diff(
     assert row.action == "update"
     assert as_dict(row.diff)["threshold"] == [1.0, 500.0]
     assert looker_destination.counters()["writes"] == 0
+
+
+def test_a_follower_who_stopped_following_in_the_destination_follows_again(
+    looker_ini, looker_source, looker_destination
+):
+    src, dst = make_sdk("source"), make_sdk("destination")
+    built = build(src, looker_source.store)
+    take_backup("source")
+    restore(fast_config(looker_source, looker_destination, content_types=_PEOPLE_AND_ALERTS))
+    source_followers = looker_source.store.get("alert", built["alert"].id)["_follower_ids"]
+    mapped = IDMapping.objects.get(content_type=CT.ALERT, source_id=built["alert"].id)
+    stored = looker_destination.store.get("alert", mapped.destination_id)
+    assert len(stored["_follower_ids"]) == len(source_followers) == 2
+    gone = stored["_follower_ids"][0]
+    token = dst.login_user(gone)
+    dst.unfollow_alert(
+        mapped.destination_id,
+        transport_options={"headers": {"Authorization": f"Bearer {token.access_token}"}},
+    )
+    assert gone not in looker_destination.store.get("alert", mapped.destination_id)["_follower_ids"]
+
+    looker_destination.reset_counters()
+    again = restore(fast_config(looker_source, looker_destination, content_types=[CT.ALERT]))
+    assert again.updated_count == 1
+    assert gone in looker_destination.store.get("alert", mapped.destination_id)["_follower_ids"]
+    assert looker_destination.counters()["writes"] == 1  # the one follow
+
+
+_PEOPLE_AND_ALERTS = [
+    CT.USER,
+    CT.GROUP,
+    CT.FOLDER,
+    CT.LOOKML_MODEL,
+    CT.LOOK,
+    CT.DASHBOARD,
+    CT.ALERT,
+]
