@@ -4,6 +4,8 @@ and their components."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
@@ -89,6 +91,7 @@ class DashboardKind(ContentKind):
             return outcome
         wrote = self._reconcile_filters(r, dest, data, base)
         element_map, created_elements, changed = self._reconcile_elements(r, dest, elements, base)
+        TILES_PLACED.remember(r, entry.content_id, element_map)
         wrote += changed
         layouts = base.get("dashboard_layouts") or []
         if created_elements or not layouts:
@@ -368,9 +371,36 @@ def pair_tiles(
 TILE_FIELDS = "id,type,title,title_text,body_text,look_id,query(model,view,fields)"
 
 
+class TilesPlaced:
+    """Where each backup tile went, per session (Restorer) and backup dashboard, as the
+    dashboard restore reconciled them: alerts restored later in the session find their
+    tile without reading the dashboard again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_session: weakref.WeakKeyDictionary[Any, dict[str, dict[str, str]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def remember(self, r: Restorer, source_dashboard_id: str, tiles: dict[str, str]) -> None:
+        with self._lock:
+            self._by_session.setdefault(r, {})[str(source_dashboard_id)] = dict(tiles)
+
+    def get(self, r: Restorer, source_dashboard_id: str) -> dict[str, str] | None:
+        with self._lock:
+            return self._by_session.get(r, {}).get(str(source_dashboard_id))
+
+
+TILES_PLACED = TilesPlaced()
+
+
 def tile_ids(r: Restorer, source_dashboard_id: str, dest_dashboard_id: str) -> dict[str, str]:
-    """Backup tile id -> destination tile id for a restored dashboard: its backup row's
-    tiles paired with the destination's (one read of the destination's tiles)."""
+    """Backup tile id -> destination tile id for a restored dashboard: what this session's
+    restore of it recorded, else its backup row's tiles paired with the destination's
+    (one read of the destination's tiles; a dashboard restored in an earlier session)."""
+    placed = TILES_PLACED.get(r, source_dashboard_id)
+    if placed is not None:
+        return placed
     with r.db_lock:
         data = r.source.blob(CT.DASHBOARD, source_dashboard_id) or {}
     existing = as_dict(
