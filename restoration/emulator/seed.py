@@ -15,6 +15,7 @@ from typing import Any
 from . import lookml
 from .lookml import EXPLORES, MODEL_CONNECTION
 from .permissions import PERMISSIONS
+from .resources.alerts import create_alert, follow_alert
 from .resources.boards import create_board, create_board_item, create_board_section
 from .resources.dashboards import create_dashboard, create_element, create_filter, update_element
 from .resources.folders import (
@@ -31,6 +32,11 @@ from .resources.merge_queries import create_merge_query
 from .resources.queries import create_query
 from .resources.roles import create_model_set, create_permission_set, create_role
 from .resources.scheduled_plans import create_scheduled_plan
+from .resources.user_attributes import (
+    create_user_attribute,
+    install_system_attributes,
+    set_group_values,
+)
 from .resources.users import create_user
 from .rules import now
 from .store import Store
@@ -165,6 +171,7 @@ def install_builtins(s: Store) -> None:
     api_user["role_ids"] = [admin["id"]]
     s.set_meta("api_user_id", API_USER_ID)
     lookml.set_deployed(s, "demo")
+    install_system_attributes(s)
 
 
 # --- demo content ----------------------------------------------------------------------
@@ -294,6 +301,7 @@ def _demo(s: Store, rnd: random.Random, scale: int) -> None:
         "dashboards": 30 * scale,
         "boards": 3 * scale,
         "plans": 10 * scale,
+        "alerts": 8 * scale,
     }
     _populate(s, rnd, counts, folders_per_area=1 + scale // 5)
 
@@ -305,6 +313,7 @@ def _scale(s: Store, rnd: random.Random, dashboards: int) -> None:
         "dashboards": dashboards,
         "boards": max(1, dashboards // 20),
         "plans": max(2, dashboards // 10),
+        "alerts": max(2, dashboards // 10),
     }
     _populate(s, rnd, counts, folders_per_area=max(1, dashboards // 40))
 
@@ -619,6 +628,85 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
             },
             owner["id"],
         )
+
+    _alerts_and_user_attributes(s, rnd, counts, users, list(groups.values()), dashboards[:-1])
+
+
+def _alerts_and_user_attributes(
+    s: Store,
+    rnd: random.Random,
+    counts: dict[str, int],
+    users: list[dict[str, Any]],
+    groups: list[dict[str, Any]],
+    dashboards: list[dict[str, Any]],
+) -> None:
+    """User attributes with group values (in precedence order) and user values; alerts on
+    query tiles, owned by active users, each with followers."""
+    active = [u for u in users if not u.get("is_disabled")]
+    definitions = [
+        {"name": "region", "label": "Region", "type": "string", "default_value": "All"},
+        {"name": "cost_center", "label": "Cost Center", "type": "number"},
+        {"name": "can_see_pii", "label": "Can See PII", "type": "yesno", "default_value": "no"},
+        {
+            "name": "warehouse_password",
+            "label": "Warehouse Password",
+            "type": "string",
+            "value_is_hidden": True,
+            "user_can_view": False,
+            "hidden_value_domain_whitelist": "https://warehouse.example.com/*",
+        },
+    ]
+    regions = ["EMEA", "Americas", "APAC"]
+    for definition in definitions:
+        attr = create_user_attribute(s, definition)
+        if attr["type"] == "string" and not attr.get("value_is_hidden"):
+            chosen = rnd.sample(groups, k=3)
+            set_group_values(
+                s, attr, [{"group_id": g["id"], "value": regions[i]} for i, g in enumerate(chosen)]
+            )
+            for user in rnd.sample(active, k=min(3, len(active))):
+                attr["_user_values"][user["id"]] = rnd.choice(regions)
+        elif attr["type"] == "number":
+            set_group_values(s, attr, [{"group_id": groups[0]["id"], "value": "4100"}])
+            for user in rnd.sample(active, k=min(2, len(active))):
+                attr["_user_values"][user["id"]] = str(rnd.randint(1000, 9999))
+        elif attr["type"] == "yesno":
+            set_group_values(s, attr, [{"group_id": groups[-1]["id"], "value": "yes"}])
+
+    tiles = [
+        (dash, element)
+        for dash in dashboards
+        for element in (s.get("dashboard_element", e) for e in dash.get("_element_ids", []))
+        if element and element.get("query_id")
+    ]
+    for n in range(min(counts["alerts"], len(tiles))):
+        dash, element = tiles[(n * 7) % len(tiles)]
+        query = s.get("query", element["query_id"]) or {}
+        field = (query.get("fields") or ["orders.count"])[-1]
+        owner = active[n % len(active)]
+        alert = create_alert(
+            s,
+            {
+                "dashboard_element_id": element["id"],
+                "field": {"title": field.split(".")[-1].replace("_", " ").title(), "name": field},
+                "comparison_type": rnd.choice(["GREATER_THAN", "LESS_THAN", "CHANGES_BY"]),
+                "threshold": float(rnd.choice([10, 100, 1000])),
+                "cron": rnd.choice(["0 6 * * *", "0 */4 * * *", "0,30 9 * * 1-5"]),
+                "destinations": [
+                    {"destination_type": "EMAIL", "email_address": user_email_of(owner)}
+                ],
+                "custom_title": f"{dash['title']}: {field}",
+                "is_public": n % 3 != 0,
+                "is_disabled": n % 5 == 4,
+            },
+            owner["id"],
+        )
+        for follower in rnd.sample(active, k=min(1 + n % 3, len(active))):
+            follow_alert(s, alert, follower["id"])
+
+
+def user_email_of(user: dict[str, Any]) -> str:
+    return user["_credentials_email"]["email"]
 
 
 def _tiles(s: Store, rnd: random.Random, dash: dict[str, Any], looks: list[dict[str, Any]]) -> None:

@@ -1,7 +1,7 @@
 """The emulated Looker resources, one module per resource, each holding its rules and its
 routes (`@route` handlers).  `MODULES` is the registry: importing this package registers
 every module's routes in `ROUTES`; a new resource (alerts, user attributes, merge queries)
-is a new module added to `MODULES`.
+is a new module added to `MODULES` (alerts and user_attributes joined this way).
 
 Modules only import the ones listed before them (folders < users < groups < roles;
 queries < merge_queries < boards < looks < dashboards), so there is no import cycle; folders list and
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..routing import ROUTES
 from . import (
+    alerts,
     boards,
     dashboards,
     folders,
@@ -24,6 +25,7 @@ from . import (
     roles,
     scheduled_plans,
     session,
+    user_attributes,
     users,
 )
 
@@ -40,6 +42,9 @@ MODULES = (
     looks,
     dashboards,
     scheduled_plans,
+    # alerts and user attributes (after dashboards and groups, which they refer to)
+    alerts,
+    user_attributes,
 )
 
 # What a Folder answer lists, and deletes with the folder, in this order.

@@ -6,6 +6,8 @@ sorts, totals, dynamic fields), layouts and their components."""
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
@@ -117,7 +119,12 @@ class DashboardKind(ContentKind):
         outcome.warnings.extend(reason for _, reason in left_out)
         dest = outcome.destination_id
         base = current if current is not None else (obj or {})
-        pairs, extra = _pair_tiles(r, elements, left_out, base)
+        pairs, extra = pair_tiles(
+            r.same_instance,
+            elements,
+            base.get("dashboard_elements") or [],
+            [element for element, _ in left_out],
+        )
         if r.dry_run:
             self._check_tiles(r, data, elements)
             if current is not None:
@@ -131,6 +138,7 @@ class DashboardKind(ContentKind):
             return outcome
         wrote = self._reconcile_filters(r, dest, data, base)
         element_map, created_elements, changed = self._reconcile_elements(r, dest, pairs)
+        TILES_PLACED.remember(r, entry.content_id, element_map)
         for warning in outcome.warnings:
             logger.warning("dashboard %s restored as %s: %s", entry.content_id, dest, warning)
         wrote += changed
@@ -485,32 +493,32 @@ class DashboardKind(ContentKind):
         return writes
 
 
-def _pair_tiles(
-    r: Restorer,
+def pair_tiles(
+    same_instance: bool,
     elements: list[dict[str, Any]],
-    left_out: list[tuple[dict[str, Any], str]],
-    base: dict[str, Any],
+    existing: list[dict[str, Any]],
+    left_out: list[dict[str, Any]] | None = None,
 ) -> tuple[list[tuple[dict[str, Any], dict[str, Any] | None]], list[dict[str, Any]]]:
-    """Each backup tile with the destination tile it becomes (the same id in the same
-    instance, else the first with the same type, titles and query), and the destination
-    tiles no backup tile claims. A left-out tile still claims its counterpart, which
-    stays as it is: leaving a tile out never removes one."""
-    unmatched = {
-        str(e.get("id")): e for e in sorted(base.get("dashboard_elements") or [], key=id_order)
-    }
-
-    def claim(source: dict[str, Any]) -> dict[str, Any] | None:
-        match = unmatched.pop(str(source.get("id")), None) if r.same_instance else None
+    """Each backup tile with the destination tile it becomes (None: to be created), and
+    the destination tiles no backup tile claims. In id order, a backup tile claims the
+    same id in the instance it came from, else the first unclaimed tile, in id order,
+    that shows the same thing. A left-out tile still claims its counterpart, which stays
+    as it is: leaving a tile out never removes one. Deterministic, so once a dashboard is
+    restored the pairing names where each backup tile went (`tile_ids`: alerts find
+    their tile this way)."""
+    unmatched = {str(e.get("id")): e for e in sorted(existing, key=id_order)}
+    skipped = {str(e.get("id")) for e in left_out or []}
+    pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    for source in sorted([*elements, *(left_out or [])], key=id_order):
+        match = unmatched.pop(str(source.get("id")), None) if same_instance else None
         if match is None:
             key = _element_key(source)
             for eid, candidate in list(unmatched.items()):
                 if _element_key(candidate) == key:
-                    return unmatched.pop(eid)
-        return match
-
-    pairs = [(source, claim(source)) for source in elements]
-    for source, _ in left_out:
-        claim(source)
+                    match = unmatched.pop(eid)
+                    break
+        if str(source.get("id")) not in skipped:
+            pairs.append((source, match))
     return pairs, list(unmatched.values())
 
 
@@ -546,6 +554,49 @@ def _result_maker_differs(wanted: dict[str, Any], have: dict[str, Any]) -> bool:
     return normalized({k: have.get(k) for k in fields}) != normalized(
         {k: wanted[k] for k in fields}
     )
+
+
+# What _element_key reads of a destination tile.
+TILE_FIELDS = "id,type,title,title_text,body_text,look_id,merge_result_id,query(model,view,fields)"
+
+
+class TilesPlaced:
+    """Where each backup tile went, per session (Restorer) and backup dashboard, as the
+    dashboard restore reconciled them: alerts restored later in the session find their
+    tile without reading the dashboard again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_session: weakref.WeakKeyDictionary[Any, dict[str, dict[str, str]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def remember(self, r: Restorer, source_dashboard_id: str, tiles: dict[str, str]) -> None:
+        with self._lock:
+            self._by_session.setdefault(r, {})[str(source_dashboard_id)] = dict(tiles)
+
+    def get(self, r: Restorer, source_dashboard_id: str) -> dict[str, str] | None:
+        with self._lock:
+            return self._by_session.get(r, {}).get(str(source_dashboard_id))
+
+
+TILES_PLACED = TilesPlaced()
+
+
+def tile_ids(r: Restorer, source_dashboard_id: str, dest_dashboard_id: str) -> dict[str, str]:
+    """Backup tile id -> destination tile id for a restored dashboard: what this session's
+    restore of it recorded, else its backup row's tiles paired with the destination's
+    (one read of the destination's tiles; a dashboard restored in an earlier session)."""
+    placed = TILES_PLACED.get(r, source_dashboard_id)
+    if placed is not None:
+        return placed
+    with r.db_lock:
+        data = r.source.blob(CT.DASHBOARD, source_dashboard_id) or {}
+    existing = as_dict(
+        r.api.read("dashboard_dashboard_elements", dest_dashboard_id, fields=TILE_FIELDS)
+    )
+    pairs, _ = pair_tiles(r.same_instance, data.get("dashboard_elements") or [], existing or [])
+    return {str(s.get("id")): str(d.get("id")) for s, d in pairs if d is not None}
 
 
 def _element_key(element: dict[str, Any]) -> tuple:
