@@ -25,7 +25,7 @@ from .resources.folders import (
     update_content_metadata,
 )
 from .resources.groups import add_group_to_group, create_group
-from .resources.lookml_models import create_lookml_model
+from .resources.lookml_models import configure_deployed_models, create_lookml_model
 from .resources.looks import create_look
 from .resources.queries import create_query
 from .resources.roles import create_model_set, create_permission_set, create_role
@@ -68,14 +68,20 @@ _TEMPLATES_LOCK = threading.Lock()
 
 
 def build_instance(
-    s: Store, seed: str | None, connections: list[str] | None = None, projects: Any = None
+    s: Store,
+    seed: str | None,
+    connections: list[str] | None = None,
+    projects: Any = None,
+    auto_configure_models: bool = False,
 ) -> None:
     """Fill an empty store: built-ins always, then the seed's content.
 
     Every seed, the empty one too, has the demo LookML projects deployed (a staging
     instance is deployed from the same repository); only "demo" and "scale:N" also have
     `lookml_model` configurations for them.  `projects` replaces the deployed catalogue
-    (see `lookml.resolve_projects`).
+    (see `lookml.resolve_projects`).  `auto_configure_models`: the instance configures
+    each deployed model nobody configured yet, now and on every later deploy, as Looker
+    often does (`lookml_models.configure_deployed_models`).
 
     A seed is built once per process and copied afterwards: tests start many emulators.
     """
@@ -98,6 +104,9 @@ def build_instance(
         _set_connections(s, connections)
     if deployed is not None:
         s.set_meta("projects", deployed)
+    if auto_configure_models:
+        s.set_meta("auto_configure_models", True)
+        configure_deployed_models(s)
     s.query_index = None
     s.create_counts.clear()
 
