@@ -4,7 +4,7 @@ every module's routes in `ROUTES`; a new resource (alerts, user attributes, merg
 is a new module added to `MODULES`.
 
 Modules only import the ones listed before them (folders < users < groups < roles;
-queries < boards < looks < dashboards), so there is no import cycle; folders list and
+queries < boards < looks < dashboards < dashboard_lookml), so there is no import cycle; folders list and
 delete their Looks and dashboards through `folders.FOLDER_CONTENTS`, which those modules
 join.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..routing import ROUTES
 from . import (
     boards,
+    dashboard_lookml,
     dashboards,
     folders,
     groups,
@@ -37,6 +38,7 @@ MODULES = (
     boards,
     looks,
     dashboards,
+    dashboard_lookml,
     scheduled_plans,
 )
 
