@@ -165,6 +165,13 @@ def _drive_looks_and_dashboards(api: SpecCheckingClient) -> None:
     api.call("GET", f"/dashboard_elements/{element['id']}")
     api.call("PATCH", f"/dashboard_elements/{element['id']}", {"title": "Renamed tile"})
     api.call("GET", f"/dashboards/{dash['id']}/dashboard_elements")
+    lookml = api.call("GET", f"/dashboards/lookml/{dash['id']}")["lookml"]
+    imported = api.call(
+        "POST",
+        "/dashboards/lookml",
+        {"folder_id": "2", "lookml": lookml.replace("preferred_slug: ", "preferred_slug: x")},
+    )
+    api.call("DELETE", f"/dashboards/{imported['id']}", expect=204)
     dfilter = api.call(
         "POST",
         "/dashboard_filters",

@@ -82,11 +82,13 @@ def _number(value: Any) -> Any:
     return int(value) if isinstance(value, str) and value.isdigit() else value
 
 
-def _element_lookml(s: Store, element: dict[str, Any], place: dict[str, Any]) -> dict[str, Any]:
+def _element_lookml(
+    s: Store, element: dict[str, Any], place: dict[str, Any], number: int
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if _present(element.get("title")):
         out["title"] = element["title"]
-    out["name"] = element.get("title") or f"tile_{element['id']}"
+    out["name"] = element.get("title") or f"tile_{number}"
     query = s.get("query", element.get("query_id"))
     look = s.get("look", element.get("look_id"))
     if query is None and look is not None:
@@ -164,8 +166,8 @@ def dashboard_lookml(s: Store, dash: dict[str, Any]) -> str:
             doc[key] = dash[field]
     doc["preferred_slug"] = dash.get("slug")
     doc["elements"] = [
-        _element_lookml(s, e, places.get(e["id"], {}))
-        for e in children_of(s, "dashboard_element", dash.get("_element_ids"))
+        _element_lookml(s, e, places.get(e["id"], {}), n)
+        for n, e in enumerate(children_of(s, "dashboard_element", dash.get("_element_ids")), 1)
     ]
     doc["filters"] = [
         _filter_lookml(f) for f in children_of(s, "dashboard_filter", dash.get("_filter_ids"))
