@@ -129,3 +129,15 @@ def test_the_demo_has_the_built_ins_too(demo_sdk):
     assert "lookml" in {f.id for f in demo_sdk.all_folders()}
     developers = next(r for r in demo_sdk.all_roles() if r.name == "Developer")
     assert [g.name for g in demo_sdk.role_groups(developers.id)] == ["Data Engineering"]
+
+
+def test_the_scale_seed_has_the_built_ins_too():
+    store = LookerEmulator(seed="scale:40").store
+    [everyone] = [g for g in store.all("group") if g.get("include_by_default")]
+    assert all(everyone["id"] in u["_group_ids"] for u in store.all("user"))
+    assert store.exists("folder", "lookml")
+    assert {f["name"] for f in store.all("folder") if f.get("is_embed")} == {
+        "Embed Groups",
+        "Embed Users",
+    }
+    assert {"Admin", "Developer", "User", "Viewer"} <= {r["name"] for r in store.all("role")}
