@@ -51,6 +51,14 @@ def test_rule_users_cannot_be_removed_from_all_users(sdk):
     assert sdk.user(user.id).group_ids.count(everyone.id) == 1
 
 
+def test_rule_roles_can_be_given_to_all_users_through_the_api(sdk):
+    everyone = _all_users(sdk)
+    viewer = next(r for r in sdk.all_roles() if r.name == "Viewer")
+    assert [g.id for g in sdk.set_role_groups(viewer.id, [everyone.id])] == [everyone.id]
+    user = _new_user(sdk)
+    assert viewer.id in {r.id for r in sdk.user_roles(user.id)}
+
+
 def test_rule_all_users_can_edit_the_shared_folder(sdk):
     everyone = _all_users(sdk)
     shared = next(f for f in sdk.all_folders() if f.is_shared_root)
