@@ -283,12 +283,17 @@ class _Reader:
         """`|` keeps line breaks, `>` folds them; `-` drops the final one."""
         if not re.fullmatch(r"[|>][-+]?", header):
             raise YamlError(number, f"unsupported block text header: {header}")
-        body: list[str] = []
-        last = number
-        while self.pos < len(self.lines) and self.lines[self.pos][1] > indent:
-            last = self.lines[self.pos][0]
+        # The raw lines (comments are text here) that are blank or indented under the key.
+        raw: list[str] = []
+        for line in self.raw[number:]:
+            if line.strip() and len(line) - len(line.lstrip(" ")) <= indent:
+                break
+            raw.append(line)
+        while raw and not raw[-1].strip():
+            raw.pop()
+        last = number + len(raw)
+        while self.pos < len(self.lines) and self.lines[self.pos][0] <= last:
             self.pos += 1
-        raw = self.raw[number:last]
         cut = min((len(x) - len(x.lstrip(" ")) for x in raw if x.strip()), default=0)
         body = [x[cut:] for x in raw]
         text = ("\n" if header[0] == "|" else " ").join(body)
