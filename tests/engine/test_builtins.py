@@ -100,3 +100,33 @@ def test_model_configurations_looker_made_on_deploy_are_adopted(
     again = restore(config)
     assert again.status == "completed" and again.error_count == 0
     assert auto.counters()["writes"] == 0
+
+
+def test_a_model_configured_by_a_deploy_during_the_restore_is_adopted(
+    backup, looker_source, looker_destination
+):
+    """The destination listed no models, then a deploy configured them (Looker does so
+    itself, often) before the restore reached them: they are updated, not created."""
+    from restoration.emulator.resources.lookml_models import configure_deployed_models
+
+    route = looker_destination.app.router.match("GET", "/lookml_models")[0]
+    listing = route.handler
+
+    def deploy_after_listing(call):
+        answer = listing(call)
+        call.store.set_meta("auto_configure_models", True)
+        configure_deployed_models(call.store)
+        return answer
+
+    route.handler = deploy_after_listing
+    try:
+        session = restore(
+            fast_config(looker_source, looker_destination, content_types=[CT.LOOKML_MODEL])
+        )
+    finally:
+        route.handler = listing
+    assert session.status == "completed", session.last_error
+    assert session.error_count == 0 and session.created_count == 0
+    assert session.updated_count == 3
+    assert looker_destination.counters()["creates"]["lookml_model"] == 3  # by the deploy
+    assert all(not x.unlimited_db_connections for x in make_sdk("destination").all_lookml_models())
