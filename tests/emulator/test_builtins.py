@@ -68,6 +68,21 @@ def test_rule_all_users_can_edit_the_shared_folder(sdk):
     assert sdk.content_metadata(sub.content_metadata_id).inherits is True
 
 
+def test_rule_all_users_and_its_shared_access_row_have_id_1(sdk):
+    """lmanage resets the Shared folder's All Users access by these ids (access row 1,
+    content metadata 1, group 1) and lists folders 1 to 5 and `lookml` as system folders."""
+    assert _all_users(sdk).id == "1"
+    shared = sdk.folder("1")
+    assert shared.is_shared_root and shared.content_metadata_id == "1"
+    row = sdk.update_content_metadata_access(
+        "1",
+        m.ContentMetaGroupUser(permission_type="view", content_metadata_id="1", group_id="1"),
+    )
+    assert (row.group_id, row.permission_type.value) == ("1", "view")
+    system = {f.id for f in sdk.all_folders() if not f.is_personal}
+    assert system == {"1", "2", "3", "4", "lookml"}
+
+
 def test_rule_embed_roots_and_the_lookml_folder_exist(sdk):
     folders = {f.id: f for f in sdk.all_folders()}
     assert folders["lookml"].name == "LookML Dashboards"
@@ -76,7 +91,8 @@ def test_rule_embed_roots_and_the_lookml_folder_exist(sdk):
     [embed_users] = [f for f in folders.values() if f.is_embed_users_root]
     assert (embed_groups.name, embed_groups.is_embed) == ("Embed Groups", True)
     assert (embed_users.name, embed_users.is_embed) == ("Embed Users", True)
-    assert sdk.folder("lookml").dashboards == []
+    # gzr lists LookML dashboards this way.
+    assert sdk.folder("lookml", fields="name,dashboards(id,title)").dashboards == []
     # The sdk-codegen folder_permission_access example keeps the lookml folder out this way.
     ordinary = {
         f.id
