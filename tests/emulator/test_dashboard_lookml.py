@@ -42,7 +42,12 @@ def test_rule_dashboard_lookml_answers_the_dashboard_as_yaml(demo_sdk):
 
 def test_rule_an_exported_dashboard_imports_on_another_instance(demo_sdk, configured_sdk):
     dash = _dashboard_with_parts(demo_sdk)
+    tile = next(e for e in dash.dashboard_elements if e.query_id)
+    demo_sdk.update_dashboard_element(
+        tile.id, m.WriteDashboardElement(note_text="Check: #2", note_display="above")
+    )
     text = demo_sdk.dashboard_lookml(dash.id).lookml
+    assert '    note_text: "Check: #2"\n' in text
     shared = next(f for f in configured_sdk.all_folders() if f.is_shared_root)
     made = configured_sdk.import_dashboard_from_lookml(
         m.WriteDashboardLookml(folder_id=shared.id, lookml=text)
@@ -52,6 +57,7 @@ def test_rule_an_exported_dashboard_imports_on_another_instance(demo_sdk, config
     assert [f.name for f in made.dashboard_filters] == [f.name for f in dash.dashboard_filters]
     source_fields = [e.query.fields for e in dash.dashboard_elements if e.query]
     assert [e.query.fields for e in made.dashboard_elements if e.query] == source_fields
+    assert "Check: #2" in {e.note_text for e in made.dashboard_elements}
     # A Look's tile comes back as a query tile showing the same data.
     assert not any(e.look_id for e in made.dashboard_elements)
     # Written again, the copy is the same text: places, filters, texts and queries kept.

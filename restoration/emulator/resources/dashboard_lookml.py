@@ -109,9 +109,9 @@ def _element_lookml(
         out.update({k: v for k, v in vis.items() if k not in out and v is not None})
     else:
         out["type"] = element.get("type") or "text"
-        for key in _TEXT_KEYS:
-            if _present(element.get(key)):
-                out[key] = element[key]
+    for key in _TEXT_KEYS:
+        if _present(element.get(key)) and key not in out:
+            out[key] = element[key]
     if element.get("title_hidden"):
         out["title_hidden"] = True
     if _present(element.get("refresh_interval")):
@@ -223,7 +223,10 @@ def _tile_bodies(doc: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, An
             vis = {
                 k: v
                 for k, v in item.items()
-                if k not in _ELEMENT_KEYS and k not in _QUERY_KEYS and k not in _PLACE_KEYS
+                if k not in _ELEMENT_KEYS
+                and k not in _QUERY_KEYS
+                and k not in _PLACE_KEYS
+                and k not in _TEXT_KEYS
             }
             vis["type"] = item.get("type") or "table"
             query["vis_config"] = vis
@@ -248,9 +251,9 @@ def _tile_bodies(doc: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, An
                 }
         else:
             element["type"] = str(item.get("type") or "text")
-            for key in _TEXT_KEYS:
-                if _present(item.get(key)):
-                    element[key] = str(item[key])
+        for key in _TEXT_KEYS:
+            if _present(item.get(key)):
+                element[key] = str(item[key])
         element["_place"] = {
             field: item[key]
             for key, field in _PLACE_KEYS.items()
