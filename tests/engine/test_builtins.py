@@ -15,8 +15,9 @@ from tests.fixtures_emulator import write_looker_ini
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _spy_on_group_members(emulator, group_id: str) -> list[str]:
-    """Record every add/remove of a member of one group the emulator is asked for."""
+def _spy_on_group_members(monkeypatch, emulator, group_id: str) -> list[str]:
+    """Record every add/remove of a member of one group this emulator is asked for (the
+    routes are shared by every emulator in the process: monkeypatch puts them back)."""
     seen: list[str] = []
     for verb, path in (
         ("POST", f"/groups/{group_id}/users"),
@@ -26,11 +27,11 @@ def _spy_on_group_members(emulator, group_id: str) -> list[str]:
         handler = route.handler
 
         def spy(call, handler=handler, verb=verb):
-            if call.params["group_id"] == group_id:
+            if call.app is emulator.app and call.params["group_id"] == group_id:
                 seen.append(verb)
             return handler(call)
 
-        route.handler = spy
+        monkeypatch.setattr(route, "handler", spy)
     return seen
 
 
@@ -40,12 +41,12 @@ def _mapped(content_type: int, source_id: str) -> str | None:
 
 
 def test_all_users_and_default_roles_are_mapped_never_written(
-    backup, looker_source, looker_destination
+    backup, looker_source, looker_destination, monkeypatch
 ):
     src = make_sdk("source")
     everyone = next(g for g in src.all_groups() if g.name == "All Users")
     dest_everyone = next(g for g in make_sdk("destination").all_groups() if g.name == "All Users")
-    spied = _spy_on_group_members(looker_destination, dest_everyone.id)
+    spied = _spy_on_group_members(monkeypatch, looker_destination, dest_everyone.id)
 
     session = restore(fast_config(looker_source, looker_destination))
     assert session.status == "completed", session.last_error
@@ -103,7 +104,7 @@ def test_model_configurations_looker_made_on_deploy_are_adopted(
 
 
 def test_a_model_configured_by_a_deploy_during_the_restore_is_adopted(
-    backup, looker_source, looker_destination
+    backup, looker_source, looker_destination, monkeypatch
 ):
     """The destination listed no models, then a deploy configured them (Looker does so
     itself, often) before the restore reached them: they are updated, not created."""
@@ -114,17 +115,15 @@ def test_a_model_configured_by_a_deploy_during_the_restore_is_adopted(
 
     def deploy_after_listing(call):
         answer = listing(call)
-        call.store.set_meta("auto_configure_models", True)
-        configure_deployed_models(call.store)
+        if call.app is looker_destination.app:
+            call.store.set_meta("auto_configure_models", True)
+            configure_deployed_models(call.store)
         return answer
 
-    route.handler = deploy_after_listing
-    try:
-        session = restore(
-            fast_config(looker_source, looker_destination, content_types=[CT.LOOKML_MODEL])
-        )
-    finally:
-        route.handler = listing
+    monkeypatch.setattr(route, "handler", deploy_after_listing)
+    session = restore(
+        fast_config(looker_source, looker_destination, content_types=[CT.LOOKML_MODEL])
+    )
     assert session.status == "completed", session.last_error
     assert session.error_count == 0 and session.created_count == 0
     assert session.updated_count == 3
