@@ -26,7 +26,7 @@ from .resources.folders import (
     update_content_metadata,
 )
 from .resources.groups import add_group_to_group, create_group
-from .resources.lookml_models import create_lookml_model
+from .resources.lookml_models import configure_deployed_models, create_lookml_model
 from .resources.looks import create_look
 from .resources.merge_queries import create_merge_query
 from .resources.queries import create_query
@@ -75,14 +75,20 @@ _TEMPLATES_LOCK = threading.Lock()
 
 
 def build_instance(
-    s: Store, seed: str | None, connections: list[str] | None = None, projects: Any = None
+    s: Store,
+    seed: str | None,
+    connections: list[str] | None = None,
+    projects: Any = None,
+    auto_configure_models: bool = False,
 ) -> None:
     """Fill an empty store: built-ins always, then the seed's content.
 
     Every seed, the empty one too, has the demo LookML projects deployed (a staging
     instance is deployed from the same repository); only "demo" and "scale:N" also have
     `lookml_model` configurations for them.  `projects` replaces the deployed catalogue
-    (see `lookml.resolve_projects`).
+    (see `lookml.resolve_projects`).  `auto_configure_models`: the instance configures
+    each deployed model nobody configured yet, now and on every later deploy, as Looker
+    often does (`lookml_models.configure_deployed_models`).
 
     A seed is built once per process and copied afterwards: tests start many emulators.
     """
@@ -105,6 +111,9 @@ def build_instance(
         _set_connections(s, connections)
     if deployed is not None:
         s.set_meta("projects", deployed)
+    if auto_configure_models:
+        s.set_meta("auto_configure_models", True)
+        configure_deployed_models(s)
     s.query_index = None
     s.create_counts.clear()
 
@@ -141,15 +150,32 @@ def _build(s: Store, seed: str | None) -> None:
 
 
 def install_builtins(s: Store) -> None:
-    """What every Looker instance has before anyone touches it."""
+    """What every Looker instance has before anyone touches it (restoration/emulator/
+    EVIDENCE.md, "Built-ins"): the Shared and Users roots, the Embed roots, the `lookml`
+    folder, the "All Users" group with Edit on Shared, the Admin role with its built-in
+    Admin permission set and All model set, the default Developer/User/Viewer roles, the
+    API user, the connections and the deployed demo LookML."""
     for conn in CONNECTIONS:
         s.insert(
             "connection",
             {**conn, "id": conn["name"], "created_at": now()},
             object_id=conn["name"],
         )
-    create_folder(s, "Shared", None, None, object_id=SHARED_FOLDER_ID, is_shared_root=True)
+    shared = create_folder(s, "Shared", None, None, object_id=SHARED_FOLDER_ID, is_shared_root=True)
     create_folder(s, "Users", None, None, object_id=USERS_FOLDER_ID, is_users_root=True)
+    for name, flag in EMBED_ROOTS.items():
+        create_folder(s, name, None, None, is_embed=True, _built_in=True, **{flag: True})
+    create_folder(s, LOOKML_FOLDER_NAME, None, None, object_id=LOOKML_FOLDER_ID, _built_in=True)
+    everyone = create_group(s, {"name": ALL_USERS_GROUP})
+    everyone.update({"include_by_default": True, "_built_in": True})
+    create_content_access(
+        s,
+        {
+            "content_metadata_id": shared["content_metadata_id"],
+            "group_id": everyone["id"],
+            "permission_type": "edit",
+        },
+    )
     admin_ps = create_permission_set(
         s, {"name": "Admin", "permissions": sorted(PERMISSIONS)}, built_in=True, all_access=True
     )
@@ -159,6 +185,11 @@ def install_builtins(s: Store) -> None:
         {"name": "Admin", "permission_set_id": admin_ps["id"], "model_set_id": all_ms["id"]},
         _built_in=True,
     )
+    for name, permissions in DEFAULT_PERMISSION_SETS.items():
+        pset = create_permission_set(s, {"name": name, "permissions": permissions})
+        create_role(
+            s, {"name": name, "permission_set_id": pset["id"], "model_set_id": all_ms["id"]}
+        )
     api_user = create_user(
         s,
         {
@@ -172,6 +203,38 @@ def install_builtins(s: Store) -> None:
     s.set_meta("api_user_id", API_USER_ID)
     lookml.set_deployed(s, "demo")
     install_system_attributes(s)
+
+
+ALL_USERS_GROUP = "All Users"
+EMBED_ROOTS = {"Embed Groups": "is_embed_shared_root", "Embed Users": "is_embed_users_root"}
+# The folder LookML dashboards live in: its id is the text "lookml" on every instance.
+LOOKML_FOLDER_ID = "lookml"
+LOOKML_FOLDER_NAME = "LookML Dashboards"
+_VIEWER = [
+    "access_data",
+    "see_looks",
+    "see_user_dashboards",
+    "see_lookml_dashboards",
+    "see_drill_overlay",
+    "download_with_limit",
+    "schedule_look_emails",
+]
+_USER = [
+    *_VIEWER,
+    "explore",
+    "create_table_calculations",
+    "save_content",
+    "create_alerts",
+    "follow_alerts",
+    "see_sql",
+]
+# Default roles a new instance ships with besides Admin (assumption rows in EVIDENCE.md):
+# ordinary roles an admin may edit or delete, each with the All model set.
+DEFAULT_PERMISSION_SETS: dict[str, list[str]] = {
+    "Developer": sorted({*_USER, "see_lookml", "develop", "deploy", "use_sql_runner"}),
+    "User": sorted(_USER),
+    "Viewer": sorted(_VIEWER),
+}
 
 
 # --- demo content ----------------------------------------------------------------------
@@ -294,6 +357,10 @@ def _query(s: Store, rnd: random.Random) -> dict[str, Any]:
     return create_query(s, body)
 
 
+def _named(s: Store, kind: str, name: str) -> dict[str, Any]:
+    return next(obj for obj in s.all(kind) if obj.get("name") == name)
+
+
 def _demo(s: Store, rnd: random.Random, scale: int) -> None:
     counts = {
         "users": 20 * scale,
@@ -331,19 +398,9 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
                 },
             )
 
-    viewer_ps = create_permission_set(
-        s,
-        {
-            "name": "Viewer",
-            "permissions": [
-                "access_data",
-                "see_looks",
-                "see_user_dashboards",
-                "see_lookml_dashboards",
-                "see_drill_overlay",
-            ],
-        },
-    )
+    # The demo's viewers and developers use the default Viewer permission set and the
+    # default Developer role every instance ships with.
+    viewer_ps = _named(s, "permission_set", "Viewer")
     explorer_ps = create_permission_set(
         s,
         {
@@ -361,25 +418,8 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
             ],
         },
     )
-    developer_ps = create_permission_set(
-        s,
-        {
-            "name": "LookML Developer",
-            "permissions": [
-                "access_data",
-                "see_looks",
-                "explore",
-                "see_lookml",
-                "develop",
-                "deploy",
-                "see_sql",
-                "use_sql_runner",
-            ],
-        },
-    )
     retail_ms = create_model_set(s, {"name": "Retail", "models": ["thelook", "ecommerce_bq"]})
     ops_ms = create_model_set(s, {"name": "Operations", "models": ["faa"]})
-    all_ms_id = "1"
     roles = {
         "viewer": create_role(
             s,
@@ -405,14 +445,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
                 "model_set_id": ops_ms["id"],
             },
         ),
-        "developer": create_role(
-            s,
-            {
-                "name": "Developer",
-                "permission_set_id": developer_ps["id"],
-                "model_set_id": all_ms_id,
-            },
-        ),
+        "developer": _named(s, "role", "Developer"),
     }
 
     group_names = [
@@ -454,7 +487,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
                 "credentials_email": {"email": email},
             },
         )
-        user["_group_ids"] = [
+        user["_group_ids"] += [
             g["id"] for g in rnd.sample(list(groups.values()), k=rnd.randint(1, 2))
         ]
         if rnd.random() < 0.3:
@@ -485,6 +518,11 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
     finance = next(f for f in folders if f["name"] == "Finance")
     cm = s.get("content_metadata", finance["content_metadata_id"])
     update_content_metadata(s, cm, {"inherits": False})
+    # Breaking inheritance copies the parent's access (All Users: edit on Shared); a
+    # restricted folder drops it, as an admin restricting it does.
+    for access in list(s.all("content_metadata_access")):
+        if access["content_metadata_id"] == cm["id"]:
+            s.remove("content_metadata_access", access["id"])
     create_content_access(
         s,
         {

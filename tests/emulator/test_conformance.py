@@ -110,10 +110,12 @@ def _drive_folders_and_access(api: SpecCheckingClient) -> None:
     api.call("GET", "/content_metadata", parent_id="1")
     api.call("GET", f"/content_metadata/{cm_id}")
     api.call("PATCH", f"/content_metadata/{cm_id}", {"inherits": False})
+    # Breaking inheritance copied All Users' row (group 1): grant another group.
+    readers = api.call("POST", "/groups", {"name": "Conformance readers"})
     access = api.call(
         "POST",
         "/content_metadata_access",
-        {"content_metadata_id": cm_id, "group_id": "1", "permission_type": "view"},
+        {"content_metadata_id": cm_id, "group_id": readers["id"], "permission_type": "view"},
     )
     api.call("GET", "/content_metadata_access", content_metadata_id=cm_id)
     api.call(
@@ -121,6 +123,7 @@ def _drive_folders_and_access(api: SpecCheckingClient) -> None:
     )
     api.call("DELETE", f"/content_metadata_access/{access['id']}", expect=204)
     api.call("DELETE", f"/folders/{folder['id']}", expect=204)
+    api.call("DELETE", f"/groups/{readers['id']}", expect=204)
 
 
 def _drive_looks_and_dashboards(api: SpecCheckingClient) -> None:
@@ -165,6 +168,13 @@ def _drive_looks_and_dashboards(api: SpecCheckingClient) -> None:
     api.call("GET", f"/dashboard_elements/{element['id']}")
     api.call("PATCH", f"/dashboard_elements/{element['id']}", {"title": "Renamed tile"})
     api.call("GET", f"/dashboards/{dash['id']}/dashboard_elements")
+    lookml = api.call("GET", f"/dashboards/lookml/{dash['id']}")["lookml"]
+    imported = api.call(
+        "POST",
+        "/dashboards/lookml",
+        {"folder_id": "2", "lookml": lookml.replace("preferred_slug: ", "preferred_slug: x")},
+    )
+    api.call("DELETE", f"/dashboards/{imported['id']}", expect=204)
     # Merged results (tiles slice): a merge query and a tile showing it.
     merge = api.call(
         "POST",

@@ -92,6 +92,11 @@ def _walk(sdk, emulator) -> None:
     sdk.delete_dashboard_layout(extra.id)
     dash_copy = sdk.copy_dashboard(dash.id, folder_id="1")
     sdk.move_dashboard(dash_copy.id, folder_id=child.id)
+    lookml = sdk.dashboard_lookml(dash.id).lookml
+    imported = sdk.import_dashboard_from_lookml(
+        m.WriteDashboardLookml(lookml=lookml.replace("preferred_slug: ", "preferred_slug: x"))
+    )
+    sdk.delete_dashboard(imported.id)
 
     board = sdk.create_board(m.WriteBoard(title="Walk board"))
     section = sdk.create_board_section(m.WriteBoardSection(board_id=board.id))

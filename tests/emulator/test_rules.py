@@ -223,7 +223,11 @@ def test_rule_inherits_false_copies_parent_access(api, emu):
     )
     api.update_content_metadata(sub.content_metadata_id, m.WriteContentMeta(inherits=False))
     rows = api.all_content_metadata_accesses(sub.content_metadata_id)
-    assert [(r.group_id, r.permission_type.value) for r in rows] == [(group.id, "edit")]
+    # Top copied Shared's rows (All Users, group 1: edit), then got Finance's; Sub copies both.
+    assert [(r.group_id, r.permission_type.value) for r in rows] == [
+        ("1", "edit"),
+        (group.id, "edit"),
+    ]
     assert api.content_metadata(sub.content_metadata_id).inherits is False
 
 

@@ -4,7 +4,7 @@ every module's routes in `ROUTES`; a new resource (alerts, user attributes, merg
 is a new module added to `MODULES` (alerts and user_attributes joined this way).
 
 Modules only import the ones listed before them (folders < users < groups < roles;
-queries < merge_queries < boards < looks < dashboards), so there is no import cycle; folders list and
+queries < merge_queries < boards < looks < dashboards < dashboard_lookml), so there is no import cycle; folders list and
 delete their Looks and dashboards through `folders.FOLDER_CONTENTS`, which those modules
 join.
 """
@@ -15,6 +15,7 @@ from ..routing import ROUTES
 from . import (
     alerts,
     boards,
+    dashboard_lookml,
     dashboards,
     folders,
     groups,
@@ -41,6 +42,7 @@ MODULES = (
     boards,
     looks,
     dashboards,
+    dashboard_lookml,
     scheduled_plans,
     # alerts and user attributes (after dashboards and groups, which they refer to)
     alerts,
