@@ -65,7 +65,7 @@ class RestorationConfig(BaseModel):
     )
     disable_schedules: bool | None = Field(
         default=None,
-        description="Restore scheduled plans disabled. Default: on for cross-instance restores.",
+        description="Restore scheduled plans and alerts disabled. Default: on for cross-instance restores.",
     )
     include_deleted: bool = Field(
         default=False, description="Also restore items deleted from Looker before the backup."
@@ -179,7 +179,8 @@ class RestorationConfig(BaseModel):
 
     @property
     def schedules_disabled(self) -> bool:
-        """Restore scheduled plans disabled? Explicit choice, else on when crossing instances."""
+        """Restore scheduled plans and alerts disabled? Explicit choice, else on when
+        crossing instances (a copy to staging must not email anyone)."""
         return self.is_cross_instance if self.disable_schedules is None else self.disable_schedules
 
     @property

@@ -118,7 +118,7 @@ class LaunchForm(forms.Form):
         "what the destination has and the backup lacks is removed.",
     )
     disable_schedules = forms.ChoiceField(
-        label="Scheduled plans",
+        label="Scheduled plans and alerts",
         required=False,
         choices=[
             ("", "Disabled when restoring into another instance (default)"),

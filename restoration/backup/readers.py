@@ -9,11 +9,19 @@ secrets removed and these additions, which the API spreads over sub-resources:
 - group: `user_ids` (direct member users), `group_ids` (member groups);
 - role: `user_ids` (users given the role directly), `group_ids` (groups given it);
 - folder: `content_metadata` (`{id, inherits, ...}`) and `content_metadata_accesses`
-  (each `{id, content_metadata_id, group_id | user_id, permission_type}`).
+  (each `{id, content_metadata_id, group_id | user_id, permission_type}`);
+- alert: `dashboard_id` (the dashboard of its tile) and `follower_ids` (users who
+  follow it: Looker tells only the caller whether they follow, so each user is asked
+  through `login_user`);
+- user attribute: `group_values` (`[{group_id, value, rank}]` in precedence order) and
+  `user_values` (`[{user_id, value}]`, values users hold themselves, read per user).
 
 Dashboards come from `dashboard(id)` with their elements (each with its query, look
-and result_maker / merge result), filters, layouts and layout components; Looks from
-`look(id)` with their query; boards from `board(id)` with sections and items.
+and result_maker), filters, layouts and layout components; a merged-results tile also
+gets `merge_query`: `merge_query(merge_result_id)` with each source query's whole query
+under `source_queries[].query` (merge queries are instance-local, lookervault has no
+type for them, and a restore elsewhere must recreate them). Looks from `look(id)` with
+their query; boards from `board(id)` with sections and items.
 """
 
 from __future__ import annotations
@@ -151,7 +159,35 @@ class DashboardReader(Reader):
             yield Listed(str(d.id), d.updated_at)
 
     def read(self, sdk: Any, call: Call, listed: Listed) -> dict[str, Any]:
-        return as_dict(call(sdk.dashboard, listed.content_id))
+        data = as_dict(call(sdk.dashboard, listed.content_id))
+        merges: dict[str, dict[str, Any] | None] = {}
+        for element in data.get("dashboard_elements") or []:
+            merge_id = element.get("merge_result_id")
+            if merge_id:
+                if str(merge_id) not in merges:
+                    merges[str(merge_id)] = _merge_query(sdk, call, str(merge_id))
+                if merges[str(merge_id)] is not None:
+                    element[MERGE_QUERY_KEY] = merges[str(merge_id)]
+        return data
+
+
+MERGE_QUERY_KEY = "merge_query"
+
+
+def _merge_query(sdk: Any, call: Call, merge_id: str) -> dict[str, Any] | None:
+    """A tile's merge query with its source queries, or None when Looker no longer has it
+    (looker-cli #233: GET merge_queries/{id} answered 404 for a tile's merge_result_id);
+    the tile is then backed up without it and the restore says so."""
+    try:
+        merge = as_dict(call(sdk.merge_query, merge_id))
+    except LookerCallFailed as exc:
+        if is_gone(exc):
+            return None
+        raise
+    for source in merge.get("source_queries") or []:
+        if source.get("query_id"):
+            source["query"] = as_dict(call(sdk.query, str(source["query_id"])))
+    return merge
 
 
 class LookReader(Reader):
@@ -293,6 +329,108 @@ class ScheduledPlanReader(Reader):
             yield Listed(str(plan.id), plan.updated_at, as_dict(plan))
 
 
+def _as_user(call: Call, sdk: Any, user_id: str, method: Any, **kwargs: Any) -> Any:
+    """One call made as another user: a `login_user` token for it, then logged out."""
+    token = call(sdk.login_user, user_id)
+    headers = {"Authorization": f"Bearer {token.access_token}"}
+    try:
+        return call(method, transport_options={"headers": headers}, **kwargs)
+    finally:
+        try:
+            call(sdk.logout, transport_options={"headers": headers})
+        except LookerCallFailed:
+            pass  # the token expires on its own
+
+
+def _active_user_ids(sdk: Any, call: Call) -> list[str]:
+    users = _pages(
+        lambda limit, offset: call(
+            sdk.search_users, fields="id,is_disabled", sorts="id", limit=limit, offset=offset
+        )
+    )
+    return [str(u.id) for u in users if not u.is_disabled]
+
+
+class AlertReader(Reader):
+    content_type = ContentType.ALERT
+    reads_each = True
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        alerts = list(
+            _pages(
+                lambda limit, offset: call(
+                    sdk.search_alerts, all_owners=True, limit=limit, offset=offset
+                )
+            )
+        )
+        if not alerts:
+            return
+        followers: dict[str, list[str]] = {}
+        for user_id in _active_user_ids(sdk, call):
+            try:
+                # Whole alerts: with `fields` the SDK cannot build its Alert model (the
+                # spec marks field, cron, destinations... required).
+                seen = _as_user(call, sdk, user_id, sdk.search_alerts, all_owners=True)
+            except LookerCallFailed as exc:
+                if exc.status in (400, 403, 404):
+                    continue  # a user Looker will not log in as follows nothing we can see
+                raise
+            for alert in seen:
+                if alert.followed:
+                    followers.setdefault(str(alert.id), []).append(user_id)
+        for alert in alerts:
+            data = as_dict(alert)
+            data["follower_ids"] = followers.get(str(alert.id), [])
+            yield Listed(str(alert.id), None, data)
+
+    def read(self, sdk: Any, call: Call, listed: Listed) -> dict[str, Any]:
+        data = dict(listed.data or {})
+        if data.get("investigative_content_type") == "dashboard" and data.get(
+            "investigative_content_id"
+        ):
+            data["dashboard_id"] = str(data["investigative_content_id"])
+        elif data.get("dashboard_element_id"):
+            element = call(sdk.dashboard_element, str(data["dashboard_element_id"]))
+            data["dashboard_id"] = str(element.dashboard_id)
+        return data
+
+
+class UserAttributeReader(Reader):
+    content_type = ContentType.USER_ATTRIBUTE
+    reads_each = True
+
+    def list(self, sdk: Any, call: Call) -> Iterator[Listed]:
+        attributes = list(call(sdk.all_user_attributes))
+        own = {str(a.id) for a in attributes if not a.is_system}
+        values: dict[str, list[dict[str, Any]]] = {}
+        if own:
+            for user in _pages(
+                lambda limit, offset: call(
+                    sdk.search_users, fields="id", sorts="id", limit=limit, offset=offset
+                )
+            ):
+                for row in call(sdk.user_attribute_user_values, str(user.id)):
+                    if row.source == "user" and str(row.user_attribute_id) in own:
+                        values.setdefault(str(row.user_attribute_id), []).append(
+                            {"user_id": str(user.id), "value": row.value}
+                        )
+        for attr in attributes:
+            data = as_dict(attr)
+            data["user_values"] = values.get(str(attr.id), [])
+            yield Listed(str(attr.id), None, data)
+
+    def read(self, sdk: Any, call: Call, listed: Listed) -> dict[str, Any]:
+        data = dict(listed.data or {})
+        if data.get("is_system"):
+            data["group_values"] = []
+            return data
+        rows = call(sdk.all_user_attribute_group_values, listed.content_id)
+        data["group_values"] = [
+            {"group_id": str(r.group_id), "value": r.value, "rank": r.rank} for r in rows
+        ]
+        return data
+
+
 class LookmlModelReader(Reader):
     content_type = ContentType.LOOKML_MODEL
 
@@ -341,6 +479,8 @@ GETTERS: dict[ContentType, tuple[str, ...]] = {
     ContentType.SCHEDULED_PLAN: ("scheduled_plan",),
     ContentType.LOOKML_MODEL: ("lookml_model",),
     ContentType.EXPLORE: ("lookml_model_explore",),
+    ContentType.ALERT: ("get_alert",),
+    ContentType.USER_ATTRIBUTE: ("user_attribute",),
 }
 
 # Extraction order: users first, so every later owner_id finds its email.
@@ -359,6 +499,8 @@ READERS: dict[ContentType, Reader] = {
         DashboardReader(),
         BoardReader(),
         ScheduledPlanReader(),
+        UserAttributeReader(),
+        AlertReader(),
     )
 }
 

@@ -48,6 +48,9 @@ def display_name(content_type: int, data: dict[str, Any]) -> str:
     if content_type == ContentType.USER:
         full = " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)
         return str(data.get("display_name") or full or user_email(data) or "")
+    if content_type == ContentType.ALERT:
+        field = (data.get("field") or {}).get("title") or (data.get("field") or {}).get("name")
+        return str(data.get("custom_title") or field or "")
     if content_type == ContentType.EXPLORE:
         model, name = data.get("model_name"), data.get("name")
         return f"{model}::{name}" if model and name else str(name or "")
@@ -64,6 +67,8 @@ def owner_id(content_type: int, data: dict[str, Any]) -> str | None:
         value = data.get("user_id")
     elif content_type == ContentType.FOLDER:
         value = data.get("creator_id")
+    elif content_type == ContentType.ALERT:
+        value = data.get("owner_id")
     else:
         value = None
     return None if value in (None, "") else str(value)

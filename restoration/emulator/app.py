@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 from . import lookml, resources, sdk_types
 from .errors import DOCS, LookerError, doc_url
 from .faults import FaultSettings, RateLimit
+from .resources.lookml_models import configure_deployed_models
 from .routing import NO_CONTENT, ROUTES, Call, Router, not_emulated_routes
 from .store import Store
 
@@ -26,7 +27,8 @@ API_PREFIX = "/api/4.0"
 TOKEN_LIFETIME = 3600
 # Operations that answer without a token.
 PUBLIC_OPERATIONS = {"login", "versions"}
-NOT_WRITES = {"login", "logout"}
+# login_user (an admin's token as another user) changes no content either.
+NOT_WRITES = {"login", "logout", "login_user"}
 
 
 class EmulatorApp:
@@ -73,6 +75,7 @@ class EmulatorApp:
         """Deploy another catalogue of LookML projects (ValueError if malformed)."""
         with self.store.lock:
             catalogue = lookml.set_deployed(self.store, spec)
+            configure_deployed_models(self.store)
             self.store.flush()
         return catalogue
 

@@ -15,8 +15,9 @@ from typing import Any
 from . import lookml
 from .lookml import EXPLORES, MODEL_CONNECTION
 from .permissions import PERMISSIONS
+from .resources.alerts import create_alert, follow_alert
 from .resources.boards import create_board, create_board_item, create_board_section
-from .resources.dashboards import create_dashboard, create_element, create_filter
+from .resources.dashboards import create_dashboard, create_element, create_filter, update_element
 from .resources.folders import (
     SHARED_FOLDER_ID,
     USERS_FOLDER_ID,
@@ -25,11 +26,17 @@ from .resources.folders import (
     update_content_metadata,
 )
 from .resources.groups import add_group_to_group, create_group
-from .resources.lookml_models import create_lookml_model
+from .resources.lookml_models import configure_deployed_models, create_lookml_model
 from .resources.looks import create_look
+from .resources.merge_queries import create_merge_query
 from .resources.queries import create_query
 from .resources.roles import create_model_set, create_permission_set, create_role
 from .resources.scheduled_plans import create_scheduled_plan
+from .resources.user_attributes import (
+    create_user_attribute,
+    install_system_attributes,
+    set_group_values,
+)
 from .resources.users import create_user
 from .rules import now
 from .store import Store
@@ -68,14 +75,20 @@ _TEMPLATES_LOCK = threading.Lock()
 
 
 def build_instance(
-    s: Store, seed: str | None, connections: list[str] | None = None, projects: Any = None
+    s: Store,
+    seed: str | None,
+    connections: list[str] | None = None,
+    projects: Any = None,
+    auto_configure_models: bool = False,
 ) -> None:
     """Fill an empty store: built-ins always, then the seed's content.
 
     Every seed, the empty one too, has the demo LookML projects deployed (a staging
     instance is deployed from the same repository); only "demo" and "scale:N" also have
     `lookml_model` configurations for them.  `projects` replaces the deployed catalogue
-    (see `lookml.resolve_projects`).
+    (see `lookml.resolve_projects`).  `auto_configure_models`: the instance configures
+    each deployed model nobody configured yet, now and on every later deploy, as Looker
+    often does (`lookml_models.configure_deployed_models`).
 
     A seed is built once per process and copied afterwards: tests start many emulators.
     """
@@ -98,6 +111,9 @@ def build_instance(
         _set_connections(s, connections)
     if deployed is not None:
         s.set_meta("projects", deployed)
+    if auto_configure_models:
+        s.set_meta("auto_configure_models", True)
+        configure_deployed_models(s)
     s.query_index = None
     s.create_counts.clear()
 
@@ -134,15 +150,32 @@ def _build(s: Store, seed: str | None) -> None:
 
 
 def install_builtins(s: Store) -> None:
-    """What every Looker instance has before anyone touches it."""
+    """What every Looker instance has before anyone touches it (restoration/emulator/
+    EVIDENCE.md, "Built-ins"): the Shared and Users roots, the Embed roots, the `lookml`
+    folder, the "All Users" group with Edit on Shared, the Admin role with its built-in
+    Admin permission set and All model set, the default Developer/User/Viewer roles, the
+    API user, the connections and the deployed demo LookML."""
     for conn in CONNECTIONS:
         s.insert(
             "connection",
             {**conn, "id": conn["name"], "created_at": now()},
             object_id=conn["name"],
         )
-    create_folder(s, "Shared", None, None, object_id=SHARED_FOLDER_ID, is_shared_root=True)
+    shared = create_folder(s, "Shared", None, None, object_id=SHARED_FOLDER_ID, is_shared_root=True)
     create_folder(s, "Users", None, None, object_id=USERS_FOLDER_ID, is_users_root=True)
+    for name, flag in EMBED_ROOTS.items():
+        create_folder(s, name, None, None, is_embed=True, _built_in=True, **{flag: True})
+    create_folder(s, LOOKML_FOLDER_NAME, None, None, object_id=LOOKML_FOLDER_ID, _built_in=True)
+    everyone = create_group(s, {"name": ALL_USERS_GROUP})
+    everyone.update({"include_by_default": True, "_built_in": True})
+    create_content_access(
+        s,
+        {
+            "content_metadata_id": shared["content_metadata_id"],
+            "group_id": everyone["id"],
+            "permission_type": "edit",
+        },
+    )
     admin_ps = create_permission_set(
         s, {"name": "Admin", "permissions": sorted(PERMISSIONS)}, built_in=True, all_access=True
     )
@@ -152,6 +185,11 @@ def install_builtins(s: Store) -> None:
         {"name": "Admin", "permission_set_id": admin_ps["id"], "model_set_id": all_ms["id"]},
         _built_in=True,
     )
+    for name, permissions in DEFAULT_PERMISSION_SETS.items():
+        pset = create_permission_set(s, {"name": name, "permissions": permissions})
+        create_role(
+            s, {"name": name, "permission_set_id": pset["id"], "model_set_id": all_ms["id"]}
+        )
     api_user = create_user(
         s,
         {
@@ -164,6 +202,39 @@ def install_builtins(s: Store) -> None:
     api_user["role_ids"] = [admin["id"]]
     s.set_meta("api_user_id", API_USER_ID)
     lookml.set_deployed(s, "demo")
+    install_system_attributes(s)
+
+
+ALL_USERS_GROUP = "All Users"
+EMBED_ROOTS = {"Embed Groups": "is_embed_shared_root", "Embed Users": "is_embed_users_root"}
+# The folder LookML dashboards live in: its id is the text "lookml" on every instance.
+LOOKML_FOLDER_ID = "lookml"
+LOOKML_FOLDER_NAME = "LookML Dashboards"
+_VIEWER = [
+    "access_data",
+    "see_looks",
+    "see_user_dashboards",
+    "see_lookml_dashboards",
+    "see_drill_overlay",
+    "download_with_limit",
+    "schedule_look_emails",
+]
+_USER = [
+    *_VIEWER,
+    "explore",
+    "create_table_calculations",
+    "save_content",
+    "create_alerts",
+    "follow_alerts",
+    "see_sql",
+]
+# Default roles a new instance ships with besides Admin (assumption rows in EVIDENCE.md):
+# ordinary roles an admin may edit or delete, each with the All model set.
+DEFAULT_PERMISSION_SETS: dict[str, list[str]] = {
+    "Developer": sorted({*_USER, "see_lookml", "develop", "deploy", "use_sql_runner"}),
+    "User": sorted(_USER),
+    "Viewer": sorted(_VIEWER),
+}
 
 
 # --- demo content ----------------------------------------------------------------------
@@ -286,6 +357,10 @@ def _query(s: Store, rnd: random.Random) -> dict[str, Any]:
     return create_query(s, body)
 
 
+def _named(s: Store, kind: str, name: str) -> dict[str, Any]:
+    return next(obj for obj in s.all(kind) if obj.get("name") == name)
+
+
 def _demo(s: Store, rnd: random.Random, scale: int) -> None:
     counts = {
         "users": 20 * scale,
@@ -293,6 +368,7 @@ def _demo(s: Store, rnd: random.Random, scale: int) -> None:
         "dashboards": 30 * scale,
         "boards": 3 * scale,
         "plans": 10 * scale,
+        "alerts": 8 * scale,
     }
     _populate(s, rnd, counts, folders_per_area=1 + scale // 5)
 
@@ -304,6 +380,7 @@ def _scale(s: Store, rnd: random.Random, dashboards: int) -> None:
         "dashboards": dashboards,
         "boards": max(1, dashboards // 20),
         "plans": max(2, dashboards // 10),
+        "alerts": max(2, dashboards // 10),
     }
     _populate(s, rnd, counts, folders_per_area=max(1, dashboards // 40))
 
@@ -321,19 +398,9 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
                 },
             )
 
-    viewer_ps = create_permission_set(
-        s,
-        {
-            "name": "Viewer",
-            "permissions": [
-                "access_data",
-                "see_looks",
-                "see_user_dashboards",
-                "see_lookml_dashboards",
-                "see_drill_overlay",
-            ],
-        },
-    )
+    # The demo's viewers and developers use the default Viewer permission set and the
+    # default Developer role every instance ships with.
+    viewer_ps = _named(s, "permission_set", "Viewer")
     explorer_ps = create_permission_set(
         s,
         {
@@ -351,25 +418,8 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
             ],
         },
     )
-    developer_ps = create_permission_set(
-        s,
-        {
-            "name": "LookML Developer",
-            "permissions": [
-                "access_data",
-                "see_looks",
-                "explore",
-                "see_lookml",
-                "develop",
-                "deploy",
-                "see_sql",
-                "use_sql_runner",
-            ],
-        },
-    )
     retail_ms = create_model_set(s, {"name": "Retail", "models": ["thelook", "ecommerce_bq"]})
     ops_ms = create_model_set(s, {"name": "Operations", "models": ["faa"]})
-    all_ms_id = "1"
     roles = {
         "viewer": create_role(
             s,
@@ -395,14 +445,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
                 "model_set_id": ops_ms["id"],
             },
         ),
-        "developer": create_role(
-            s,
-            {
-                "name": "Developer",
-                "permission_set_id": developer_ps["id"],
-                "model_set_id": all_ms_id,
-            },
-        ),
+        "developer": _named(s, "role", "Developer"),
     }
 
     group_names = [
@@ -444,7 +487,7 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
                 "credentials_email": {"email": email},
             },
         )
-        user["_group_ids"] = [
+        user["_group_ids"] += [
             g["id"] for g in rnd.sample(list(groups.values()), k=rnd.randint(1, 2))
         ]
         if rnd.random() < 0.3:
@@ -475,6 +518,11 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
     finance = next(f for f in folders if f["name"] == "Finance")
     cm = s.get("content_metadata", finance["content_metadata_id"])
     update_content_metadata(s, cm, {"inherits": False})
+    # Breaking inheritance copies the parent's access (All Users: edit on Shared); a
+    # restricted folder drops it, as an admin restricting it does.
+    for access in list(s.all("content_metadata_access")):
+        if access["content_metadata_id"] == cm["id"]:
+            s.remove("content_metadata_access", access["id"])
     create_content_access(
         s,
         {
@@ -539,6 +587,9 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
         )
         dashboards.append(dash)
         _tiles(s, rnd, dash, looks)
+    for i, dash in enumerate(dashboards[:-1]):
+        if i % 10 == 0:
+            _merged_tile(s, dash, i // 10)
 
     # A little trash: soft-deleted content is still there with deleted: true.
     for obj, kind in ((dashboards[-1], "dashboard"), (looks[-1], "look")):
@@ -616,6 +667,85 @@ def _populate(s: Store, rnd: random.Random, counts: dict[str, int], folders_per_
             owner["id"],
         )
 
+    _alerts_and_user_attributes(s, rnd, counts, users, list(groups.values()), dashboards[:-1])
+
+
+def _alerts_and_user_attributes(
+    s: Store,
+    rnd: random.Random,
+    counts: dict[str, int],
+    users: list[dict[str, Any]],
+    groups: list[dict[str, Any]],
+    dashboards: list[dict[str, Any]],
+) -> None:
+    """User attributes with group values (in precedence order) and user values; alerts on
+    query tiles, owned by active users, each with followers."""
+    active = [u for u in users if not u.get("is_disabled")]
+    definitions = [
+        {"name": "region", "label": "Region", "type": "string", "default_value": "All"},
+        {"name": "cost_center", "label": "Cost Center", "type": "number"},
+        {"name": "can_see_pii", "label": "Can See PII", "type": "yesno", "default_value": "no"},
+        {
+            "name": "warehouse_password",
+            "label": "Warehouse Password",
+            "type": "string",
+            "value_is_hidden": True,
+            "user_can_view": False,
+            "hidden_value_domain_whitelist": "https://warehouse.example.com/*",
+        },
+    ]
+    regions = ["EMEA", "Americas", "APAC"]
+    for definition in definitions:
+        attr = create_user_attribute(s, definition)
+        if attr["type"] == "string" and not attr.get("value_is_hidden"):
+            chosen = rnd.sample(groups, k=3)
+            set_group_values(
+                s, attr, [{"group_id": g["id"], "value": regions[i]} for i, g in enumerate(chosen)]
+            )
+            for user in rnd.sample(active, k=min(3, len(active))):
+                attr["_user_values"][user["id"]] = rnd.choice(regions)
+        elif attr["type"] == "number":
+            set_group_values(s, attr, [{"group_id": groups[0]["id"], "value": "4100"}])
+            for user in rnd.sample(active, k=min(2, len(active))):
+                attr["_user_values"][user["id"]] = str(rnd.randint(1000, 9999))
+        elif attr["type"] == "yesno":
+            set_group_values(s, attr, [{"group_id": groups[-1]["id"], "value": "yes"}])
+
+    tiles = [
+        (dash, element)
+        for dash in dashboards
+        for element in (s.get("dashboard_element", e) for e in dash.get("_element_ids", []))
+        if element and element.get("query_id")
+    ]
+    for n in range(min(counts["alerts"], len(tiles))):
+        dash, element = tiles[(n * 7) % len(tiles)]
+        query = s.get("query", element["query_id"]) or {}
+        field = (query.get("fields") or ["orders.count"])[-1]
+        owner = active[n % len(active)]
+        alert = create_alert(
+            s,
+            {
+                "dashboard_element_id": element["id"],
+                "field": {"title": field.split(".")[-1].replace("_", " ").title(), "name": field},
+                "comparison_type": rnd.choice(["GREATER_THAN", "LESS_THAN", "CHANGES_BY"]),
+                "threshold": float(rnd.choice([10, 100, 1000])),
+                "cron": rnd.choice(["0 6 * * *", "0 */4 * * *", "0,30 9 * * 1-5"]),
+                "destinations": [
+                    {"destination_type": "EMAIL", "email_address": user_email_of(owner)}
+                ],
+                "custom_title": f"{dash['title']}: {field}",
+                "is_public": n % 3 != 0,
+                "is_disabled": n % 5 == 4,
+            },
+            owner["id"],
+        )
+        for follower in rnd.sample(active, k=min(1 + n % 3, len(active))):
+            follow_alert(s, alert, follower["id"])
+
+
+def user_email_of(user: dict[str, Any]) -> str:
+    return user["_credentials_email"]["email"]
+
 
 def _tiles(s: Store, rnd: random.Random, dash: dict[str, Any], looks: list[dict[str, Any]]) -> None:
     """Several tiles (query vis, Look-linked vis, text), filters and a 24-column grid."""
@@ -670,6 +800,7 @@ def _tiles(s: Store, rnd: random.Random, dash: dict[str, Any], looks: list[dict[
                 "listens_to_filters": [],
             },
         )
+    _listen_to_filters(s, dash, elements)
     layout = s.get("dashboard_layout", dash["_layout_ids"][0])
     row = col = 0
     for component_id in layout["_component_ids"]:
@@ -679,3 +810,93 @@ def _tiles(s: Store, rnd: random.Random, dash: dict[str, Any], looks: list[dict[
             row, col = row + 6, 0
         component.update({"row": row, "column": col, "width": width, "height": 6})
         col += width
+
+
+# Tiles and filters wired as on real instances (Looker's SDK test data: a tile's
+# result_maker.filterables[].listen names the dashboard filter and the field it filters).
+# Chosen from the tile's explore without the random generator, so adding the wiring left
+# the rest of each seed as it was.
+FILTER_FIELDS = {"Date": "created", "Brand": "products.brand"}
+
+
+def _listen_to_filters(s: Store, dash: dict[str, Any], elements: list[dict[str, Any]]) -> None:
+    names = [s.get("dashboard_filter", f)["name"] for f in dash["_filter_ids"]]
+    for element in elements:
+        query = s.get("query", element.get("query_id"))
+        look = s.get("look", element.get("look_id"))
+        if look is not None:
+            query = s.get("query", look.get("query_id"))
+        if query is None:
+            continue
+        fields = EXPLORES.get(query["model"], {}).get(query["view"], [])
+        listen = []
+        for name in names:
+            field = next((f for f in fields if FILTER_FIELDS[name] in f), None)
+            if field:
+                listen.append({"dashboard_filter_name": name, "field": field})
+        if listen:
+            filterable = {"model": query["model"], "view": query["view"], "listen": listen}
+            update_element(s, element, {"result_maker": {"filterables": [filterable]}})
+
+
+def _merged_tile(s: Store, dash: dict[str, Any], n: int) -> None:
+    """A merged-results tile: sales and users by state, merged on users.state."""
+    sales = create_query(
+        s,
+        {
+            "model": "thelook",
+            "view": "order_items",
+            "fields": ["users.state", "order_items.total_sale_price"],
+            "sorts": ["order_items.total_sale_price desc"],
+            "limit": "500",
+        },
+    )
+    people = create_query(
+        s,
+        {"model": "thelook", "view": "users", "fields": ["users.state", "users.count"]},
+    )
+    merge = create_merge_query(
+        s,
+        {
+            "source_queries": [
+                {"query_id": sales["id"], "name": "Sales by state", "merge_fields": []},
+                {
+                    "query_id": people["id"],
+                    "name": "Users by state",
+                    "merge_fields": [
+                        {"field_name": "users.state", "source_field_name": "users.state"}
+                    ],
+                },
+            ],
+            "sorts": ["order_items.total_sale_price desc"],
+            "column_limit": "50",
+            "total": False,
+            "vis_config": {"type": ["looker_column", "table", "looker_bar"][n % 3]},
+        },
+    )
+    names = {s.get("dashboard_filter", f)["name"] for f in dash["_filter_ids"]}
+    sales_listen = (
+        [{"dashboard_filter_name": "Date", "field": "order_items.created_date"}]
+        if "Date" in names
+        else []
+    )
+    create_element(
+        s,
+        {
+            "dashboard_id": dash["id"],
+            "type": "vis",
+            "title": "Sales and users by state",
+            "merge_result_id": merge["id"],
+            "result_maker": {
+                "filterables": [
+                    {
+                        "model": "thelook",
+                        "view": "order_items",
+                        "name": "Sales by state",
+                        "listen": sales_listen,
+                    },
+                    {"model": "thelook", "view": "users", "name": "Users by state", "listen": []},
+                ],
+            },
+        },
+    )

@@ -145,6 +145,9 @@ class LookerEmulator:
     as a dict or JSON text, or "demo" / "none".  Default: the demo projects, whatever the
     seed (only the "demo" and "scale:N" seeds also configure `lookml_model`s for them).
     Given with a state file it replaces the file's catalogue (a redeploy).
+    `auto_configure_models`: deploying configures every deployed model that has no
+    configuration yet (all connections allowed), as Looker often does; default off, so
+    an empty instance has no models until a restore creates them.
     """
 
     def __init__(
@@ -157,8 +160,10 @@ class LookerEmulator:
         verbose: bool = False,
         connections: list[str] | None = None,
         projects: Any = None,
+        auto_configure_models: bool = False,
     ) -> None:
         self.seed = seed
+        self.auto_configure_models = auto_configure_models
         self.client_id = client_id
         self.client_secret = client_secret
         self.connections = connections
@@ -166,7 +171,7 @@ class LookerEmulator:
         self.store = Store(state_file)
         with self.store.lock:
             if not self.store.load():
-                build_instance(self.store, seed, connections, projects)
+                build_instance(self.store, seed, connections, projects, auto_configure_models)
             elif projects is not None or "projects" not in self.store.meta:
                 # A state file written before the catalogue existed gets the default one.
                 lookml.set_deployed(self.store, projects)
@@ -267,6 +272,7 @@ class LookerEmulator:
                 seed if seed is not None else self.seed,
                 self.connections,
                 projects if projects is not None else self.projects,
+                self.auto_configure_models,
             )
             self.store.flush()
         self.app.reset_counters()

@@ -26,6 +26,7 @@ LOOKER_PATHS = {
     ContentType.MODEL_SET: "/admin/model_sets/{id}/edit",
     ContentType.SCHEDULED_PLAN: "/admin/scheduled_jobs/{id}",
     ContentType.LOOKML_MODEL: "/projects/models/{id}",
+    ContentType.USER_ATTRIBUTE: "/admin/user_attributes/{id}/edit",
 }
 
 
@@ -175,7 +176,7 @@ CONFIG_LABELS = {
     "max_retries": "Retries of a transient failure",
     "dry_run": "Dry run",
     "skip_if_modified": "Skip objects changed in the destination",
-    "disable_schedules": "Scheduled plans disabled",
+    "disable_schedules": "Scheduled plans and alerts disabled",
     "include_deleted": "Also objects deleted before the backup",
     "keep_extra": "Keep extra tiles, filters and board items",
     "content_types": "Content types",

@@ -30,6 +30,13 @@ def expected_object(sdk, content_type: int, content_id: str) -> dict:
     ct = ContentType(content_type)
     if ct == ContentType.DASHBOARD:
         data = as_dict(sdk.dashboard(content_id))
+        for element in data["dashboard_elements"]:
+            # A merged-results tile keeps its merge query and source queries.
+            if element.get("merge_result_id"):
+                merge = as_dict(sdk.merge_query(element["merge_result_id"]))
+                for source in merge["source_queries"]:
+                    source["query"] = as_dict(sdk.query(source["query_id"]))
+                element["merge_query"] = merge
     elif ct == ContentType.LOOK:
         data = as_dict(sdk.look(content_id))
     elif ct == ContentType.BOARD:
@@ -59,6 +66,32 @@ def expected_object(sdk, content_type: int, content_id: str) -> dict:
         data = as_dict(sdk.scheduled_plan(content_id))
     elif ct == ContentType.LOOKML_MODEL:
         data = as_dict(sdk.lookml_model(content_id))
+    elif ct == ContentType.ALERT:
+        data = as_dict(sdk.get_alert(content_id))
+        data["dashboard_id"] = sdk.dashboard_element(data["dashboard_element_id"]).dashboard_id
+        data["follower_ids"] = []
+        for user in sdk.all_users(sorts="id"):
+            if user.is_disabled:
+                continue
+            sdk.auth.login_user(user.id)  # Looker tells only the caller whether they follow
+            try:
+                if sdk.get_alert(content_id).followed:
+                    data["follower_ids"].append(user.id)
+            finally:
+                sdk.auth.logout()
+    elif ct == ContentType.USER_ATTRIBUTE:
+        data = as_dict(sdk.user_attribute(content_id))
+        data["user_values"] = []
+        data["group_values"] = []
+        if not data["is_system"]:
+            data["group_values"] = [
+                {"group_id": v.group_id, "value": v.value, "rank": v.rank}
+                for v in sdk.all_user_attribute_group_values(content_id)
+            ]
+            for user in sdk.all_users(sorts="id"):
+                for v in sdk.user_attribute_user_values(user.id, user_attribute_ids=[content_id]):
+                    if v.source == "user":
+                        data["user_values"].append({"user_id": user.id, "value": v.value})
     else:
         model, _, explore = content_id.partition("::")
         data = as_dict(sdk.lookml_model_explore(model, explore))
@@ -92,6 +125,8 @@ def test_it_finds_every_object_the_instance_lists(source_ini):
         ContentType.PERMISSION_SET: ids(sdk.all_permission_sets()),
         ContentType.MODEL_SET: ids(sdk.all_model_sets()),
         ContentType.LOOKML_MODEL: [m.name for m in sdk.all_lookml_models()],
+        ContentType.ALERT: ids(sdk.search_alerts(all_owners=True)),
+        ContentType.USER_ATTRIBUTE: ids(sdk.all_user_attributes()),
     }
     for content_type, expected in listed.items():
         stored = ContentItem.objects.filter(content_type=content_type).values_list(

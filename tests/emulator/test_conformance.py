@@ -110,10 +110,12 @@ def _drive_folders_and_access(api: SpecCheckingClient) -> None:
     api.call("GET", "/content_metadata", parent_id="1")
     api.call("GET", f"/content_metadata/{cm_id}")
     api.call("PATCH", f"/content_metadata/{cm_id}", {"inherits": False})
+    # Breaking inheritance copied All Users' row (group 1): grant another group.
+    readers = api.call("POST", "/groups", {"name": "Conformance readers"})
     access = api.call(
         "POST",
         "/content_metadata_access",
-        {"content_metadata_id": cm_id, "group_id": "1", "permission_type": "view"},
+        {"content_metadata_id": cm_id, "group_id": readers["id"], "permission_type": "view"},
     )
     api.call("GET", "/content_metadata_access", content_metadata_id=cm_id)
     api.call(
@@ -121,6 +123,7 @@ def _drive_folders_and_access(api: SpecCheckingClient) -> None:
     )
     api.call("DELETE", f"/content_metadata_access/{access['id']}", expect=204)
     api.call("DELETE", f"/folders/{folder['id']}", expect=204)
+    api.call("DELETE", f"/groups/{readers['id']}", expect=204)
 
 
 def _drive_looks_and_dashboards(api: SpecCheckingClient) -> None:
@@ -165,6 +168,25 @@ def _drive_looks_and_dashboards(api: SpecCheckingClient) -> None:
     api.call("GET", f"/dashboard_elements/{element['id']}")
     api.call("PATCH", f"/dashboard_elements/{element['id']}", {"title": "Renamed tile"})
     api.call("GET", f"/dashboards/{dash['id']}/dashboard_elements")
+    lookml = api.call("GET", f"/dashboards/lookml/{dash['id']}")["lookml"]
+    imported = api.call(
+        "POST",
+        "/dashboards/lookml",
+        {"folder_id": "2", "lookml": lookml.replace("preferred_slug: ", "preferred_slug: x")},
+    )
+    api.call("DELETE", f"/dashboards/{imported['id']}", expect=204)
+    # Merged results (tiles slice): a merge query and a tile showing it.
+    merge = api.call(
+        "POST",
+        "/merge_queries",
+        {"source_queries": [{"query_id": query["id"], "name": "Users", "merge_fields": []}]},
+    )
+    api.call("GET", f"/merge_queries/{merge['id']}")
+    api.call(
+        "POST",
+        "/dashboard_elements",
+        {"dashboard_id": dash["id"], "type": "vis", "merge_result_id": merge["id"]},
+    )
     dfilter = api.call(
         "POST",
         "/dashboard_filters",
@@ -353,10 +375,62 @@ def _drive_session(api: SpecCheckingClient) -> None:
     api.call("DELETE", "/logout", expect=204)
 
 
+def _drive_alerts_and_user_attributes(api: SpecCheckingClient) -> None:
+    dash = api.call("POST", "/dashboards", {"title": "Alerting", "folder_id": "1"})
+    tile = api.call("POST", "/dashboard_elements", {"dashboard_id": dash["id"], "type": "text"})
+    body = {
+        "dashboard_element_id": tile["id"],
+        "cron": "0 5 * * *",
+        "comparison_type": "LESS_THAN",
+        "threshold": 1000,
+        "field": {"title": "On hand", "name": "inventory_items.number_on_hand"},
+        "destinations": [{"destination_type": "EMAIL", "email_address": "ops@example.com"}],
+    }
+    alert = api.call("POST", "/alerts", body)
+    api.call("POST", "/alerts", {**body, "cron": "*/5 * * * *"}, expect=422)
+    api.call("GET", "/alerts/search", all_owners="true", group_by="owner")
+    api.call("GET", f"/alerts/{alert['id']}")
+    api.call("PUT", f"/alerts/{alert['id']}", {**body, "owner_id": alert["owner_id"]})
+    api.call("PATCH", f"/alerts/{alert['id']}", {"is_disabled": True})
+    api.call("POST", f"/alerts/{alert['id']}/follow", expect=204)
+    api.call("DELETE", f"/alerts/{alert['id']}/follow", expect=204)
+    api.call("DELETE", f"/alerts/{alert['id']}", expect=204)
+
+    user = api.call("POST", "/users", {"first_name": "Attr", "last_name": "User"})
+    group = api.call("POST", "/groups", {"name": "Attr group"})
+    attr = api.call("POST", "/user_attributes", {"name": "zone", "label": "Zone", "type": "string"})
+    api.call(
+        "POST", "/user_attributes", {"name": "zone", "label": "Z", "type": "string"}, expect=422
+    )
+    api.call("GET", "/user_attributes", sorts="name")
+    api.call("GET", f"/user_attributes/{attr['id']}")
+    api.call(
+        "PATCH",
+        f"/user_attributes/{attr['id']}",
+        {"name": "zone", "label": "Zone", "type": "string", "default_value": "north"},
+    )
+    api.call(
+        "POST",
+        f"/user_attributes/{attr['id']}/group_values",
+        [{"group_id": group["id"], "value": "south"}],
+    )
+    api.call("GET", f"/user_attributes/{attr['id']}/group_values")
+    api.call("PATCH", f"/groups/{group['id']}/attribute_values/{attr['id']}", {"value": "east"})
+    api.call("DELETE", f"/groups/{group['id']}/attribute_values/{attr['id']}", expect=204)
+    api.call("PATCH", f"/users/{user['id']}/attribute_values/{attr['id']}", {"value": "west"})
+    api.call("GET", f"/users/{user['id']}/attribute_values", all_values="true")
+    api.call("DELETE", f"/users/{user['id']}/attribute_values/{attr['id']}", expect=204)
+    api.call("DELETE", f"/user_attributes/{attr['id']}", expect=204)
+    api.call("DELETE", "/user_attributes/1", expect=400)
+    token = api.call("POST", f"/login/{user['id']}")
+    assert token["access_token"]
+
+
 def test_every_route_answers_as_the_spec_says(api):
     _drive_folders_and_access(api)
     _drive_looks_and_dashboards(api)
     _drive_people(api)
+    _drive_alerts_and_user_attributes(api)
     _drive_session(api)
     assert api.problems == []
     assert sorted({r.operation for r in ROUTES} - api.driven) == []

@@ -70,6 +70,12 @@ def _walk(sdk, emulator) -> None:
     sdk.dashboard_element(element.id)
     sdk.update_dashboard_element(element.id, m.WriteDashboardElement(title="t"))
     sdk.dashboard_dashboard_elements(dash.id)
+    merge = sdk.create_merge_query(
+        m.WriteMergeQuery(
+            source_queries=[m.MergeQuerySourceQuery(query_id=look.query_id, name="walk")]
+        )
+    )
+    sdk.merge_query(merge.id)
     dfilter = sdk.create_dashboard_filter(
         m.WriteCreateDashboardFilter(dashboard_id=dash.id, name="f", title="F", type="field_filter")
     )
@@ -86,6 +92,11 @@ def _walk(sdk, emulator) -> None:
     sdk.delete_dashboard_layout(extra.id)
     dash_copy = sdk.copy_dashboard(dash.id, folder_id="1")
     sdk.move_dashboard(dash_copy.id, folder_id=child.id)
+    lookml = sdk.dashboard_lookml(dash.id).lookml
+    imported = sdk.import_dashboard_from_lookml(
+        m.WriteDashboardLookml(lookml=lookml.replace("preferred_slug: ", "preferred_slug: x"))
+    )
+    sdk.delete_dashboard(imported.id)
 
     board = sdk.create_board(m.WriteBoard(title="Walk board"))
     section = sdk.create_board_section(m.WriteBoardSection(board_id=board.id))
@@ -204,8 +215,51 @@ def _walk(sdk, emulator) -> None:
     sdk.logout()
 
 
+def _walk_alerts_and_user_attributes(sdk) -> None:
+    dash = sdk.create_dashboard(m.WriteDashboard(title="Alerting", folder_id="1"))
+    tile = sdk.create_dashboard_element(m.WriteDashboardElement(dashboard_id=dash.id, type="text"))
+    body = {
+        "dashboard_element_id": tile.id,
+        "cron": "0 5 * * *",
+        "comparison_type": "LESS_THAN",
+        "threshold": 10,
+        "field": {"title": "Count", "name": "orders.count"},
+        "destinations": [{"destination_type": "EMAIL", "email_address": "ops@example.com"}],
+    }
+    # looker-sdk 26.12's create_alert/update_alert cannot serialise nested models.
+    alert = sdk.post("/alerts", m.Alert, body=body)
+    sdk.search_alerts(all_owners=True)
+    sdk.get_alert(alert.id)
+    sdk.put(f"/alerts/{alert.id}", m.Alert, body={**body, "owner_id": alert.owner_id})
+    sdk.update_alert_field(alert.id, m.AlertPatch(is_disabled=True))
+    sdk.follow_alert(alert.id)
+    sdk.unfollow_alert(alert.id)
+    sdk.delete_alert(alert.id)
+
+    user = sdk.create_user(m.WriteUser(first_name="Attr", last_name="Walker"))
+    group = sdk.create_group(m.WriteGroup(name="Attr walkers"))
+    attr = sdk.create_user_attribute(m.WriteUserAttribute(name="zone", label="Zone", type="string"))
+    sdk.all_user_attributes()
+    sdk.user_attribute(attr.id)
+    sdk.update_user_attribute(
+        attr.id, m.WriteUserAttribute(name="zone", label="Zone", type="string", default_value="n")
+    )
+    sdk.set_user_attribute_group_values(
+        attr.id, [m.UserAttributeGroupValue(group_id=group.id, value="s")]
+    )
+    sdk.all_user_attribute_group_values(attr.id)
+    sdk.update_user_attribute_group_value(group.id, attr.id, m.UserAttributeGroupValue(value="e"))
+    sdk.delete_user_attribute_group_value(group.id, attr.id)
+    sdk.set_user_attribute_user_value(user.id, attr.id, m.WriteUserAttributeWithValue(value="w"))
+    sdk.user_attribute_user_values(user.id, all_values=True)
+    sdk.delete_user_attribute_user_value(user.id, attr.id)
+    sdk.delete_user_attribute(attr.id)
+    sdk.login_user(user.id)
+
+
 @pytest.mark.slow  # ~150 SDK calls; the SDK's cattrs structuring costs most of the time
 def test_the_sdk_reaches_every_route(looker_destination):
+    _walk_alerts_and_user_attributes(sdk_for(looker_destination))
     _walk(sdk_for(looker_destination), looker_destination)
     called = set(looker_destination.counters()["calls"])
     expected = {f"{r.verb} {API_PREFIX}{r.template}" for r in ROUTES}

@@ -112,13 +112,13 @@ def test_adding_an_unknown_user_to_a_group_is_404(sdk):
 
 def test_a_role_joins_a_permission_set_and_a_model_set(sdk):
     pset = sdk.create_permission_set(
-        m.WritePermissionSet(name="Viewer", permissions=["access_data", "see_looks"])
+        m.WritePermissionSet(name="Look readers", permissions=["access_data", "see_looks"])
     )
     mset = sdk.create_model_set(m.WriteModelSet(name="Retail", models=["thelook"]))
     role = sdk.create_role(
         m.WriteRole(name="Retail Viewer", permission_set_id=pset.id, model_set_id=mset.id)
     )
-    assert (role.permission_set.name, role.model_set.models) == ("Viewer", ["thelook"])
+    assert (role.permission_set.name, role.model_set.models) == ("Look readers", ["thelook"])
 
 
 def test_a_role_needs_existing_sets(sdk):
@@ -132,7 +132,7 @@ def test_role_users_and_groups_are_replaced_by_put(sdk):
     member = _user(sdk)
     sdk.add_group_user(group.id, m.GroupIdForGroupUserInclusion(user_id=member.id))
     direct = _user(sdk, first="Direct")
-    role = sdk.create_role(m.WriteRole(name="Viewer", permission_set_id="1", model_set_id="1"))
+    role = sdk.create_role(m.WriteRole(name="Readers", permission_set_id="1", model_set_id="1"))
     assert [g.id for g in sdk.set_role_groups(role.id, [group.id])] == [group.id]
     assert [u.id for u in sdk.set_role_users(role.id, [direct.id])] == [direct.id]
     assert {u.id for u in sdk.role_users(role.id)} == {member.id, direct.id}
@@ -168,16 +168,21 @@ def test_built_ins_cannot_be_modified(sdk, change):
 
 def test_built_ins_are_there_from_the_start(sdk):
     assert [(p.name, p.built_in, p.all_access) for p in sdk.all_permission_sets()] == [
-        ("Admin", True, True)
+        ("Admin", True, True),
+        ("Developer", False, False),
+        ("User", False, False),
+        ("Viewer", False, False),
     ]
     assert [(s.name, s.built_in) for s in sdk.all_model_sets()] == [("All", True)]
-    assert [r.name for r in sdk.all_roles()] == ["Admin"]
+    assert [r.name for r in sdk.all_roles()] == ["Admin", "Developer", "User", "Viewer"]
 
 
 def test_custom_sets_can_be_changed_searched_and_deleted(sdk):
-    pset = sdk.create_permission_set(m.WritePermissionSet(name="Viewer", permissions=["see_looks"]))
+    pset = sdk.create_permission_set(
+        m.WritePermissionSet(name="Readers", permissions=["see_looks"])
+    )
     sdk.update_permission_set(pset.id, m.WritePermissionSet(permissions=["see_looks", "explore"]))
-    assert sdk.search_permission_sets(name="view%")[0].permissions == ["see_looks", "explore"]
+    assert sdk.search_permission_sets(name="read%")[0].permissions == ["see_looks", "explore"]
     sdk.delete_permission_set(pset.id)
     mset = sdk.create_model_set(m.WriteModelSet(name="Retail", models=["thelook"]))
     assert sdk.search_model_sets(models="thelook")[0].id == mset.id

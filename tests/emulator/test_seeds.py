@@ -24,6 +24,15 @@ def test_the_demo_instance_is_a_realistic_small_instance(looker_source):
     personal = {u["personal_folder_id"] for u in s.all("user")}
     assert any(lk["folder_id"] in personal for lk in s.all("look"))
     assert all(u["_credentials_email"]["email"].endswith("@example.com") for u in s.all("user"))
+    # Alerts on query tiles, each followed; user attributes (7 system ones and 4 of the
+    # instance's own) with group values in precedence order and user values.
+    assert counts["alert"] == 8
+    assert all(s.get("dashboard_element", a["dashboard_element_id"]) for a in s.all("alert"))
+    assert all(a["_follower_ids"] for a in s.all("alert"))
+    assert counts["user_attribute"] == 11
+    own = [a for a in s.all("user_attribute") if not a["is_system"]]
+    assert sum(len(a["_group_values"]) for a in own) == 5
+    assert sum(len(a["_user_values"]) for a in own) == 5
 
 
 def _without_timestamps(value):
@@ -47,6 +56,7 @@ def test_scale_builds_n_dashboards_with_proportionate_content():
     counts = _counts(emulator)
     assert counts["dashboard"] == 200 and counts["look"] == 200
     assert counts["user"] == 21 and counts["board"] == 10 and counts["scheduled_plan"] == 20
+    assert counts["alert"] == 20 and counts["user_attribute"] == 11
 
 
 def test_an_unknown_seed_is_refused_with_a_clear_message():

@@ -9,7 +9,9 @@ import pytest
 
 from restoration.content_types import ContentType as CT
 from restoration.engine.api import as_dict
+from restoration.engine.content.merge_queries import question
 from restoration.looker.instances import make_sdk
+from restoration.looker.serialization import api_dict
 from restoration.models import DeadLetterItem, IDMapping
 from tests.engine.conftest import fast_config, restore
 
@@ -41,8 +43,33 @@ def query_of(obj: dict) -> dict:
     return {k: query.get(k) for k in QUERY_FIELDS}
 
 
+def wiring(element: dict) -> list[tuple]:
+    """Which dashboard filters a tile listens to, and with which field (result_maker)."""
+    result_maker = api_dict(element.get("result_maker")) or {}
+    return [
+        (
+            f.get("name"),
+            f.get("model"),
+            f.get("view"),
+            [(x.get("dashboard_filter_name"), x.get("field")) for x in f.get("listen") or []],
+        )
+        for f in result_maker.get("filterables") or []
+    ]
+
+
+def merge_question(sdk, merge_id: str | None):
+    """A merged tile's merge query, source queries read back, ids aside."""
+    if not merge_id:
+        return None
+    merge = api_dict(sdk.merge_query(merge_id))
+    for source in merge.get("source_queries") or []:
+        source["query"] = api_dict(sdk.query(source["query_id"]))
+    return question(merge)
+
+
 def tiles(sdk, dashboard_id: str, tr: Translate | None) -> list[dict]:
-    """A dashboard's tiles by where they sit: what each shows and its position."""
+    """A dashboard's tiles by where they sit: what each shows, its filter wiring, its
+    merge query and its position."""
     dash = as_dict(sdk.dashboard(dashboard_id))
     layout = next(lay for lay in dash["dashboard_layouts"] if lay.get("active"))
     position = {
@@ -65,6 +92,8 @@ def tiles(sdk, dashboard_id: str, tr: Translate | None) -> list[dict]:
                 "body_text": e.get("body_text"),
                 "look": (tr(CT.LOOK, look) if tr else look),
                 "query": query_of(e) if not look else None,
+                "listens": wiring(e),
+                "merge": merge_question(sdk, e.get("merge_result_id")),
                 "position": position.get(str(e["id"])),
             }
         )
@@ -156,8 +185,8 @@ def test_the_demo_instance_migrates_object_by_object_and_a_rerun_changes_nothing
         assert query_of(copy) == query_of(original)
         assert copy["query_id"] != original["query_id"] or True  # recreated, never reused
 
-    # Dashboards: tile for tile, filters, positions.
-    restored = 0
+    # Dashboards: tile for tile, filter wiring, merge queries, filters, positions.
+    restored = wired = merged = 0
     for dash in src.all_dashboards():
         if (CT.DASHBOARD, str(dash.id)) in failed:
             continue
@@ -174,7 +203,12 @@ def test_the_demo_instance_migrates_object_by_object_and_a_rerun_changes_nothing
         assert tiles(dst, copy_id, None) == want
         assert filters(dst, copy_id) == filters(src, dash.id)
         restored += 1
+        for tile in tiles(dst, copy_id, None):
+            wired += len([listen for f in tile["listens"] for listen in f[3]])
+            merged += tile["merge"] is not None
     assert restored >= 10
+    # The demo's wiring arrived: tiles listening to filters, merged-results tiles.
+    assert wired > 20 and merged == 3
 
     # Boards: sections and items in order, pointing at the translated content.
     for board in src.all_boards():

@@ -31,7 +31,8 @@ from .folders import (
     soft_delete_fields,
 )
 from .looks import content_search_view, curated, render_look, visible
-from .queries import create_query, nested_query, render_query
+from .merge_queries import render_merge_query
+from .queries import check_query, create_query, nested_query, render_query
 from .users import display_name
 
 
@@ -177,6 +178,8 @@ def copy_dashboard(s: Store, dash: dict[str, Any], folder_id: str, user_id: str 
     element_fields = set(sdk_types.model_fields("WriteDashboardElement")) - {"result_maker_id"}
     for element in children_of(s, "dashboard_element", dash.get("_element_ids")):
         body = {k: v for k, v in element.items() if k in element_fields}
+        if element.get("_result_maker"):
+            body["result_maker"] = dict(element["_result_maker"])
         create_element(s, {**body, "dashboard_id": copy["id"]})
     filter_fields = sdk_types.model_fields("WriteCreateDashboardFilter")
     for dfilter in children_of(s, "dashboard_filter", dash.get("_filter_ids")):
@@ -210,12 +213,47 @@ def _check_result_maker(body: dict[str, Any]) -> None:
         )
 
 
+# What a tile's result maker keeps of its own; the rest (id, query_id, query) is the
+# tile's and is rendered from it.
+RESULT_MAKER_SETTINGS = ("filterables", "vis_config", "dynamic_fields", "sorts", "total")
+
+
+def _take_result_maker(
+    s: Store, body: dict[str, Any], query_body: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The result maker's settings sent with a tile (filterables with `listen`, vis
+    config, dynamic fields, sorts, total), taken out of `body`, and the query to create
+    for the tile. Its `merge_result_id` and inline `query` become the tile's own when the
+    tile names none (as gzr imports them); the inline query is checked now and created
+    with the tile's once every other check has passed. `listen` is readOnly in the spec,
+    yet the SDK sends it and Looker keeps it (API-NOTES section 9): stored."""
+    result_maker = body.pop("result_maker", None)
+    if not isinstance(result_maker, dict):
+        return None, query_body
+    if result_maker.get("merge_result_id") and not body.get("merge_result_id"):
+        body["merge_result_id"] = result_maker["merge_result_id"]
+    inline = result_maker.get("query")
+    if (
+        inline
+        and query_body is None
+        and not body.get("query_id")
+        and not body.get("merge_result_id")
+    ):
+        check_query(s, inline)
+        query_body = inline
+    # The SDK sends every nested field, unset ones as null: null means "not given".
+    settings = {
+        k: result_maker[k] for k in RESULT_MAKER_SETTINGS if result_maker.get(k) is not None
+    }
+    return settings, query_body
+
+
 def create_element(s: Store, body: dict[str, Any]) -> dict[str, Any]:
     body.pop("look", None)
-    body.pop("result_maker", None)
     require_fields(body, "dashboard_id")
     _check_result_maker(body)
     query_body = nested_query(s, body)
+    result_maker, query_body = _take_result_maker(s, body, query_body)
     check_references(s, body, _ELEMENT_REFS)
     if query_body is not None:
         body["query_id"] = create_query(s, query_body)["id"]
@@ -227,6 +265,7 @@ def create_element(s: Store, body: dict[str, Any]) -> dict[str, Any]:
         **body,
         "type": element_type,
         "id": s.next_id("dashboard_element"),
+        "_result_maker": result_maker or {},
     }
     if not element.get("result_maker_id") and any(element.get(k) for k in _RESULT_SOURCES):
         # Looker answers every data tile with the id of the result maker it made for it.
@@ -264,9 +303,9 @@ def _add_component(s: Store, layout: dict[str, Any], element_id: str) -> dict[st
 
 def update_element(s: Store, element: dict[str, Any], body: dict[str, Any]) -> None:
     body.pop("look", None)
-    body.pop("result_maker", None)
     _check_result_maker(body)
     query_body = nested_query(s, body)
+    result_maker, query_body = _take_result_maker(s, body, query_body)
     if "dashboard_id" in body and body["dashboard_id"] != element["dashboard_id"]:
         raise validation_failed(
             problem("dashboard_id", "invalid", "A tile can't move to another dashboard.")
@@ -275,6 +314,11 @@ def update_element(s: Store, element: dict[str, Any], body: dict[str, Any]) -> N
     if query_body is not None:
         body["query_id"] = create_query(s, query_body)["id"]
     element.update(body)
+    if result_maker is not None:
+        # The settings sent replace the stored ones; those not sent are kept.
+        element["_result_maker"] = {**element.get("_result_maker", {}), **result_maker}
+    if not element.get("result_maker_id") and any(element.get(k) for k in _RESULT_SOURCES):
+        element["result_maker_id"] = s.next_id("result_maker")
     s.touch("dashboard_element", element["id"])
 
 
@@ -307,7 +351,31 @@ def render_element(s: Store, element: dict[str, Any]) -> dict[str, Any]:
         values[f"{key}_as_html"] = f"<p>{text}</p>" if text else None
     values["edit_uri"] = f"/dashboards/{element['dashboard_id']}/edit"
     values["alert_count"] = 0
+    values["result_maker"] = render_result_maker(s, element, values["query"])
     return sdk_types.render("DashboardElement", values)
+
+
+def render_result_maker(
+    s: Store, element: dict[str, Any], query: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """A data tile's result maker: its stored settings; vis config, sorts, total and
+    dynamic fields not set on the tile are those of the constituent query or merge query
+    (the spec's descriptions: "Vis config of the constituent Query, or Merge Query")."""
+    if not element.get("result_maker_id"):
+        return None
+    merge = s.get("merge_query", element.get("merge_result_id"))
+    constituent = render_merge_query(s, merge) if merge else (query or {})
+    values = {k: constituent.get(k) for k in ("vis_config", "sorts", "total", "dynamic_fields")}
+    values.update(element.get("_result_maker") or {})
+    values.update(
+        {
+            "id": element["result_maker_id"],
+            "query_id": None if merge else (query or {}).get("id"),
+            "query": None if merge else query,
+            "merge_result_id": element.get("merge_result_id"),
+        }
+    )
+    return sdk_types.render("ResultMakerWithIdVisConfigAndDynamicFields", values)
 
 
 def create_filter(s: Store, body: dict[str, Any]) -> dict[str, Any]:

@@ -185,6 +185,9 @@ def create_folder(
         "is_personal": is_personal,
         "is_shared_root": False,
         "is_users_root": False,
+        "is_embed": False,
+        "is_embed_shared_root": False,
+        "is_embed_users_root": False,
         **flags,
     }
     folder["content_metadata_id"] = new_content_metadata(
@@ -214,8 +217,13 @@ def folder_descendants(s: Store, folder_id: str) -> list[dict[str, Any]]:
 
 
 def is_protected_folder(folder: dict[str, Any]) -> bool:
+    """Roots (Shared, Users, the Embed roots, `lookml`) and personal folders can't be
+    deleted."""
     return bool(
-        folder.get("is_shared_root") or folder.get("is_users_root") or folder.get("is_personal")
+        folder.get("is_shared_root")
+        or folder.get("is_users_root")
+        or folder.get("is_personal")
+        or folder.get("_built_in")
     )
 
 

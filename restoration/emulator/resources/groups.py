@@ -61,7 +61,15 @@ def render_group(s: Store, group: dict[str, Any], me: str | None = None) -> dict
     return sdk_types.render("Group", values)
 
 
+def forbid_all_users(group: dict[str, Any], what: str) -> None:
+    """The "All Users" group can't be deleted and nobody leaves it (Looker's docs); the
+    answer is 403, a status the spec declares for both calls."""
+    if group.get("_built_in"):
+        raise LookerError(403, f"The {group['name']} group {what}.")
+
+
 def delete_group(s: Store, group: dict[str, Any]) -> None:
+    forbid_all_users(group, "can't be deleted")
     for user in s.all("user"):
         if group["id"] in user.get("_group_ids", []):
             user["_group_ids"].remove(group["id"])
@@ -174,6 +182,7 @@ def serve_delete_group_user(call: Call) -> Any:
     user = require(call.store, "user", call.params["user_id"])
     if group["id"] not in user["_group_ids"]:
         raise not_found()
+    forbid_all_users(group, "contains every user: nobody can be removed from it")
     user["_group_ids"].remove(group["id"])
     call.store.touch("user", user["id"])
     return NO_CONTENT

@@ -37,6 +37,31 @@ def create_lookml_model(s: Store, body: dict[str, Any]) -> dict:
     return s.insert("lookml_model", obj, object_id=body["name"])
 
 
+def configure_deployed_models(s: Store) -> list[str]:
+    """What Looker "often" does when a project is deployed to production (EVIDENCE.md,
+    "Built-ins"): configure each deployed model whose name no configured model has yet,
+    with all connections allowed.  Only on instances whose meta `auto_configure_models` is
+    set (`LookerEmulator(auto_configure_models=True)`).  Returns the models configured."""
+    if not s.meta.get("auto_configure_models"):
+        return []
+    made = []
+    for project, models in sorted(lookml.deployed(s).items()):
+        for model in sorted(models):
+            if s.exists("lookml_model", model) or not re.fullmatch(r"[a-z0-9_]+", model):
+                continue
+            create_lookml_model(
+                s,
+                {
+                    "name": model,
+                    "project_name": project,
+                    "allowed_db_connection_names": [],
+                    "unlimited_db_connections": True,
+                },
+            )
+            made.append(model)
+    return made
+
+
 def _check_connections(s: Store, body: dict[str, Any]) -> None:
     unknown = [
         c for c in body.get("allowed_db_connection_names") or [] if not s.exists("connection", c)

@@ -58,3 +58,14 @@ def serve_versions(call: Call) -> dict[str, Any]:
 @route("GET", "/user", "me")
 def serve_me(call: Call) -> dict[str, Any]:
     return render_user(call.store, require(call.store, "user", call.user_id))
+
+
+@route("POST", "/login/{user_id}", "login_user")
+def serve_login_user(call: Call) -> dict[str, Any]:
+    """An admin's token that runs as another user (Looker's "sudo"): how a client follows
+    an alert, or reads what a user follows, on that user's behalf."""
+    user = require(call.store, "user", call.params["user_id"])
+    if user.get("is_disabled"):
+        raise LookerError(400, "Cannot log in as a disabled user.")
+    token = call.app.issue_token(user["id"])
+    return {"access_token": token, "token_type": "Bearer", "expires_in": 3600}

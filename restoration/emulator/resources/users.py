@@ -59,6 +59,12 @@ def create_user(s: Store, body: dict[str, Any], object_id: str | None = None) ->
         "created_at": now(),
         **body,
     }
+    # Every user, created now or later, is a member of the groups new users join by default
+    # ("All Users").
+    user["_group_ids"] = [
+        *(g["id"] for g in s.all("group") if g.get("include_by_default")),
+        *(g for g in user["_group_ids"] or [] if g),
+    ]
     s.insert("user", user)
     folder = create_folder(s, display_name(user), USERS_FOLDER_ID, user["id"], is_personal=True)
     user["personal_folder_id"] = folder["id"]

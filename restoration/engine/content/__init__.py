@@ -7,6 +7,7 @@ A new type joins by adding a module with a `ContentKind` subclass and listing it
 
 from __future__ import annotations
 
+from restoration.engine.content.alerts import AlertKind
 from restoration.engine.content.base import ContentKind, Outcome
 from restoration.engine.content.boards import BoardKind
 from restoration.engine.content.dashboards import DashboardKind
@@ -15,6 +16,7 @@ from restoration.engine.content.lookml_models import LookmlModelKind
 from restoration.engine.content.looks import LookKind
 from restoration.engine.content.roles import ModelSetKind, PermissionSetKind, RoleKind
 from restoration.engine.content.scheduled_plans import ScheduledPlanKind
+from restoration.engine.content.user_attributes import UserAttributeKind
 from restoration.engine.content.users import GroupKind, UserKind
 
 KINDS: dict[int, ContentKind] = {
@@ -31,6 +33,8 @@ KINDS: dict[int, ContentKind] = {
         DashboardKind(),
         BoardKind(),
         ScheduledPlanKind(),
+        UserAttributeKind(),
+        AlertKind(),
     )
 }
 

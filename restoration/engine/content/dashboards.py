@@ -1,9 +1,13 @@
 """Dashboards: by title in the mapped folder, owner mapped by email, then reconciled
-tile for tile: filters by name, tiles (elements) with their queries or Looks, layouts
-and their components."""
+tile for tile: filters by name, tiles (elements) with their queries, Looks or merge
+queries and their result makers (the `listen` wiring of tiles to filters, vis config,
+sorts, totals, dynamic fields), layouts and their components."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
@@ -17,11 +21,23 @@ from restoration.engine.content.base import (
     body_dict,
     diff_fields,
     id_order,
+    normalized,
     text_id,
     write_model,
 )
 from restoration.engine.content.looks import NOT_SETTINGS, in_folder_key
+from restoration.engine.content.merge_queries import (
+    MERGE_QUERY_KEY,
+    check_sources,
+    destination_merge,
+    left_out_warning,
+    merge_for_tile,
+    question,
+)
 from restoration.engine.content.queries import check_model, query_body, tile_query_id
+from restoration.looker.serialization import api_dict
+
+logger = logging.getLogger(__name__)
 
 # Ids per bulk search: the batch the runner hands over (64 items) fits in one.
 PREFETCH_IDS = 100
@@ -103,14 +119,28 @@ class DashboardKind(ContentKind):
         outcome.warnings.extend(reason for _, reason in left_out)
         dest = outcome.destination_id
         base = current if current is not None else (obj or {})
-        pairs, extra = _pair_tiles(r, elements, left_out, base)
+        pairs, extra = pair_tiles(
+            r.same_instance,
+            elements,
+            base.get("dashboard_elements") or [],
+            [element for element, _ in left_out],
+        )
         if r.dry_run:
             self._check_tiles(r, data, elements)
             if current is not None:
                 self._dry_run_tiles(r, outcome, data, current, pairs, extra)
+            for element, _ in left_out:
+                if element.get("merge_result_id"):
+                    outcome.diff[f"tile {element.get('title') or element.get('id')}"] = [
+                        None,
+                        "left out: its merge query is not in the backup",
+                    ]
             return outcome
         wrote = self._reconcile_filters(r, dest, data, base)
         element_map, created_elements, changed = self._reconcile_elements(r, dest, pairs)
+        TILES_PLACED.remember(r, entry.content_id, element_map)
+        for warning in outcome.warnings:
+            logger.warning("dashboard %s restored as %s: %s", entry.content_id, dest, warning)
         wrote += changed
         if not r.config.keep_extra:
             wrote += self._remove_extra_tiles(r, extra)
@@ -127,13 +157,24 @@ class DashboardKind(ContentKind):
         self, r: Restorer, data: dict[str, Any]
     ) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], str]]]:
         """The tiles to restore, and those left out with the reason (a Look tile whose
-        Look is neither in the backup nor in the destination): the rest of the dashboard
-        is still worth restoring, and the left-out tile becomes a warning on the item."""
+        Look is neither in the backup nor in the destination; a merged tile whose merge
+        query is not in the backup, restored into another instance): the rest of the
+        dashboard is still worth restoring, and the left-out tile becomes a warning on
+        the item."""
         elements: list[dict[str, Any]] = []
         left_out: list[tuple[dict[str, Any], str]] = []
         for element in sorted(data.get("dashboard_elements") or [], key=id_order):
             look_id = text_id(element.get("look_id"))
-            if look_id is None:
+            if element.get("merge_result_id") and not look_id:
+                if warning := left_out_warning(r, element):
+                    # Looker refuses a vis tile with nothing to show (looker-cli #12).
+                    left_out.append((element, warning))
+                    continue
+                if element.get(MERGE_QUERY_KEY):
+                    check_sources(r, element[MERGE_QUERY_KEY])
+                check_model(r, element.get("query"))
+                elements.append(element)
+            elif look_id is None:
                 check_model(r, element.get("query"))
                 elements.append(element)
             elif r.ref(CT.LOOK, look_id, required=False) is not None:
@@ -195,11 +236,26 @@ class DashboardKind(ContentKind):
                     {k: v[0] for k, v in diff.items()},
                     {k: v[1] for k, v in diff.items()},
                 ]
-        missing = sum(
-            1
-            for source, match in pairs
-            if match is None or _element_key(source) != _element_key(match)
-        )
+        missing = 0
+        for source, match in pairs:
+            if match is None or _element_key(source) != _element_key(match):
+                missing += 1
+                continue
+            label = f"tile {source.get('title') or source.get('title_text') or source.get('id')}"
+            wanted_rm = result_maker_settings(source)
+            have_rm = result_maker_settings(match) or {}
+            if wanted_rm and _result_maker_differs(wanted_rm, have_rm):
+                outcome.diff[f"{label} result_maker"] = [
+                    {k: have_rm.get(k) for k in wanted_rm},
+                    wanted_rm,
+                ]
+            if source.get(MERGE_QUERY_KEY):
+                have_merge = destination_merge(r, text_id(match.get("merge_result_id")))
+                if have_merge is None or question(have_merge) != question(source[MERGE_QUERY_KEY]):
+                    outcome.diff[f"{label} merge query"] = [
+                        text_id(match.get("merge_result_id")),
+                        "a merge query asking the backup's question",
+                    ]
         if missing:
             outcome.diff["tiles"] = [
                 len(current.get("dashboard_elements") or []),
@@ -270,6 +326,8 @@ class DashboardKind(ContentKind):
                 "dashboard_id",
                 "look_id",
                 "alerts",
+                "merge_result_id",
+                MERGE_QUERY_KEY,
             )
         }
         wanted = body_dict(
@@ -278,17 +336,17 @@ class DashboardKind(ContentKind):
         wanted["dashboard_id"] = dest
         if source.get("look_id"):
             wanted["look_id"] = r.ref(CT.LOOK, source["look_id"])
-        if source.get("merge_result_id") and not r.same_instance:
-            # Merge queries live outside the backup; across instances the tile keeps its
-            # place but cannot keep its merged query.
-            wanted.pop("merge_result_id", None)
-        result_maker = _result_maker(r, source)
-        if result_maker:
-            wanted["result_maker"] = result_maker
+        settings = result_maker_settings(source)
+        if settings:
+            # Filter names and field references are names, not ids: kept as backed up.
+            wanted["result_maker"] = settings
         return wanted
 
     def _reconcile_elements(
-        self, r: Restorer, dest: str, pairs: list[tuple[dict[str, Any], dict[str, Any] | None]]
+        self,
+        r: Restorer,
+        dest: str,
+        pairs: list[tuple[dict[str, Any], dict[str, Any] | None]],
     ) -> tuple[dict[str, str], int, int]:
         element_map: dict[str, str] = {}
         created = changed = 0
@@ -296,6 +354,13 @@ class DashboardKind(ContentKind):
             wanted = self._element_wanted(r, dest, source)
             query = source.get("query") if not source.get("look_id") else None
             what = f"dashboard element {source.get('id')}"
+            if source.get("merge_result_id"):
+                have_id = text_id(match.get("merge_result_id")) if match else None
+                # A merged tile that cannot be restored is left out before (_restorable_tiles).
+                merge_id, _ = merge_for_tile(r, source, have_id)
+                wanted["merge_result_id"] = merge_id
+                if "result_maker" in wanted:
+                    wanted["result_maker"]["merge_result_id"] = merge_id
             if match is None:
                 if query:
                     wanted["query_id"] = tile_query_id(r, source, query)
@@ -309,11 +374,15 @@ class DashboardKind(ContentKind):
             element_map[str(source.get("id"))] = str(match.get("id"))
             if query and query_body(match.get("query")) != query_body(query):
                 wanted["query_id"] = tile_query_id(r, source, query)
+            wanted_rm = wanted.pop("result_maker", None)
             if "result_maker" not in match:
                 # A destination that does not answer with result_maker cannot be compared
                 # on it; it was sent with the create.
-                wanted.pop("result_maker", None)
+                wanted_rm = None
             diff = diff_fields(wanted, match)
+            if wanted_rm and _result_maker_differs(wanted_rm, result_maker_settings(match) or {}):
+                diff["result_maker"] = [result_maker_settings(match), wanted_rm]
+                wanted["result_maker"] = wanted_rm
             if diff:
                 changed_fields = {k: wanted[k] for k in diff}
                 r.api.write(
@@ -424,32 +493,32 @@ class DashboardKind(ContentKind):
         return writes
 
 
-def _pair_tiles(
-    r: Restorer,
+def pair_tiles(
+    same_instance: bool,
     elements: list[dict[str, Any]],
-    left_out: list[tuple[dict[str, Any], str]],
-    base: dict[str, Any],
+    existing: list[dict[str, Any]],
+    left_out: list[dict[str, Any]] | None = None,
 ) -> tuple[list[tuple[dict[str, Any], dict[str, Any] | None]], list[dict[str, Any]]]:
-    """Each backup tile with the destination tile it becomes (the same id in the same
-    instance, else the first with the same type, titles and query), and the destination
-    tiles no backup tile claims. A left-out tile still claims its counterpart, which
-    stays as it is: leaving a tile out never removes one."""
-    unmatched = {
-        str(e.get("id")): e for e in sorted(base.get("dashboard_elements") or [], key=id_order)
-    }
-
-    def claim(source: dict[str, Any]) -> dict[str, Any] | None:
-        match = unmatched.pop(str(source.get("id")), None) if r.same_instance else None
+    """Each backup tile with the destination tile it becomes (None: to be created), and
+    the destination tiles no backup tile claims. In id order, a backup tile claims the
+    same id in the instance it came from, else the first unclaimed tile, in id order,
+    that shows the same thing. A left-out tile still claims its counterpart, which stays
+    as it is: leaving a tile out never removes one. Deterministic, so once a dashboard is
+    restored the pairing names where each backup tile went (`tile_ids`: alerts find
+    their tile this way)."""
+    unmatched = {str(e.get("id")): e for e in sorted(existing, key=id_order)}
+    skipped = {str(e.get("id")) for e in left_out or []}
+    pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    for source in sorted([*elements, *(left_out or [])], key=id_order):
+        match = unmatched.pop(str(source.get("id")), None) if same_instance else None
         if match is None:
             key = _element_key(source)
             for eid, candidate in list(unmatched.items()):
                 if _element_key(candidate) == key:
-                    return unmatched.pop(eid)
-        return match
-
-    pairs = [(source, claim(source)) for source in elements]
-    for source, _ in left_out:
-        claim(source)
+                    match = unmatched.pop(eid)
+                    break
+        if str(source.get("id")) not in skipped:
+            pairs.append((source, match))
     return pairs, list(unmatched.values())
 
 
@@ -457,23 +526,77 @@ def _tile_title(element: dict[str, Any]) -> str:
     return element.get("title") or element.get("title_text") or element.get("type") or ""
 
 
-def _result_maker(r: Restorer, source: dict[str, Any]) -> dict[str, Any] | None:
-    """A tile's result maker (filterables listening to dashboard filters by name,
-    dynamic fields, sorts, totals, vis config) with its references translated: the
-    query goes by the tile's own query_id; a merge query only within its instance."""
-    result_maker = source.get("result_maker")
-    if not isinstance(result_maker, dict):
+# What a tile's result maker holds of its own (the rest is the tile's query, Look or
+# merge query, written as the tile's own fields).
+RESULT_MAKER_SETTINGS = ("filterables", "vis_config", "dynamic_fields", "sorts", "total")
+FILTERABLE_FIELDS = ("model", "view", "name", "listen")
+
+
+def result_maker_settings(element: dict[str, Any]) -> dict[str, Any] | None:
+    """The tile's result maker settings as backed up or read: filterables (model, view,
+    name, `listen` [{dashboard_filter_name, field}]), vis config, dynamic fields, sorts
+    and total; None for a tile without a result maker (text tiles)."""
+    # api_dict: the engine's as_dict leaves models under forward-referenced lists.
+    result_maker = api_dict(element.get("result_maker"))
+    if not result_maker:
         return None
-    dropped = {"id", "query", "query_id", "sql_query_id", "merge_result_id"}
-    data = {k: v for k, v in result_maker.items() if k not in dropped}
-    if r.same_instance and result_maker.get("merge_result_id"):
-        data["merge_result_id"] = result_maker["merge_result_id"]
-    found = body_dict(
-        m.WriteResultMakerWithIdVisConfigAndDynamicFields,
-        data,
-        f"result maker of dashboard element {source.get('id')}",
+    out = {k: result_maker[k] for k in RESULT_MAKER_SETTINGS if result_maker.get(k) is not None}
+    if "filterables" in out:
+        out["filterables"] = [
+            {k: f[k] for k in FILTERABLE_FIELDS if f.get(k) is not None} for f in out["filterables"]
+        ]
+    return out or None
+
+
+def _result_maker_differs(wanted: dict[str, Any], have: dict[str, Any]) -> bool:
+    """Compared on what the backup sets; `merge_result_id` follows the tile's own."""
+    fields = [k for k in wanted if k != "merge_result_id"]
+    return normalized({k: have.get(k) for k in fields}) != normalized(
+        {k: wanted[k] for k in fields}
     )
-    return found or None
+
+
+# What _element_key reads of a destination tile.
+TILE_FIELDS = "id,type,title,title_text,body_text,look_id,merge_result_id,query(model,view,fields)"
+
+
+class TilesPlaced:
+    """Where each backup tile went, per session (Restorer) and backup dashboard, as the
+    dashboard restore reconciled them: alerts restored later in the session find their
+    tile without reading the dashboard again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_session: weakref.WeakKeyDictionary[Any, dict[str, dict[str, str]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def remember(self, r: Restorer, source_dashboard_id: str, tiles: dict[str, str]) -> None:
+        with self._lock:
+            self._by_session.setdefault(r, {})[str(source_dashboard_id)] = dict(tiles)
+
+    def get(self, r: Restorer, source_dashboard_id: str) -> dict[str, str] | None:
+        with self._lock:
+            return self._by_session.get(r, {}).get(str(source_dashboard_id))
+
+
+TILES_PLACED = TilesPlaced()
+
+
+def tile_ids(r: Restorer, source_dashboard_id: str, dest_dashboard_id: str) -> dict[str, str]:
+    """Backup tile id -> destination tile id for a restored dashboard: what this session's
+    restore of it recorded, else its backup row's tiles paired with the destination's
+    (one read of the destination's tiles; a dashboard restored in an earlier session)."""
+    placed = TILES_PLACED.get(r, source_dashboard_id)
+    if placed is not None:
+        return placed
+    with r.db_lock:
+        data = r.source.blob(CT.DASHBOARD, source_dashboard_id) or {}
+    existing = as_dict(
+        r.api.read("dashboard_dashboard_elements", dest_dashboard_id, fields=TILE_FIELDS)
+    )
+    pairs, _ = pair_tiles(r.same_instance, data.get("dashboard_elements") or [], existing or [])
+    return {str(s.get("id")): str(d.get("id")) for s, d in pairs if d is not None}
 
 
 def _element_key(element: dict[str, Any]) -> tuple:
@@ -488,4 +611,5 @@ def _element_key(element: dict[str, Any]) -> tuple:
         query.get("view"),
         tuple(query.get("fields") or ()),
         bool(element.get("look_id")),
+        bool(element.get("merge_result_id")),
     )

@@ -1,5 +1,6 @@
 """Folders: by name under the mapped parent, with content access as it was. Built-in
-roots map to the destination's roots and personal folders to the mapped user's."""
+roots (Shared, Users, the Embed roots, the `lookml` folder of LookML dashboards) map to
+the destination's and personal folders to the mapped user's."""
 
 from __future__ import annotations
 
@@ -21,11 +22,18 @@ BUILT_IN_FOLDER_FLAGS = (
     "is_embed_shared_root",
     "is_embed_users_root",
 )
+# The folder LookML dashboards sit in has this id on every instance (sdk-codegen's
+# folder_permission_access example drops it by that id).
+LOOKML_FOLDER_ID = "lookml"
 
 
 def special_folder(r: Restorer, data: dict[str, Any]) -> str | None:
     """Built-in roots map to the destination's roots; a personal folder maps to the
     destination user's personal folder. Returns None for an ordinary folder."""
+    if text_id(data.get("id")) == LOOKML_FOLDER_ID:
+        if LOOKML_FOLDER_ID in r.state.index(CT.FOLDER).by_id:
+            return LOOKML_FOLDER_ID
+        raise ItemFailed("the destination has no lookml folder", error_type="MissingBuiltIn")
     for flag in BUILT_IN_FOLDER_FLAGS:
         if data.get(flag):
             for fid, folder in r.state.index(CT.FOLDER).by_id.items():

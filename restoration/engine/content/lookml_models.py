@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
 
-from restoration.engine.api import ItemFailed
+from restoration.engine.api import ItemFailed, as_dict
 from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict
 
 if TYPE_CHECKING:
@@ -46,6 +46,8 @@ class LookmlModelKind(ContentKind):
                 )
         wanted = body_dict(m.WriteLookmlModel, {**data, "name": name}, f"LookML model {name}")
         index = r.state.index(CT.LOOKML_MODEL)
+        if name not in index.by_id:
+            self._look_again(r, name)
         target = (name, False) if name in index.by_id else (None, False)
         return r.upsert(
             CT.LOOKML_MODEL,
@@ -59,3 +61,17 @@ class LookmlModelKind(ContentKind):
             target=target,
             id_field="name",
         )[0]
+
+    def _look_again(self, r: Restorer, name: str) -> None:
+        """Looker configures a model itself when its project is first deployed, often (its
+        docs say): one the destination listing did not have may exist by now. It is
+        adopted and updated, never created a second time (a 422 "already exists")."""
+        try:
+            found = as_dict(r.api.read("lookml_model", name))
+        except ItemFailed as exc:
+            if exc.status == 404:
+                return
+            raise
+        if found:
+            # Whole, as the listing has it, so that only real differences are written.
+            r.state.index(CT.LOOKML_MODEL).add(CT.LOOKML_MODEL, found)

@@ -1,6 +1,8 @@
 """Roles, permission sets and model sets: the sets by name, each role pointing at its
 mapped sets, with its users and groups. Built-in sets and the Admin role are mapped to
-the destination's own, never written."""
+the destination's own, never written. The default roles a new instance ships with
+(Developer, User, Viewer and their sets) are ordinary objects Looker lets admins change:
+they are matched by name, so a restore writes them only where the backup's differ."""
 
 from __future__ import annotations
 

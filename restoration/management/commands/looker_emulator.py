@@ -41,6 +41,12 @@ class Command(BaseCommand):
             help='LookML projects deployed: "demo" (default), "none" or JSON '
             '\'{"project": {"model": ["explore", ...]}}\'',
         )
+        parser.add_argument(
+            "--auto-configure-models",
+            action="store_true",
+            help="deploying a project configures its models that have no configuration yet, "
+            "as Looker often does",
+        )
         parser.add_argument("--verbose-http", action="store_true", help="log every request")
 
     def handle(self, *args, **options) -> None:
@@ -55,6 +61,7 @@ class Command(BaseCommand):
                 verbose=options["verbose_http"],
                 connections=options["connections"].split(",") if options["connections"] else None,
                 projects=options["projects"],
+                auto_configure_models=options["auto_configure_models"],
             )
             emulator.start(port=options["port"])
         except (ValueError, OSError) as exc:

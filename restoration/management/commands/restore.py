@@ -82,10 +82,14 @@ class Command(BaseCommand):
             dest="disable_schedules",
             action="store_const",
             const=True,
-            help="restore scheduled plans disabled (default for cross-instance restores)",
+            help="restore scheduled plans and alerts disabled (default for cross-instance restores)",
         )
         schedules.add_argument(
-            "--enable-schedules", dest="disable_schedules", action="store_const", const=False
+            "--enable-schedules",
+            dest="disable_schedules",
+            action="store_const",
+            const=False,
+            help="restore scheduled plans and alerts enabled as they were, even into another instance",
         )
         parser.add_argument("--resume", metavar="SESSION_ID", help="resume this session")
         parser.add_argument(
