@@ -147,7 +147,7 @@ class AlertKind(ContentKind):
             recover = r.created_lookup(CT.ALERT, key, found)
             obj = api_dict(r.api.write("post", "/alerts", m.Alert, body=wanted, recover=recover))
             new_id = text_id(obj.get("id"))
-            r.mappings.put(CT.ALERT, entry.content_id, new_id)
+            r.mappings.put(CT.ALERT, entry.content_id, new_id, created=True)
             r.state.remember(CT.ALERT, obj)
             notes = ["the create's answer was lost; found what it made"] if found else []
             return Outcome("created", new_id, notes=notes)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("restoration", "0006_blobs_lz4_on_postgresql"),
+        ("restoration", "0007_honest_outcomes_one_restore_per_destination"),
     ]
 
     operations = [
