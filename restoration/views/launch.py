@@ -8,7 +8,7 @@ from restoration.forms import LaunchForm, configured_instances, selected_items
 from restoration.models import ContentItem, RestorationSession, SessionKind, SessionStatus
 from restoration.views.access import HtmxHttpRequest, action, page
 
-PREFILL_FIELDS = ("content_types", "content_ids", "destination", "source")
+PREFILL_FIELDS = ("content_types", "content_ids", "destination", "source", "as_of", "backup_run")
 
 
 def _type_counts() -> dict[int, int]:
