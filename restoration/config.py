@@ -116,7 +116,8 @@ class RestorationConfig(BaseModel):
             when = BackupRun.objects.point_in_time(self.as_of, self.backup_run)
         except PointInTimeError as exc:
             # Named first, so the form puts the message next to its field.
-            raise ValueError(f"{'as_of' if self.backup_run is None else 'backup_run'}: {exc}")
+            field = "as_of" if self.backup_run is None else "backup_run"
+            raise ValueError(f"{field}: {exc}") from None
         if when != self.as_of:
             self.__dict__["as_of"] = when  # no re-validation loop (validate_assignment)
         return self

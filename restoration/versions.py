@@ -13,16 +13,25 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from restoration.content_types import ContentType
-from restoration.models import IN_BATCH, ContentItem, RestorationSession
+from restoration.models import (
+    IN_BATCH,
+    AuditAction,
+    AuditEvent,
+    ContentItem,
+    RestorationSession,
+    SessionKind,
+    SessionStatus,
+)
 
 
 def blob_hash(blob: bytes | memoryview) -> str:
@@ -191,6 +200,69 @@ class ContentVersionQuerySet(models.QuerySet["ContentVersion"]):
     def of_object(self, content_type: int, content_id: str) -> ContentVersionQuerySet:
         return self.filter(content_type=content_type, content_id=str(content_id))
 
+    def apply_retention(
+        self, keep_days: int, *, user: Any = None, now: datetime | None = None
+    ) -> int:
+        """Delete versions superseded more than keep_days ago, and the stored bytes no
+        version needs any more; write the audit event. Returns the versions deleted.
+
+        Never deleted: the latest version of every object (valid_to is null), and any
+        version in force at the point in time of a pending or running restore."""
+        if keep_days < 0:
+            raise ValueError("keep_days must be 0 or more")
+        now = now or timezone.now()
+        cutoff = now - timedelta(days=keep_days)
+        old = self.filter(valid_to__isnull=False, valid_to__lt=cutoff)
+        protected = restoring_points_in_time()
+        for when in protected:
+            old = old.exclude(valid_from__lte=when, valid_to__gt=when)
+        deleted = blobs = freed = 0
+        with transaction.atomic():
+            while True:
+                batch = list(old.values_list("pk", "blob_hash")[:IN_BATCH])
+                if not batch:
+                    break
+                hashes = {h for _, h in batch}
+                deleted += ContentVersion.objects.filter(pk__in=[pk for pk, _ in batch]).delete()[0]
+                still_needed = set(
+                    ContentVersion.objects.filter(
+                        valid_to__isnull=False, blob_hash__in=hashes
+                    ).values_list("blob_hash", flat=True)
+                )
+                unused = ContentBlob.objects.filter(hash__in=hashes - still_needed)
+                freed += unused.aggregate(n=models.Sum("size"))["n"] or 0
+                blobs += unused.delete()[0]
+            AuditEvent.objects.create(
+                user=user if getattr(user, "is_authenticated", False) else None,
+                action=AuditAction.APPLY_RETENTION,
+                description=f"Kept versions of the last {keep_days} days: deleted {deleted} "
+                f"older version(s) and {blobs} stored blob(s) ({freed} bytes)",
+                count=deleted,
+                details={
+                    "keep_days": keep_days,
+                    "cutoff": cutoff.isoformat(),
+                    "blobs_deleted": blobs,
+                    "bytes_freed": freed,
+                    "protected_points_in_time": [w.isoformat() for w in protected],
+                },
+            )
+        return deleted
+
+
+def restoring_points_in_time() -> list[datetime]:
+    """The as_of moments of restores and dry runs that are pending or running."""
+    configs = (
+        RestorationSession.objects.filter(status__in=(SessionStatus.PENDING, SessionStatus.RUNNING))
+        .exclude(kind=SessionKind.EXTRACT)
+        .values_list("config", flat=True)
+    )
+    moments = []
+    for config in configs:
+        text = (config or {}).get("as_of")
+        if text and (when := parse_datetime(str(text))) is not None:
+            moments.append(when)
+    return moments
+
 
 class ContentVersion(models.Model):
     """One version of one Looker object: what a backup run found, in force from valid_from
@@ -275,6 +347,75 @@ def version_blobs(keys: Iterable[tuple[int, str, str]]) -> dict[tuple[int, str, 
     return out
 
 
+class BackupScheduleQuerySet(models.QuerySet["BackupSchedule"]):
+    def set_for(
+        self,
+        section: str,
+        *,
+        cron: str,
+        incremental: bool = True,
+        keep_days: int | None = None,
+        enabled: bool = True,
+        rate_limit_per_second: int = 10,
+        rate_limit_per_minute: int = 600,
+        user: Any = None,
+    ) -> BackupSchedule:
+        """Create or change the schedule of one instance, its django-q2 cron Schedule, and
+        the audit event. Raises ValueError with a message for a bad cron or number."""
+        from croniter import croniter
+        from django_q.models import Schedule
+
+        cron = " ".join(cron.split())
+        if len(cron.split()) != 5 or not croniter.is_valid(cron):
+            raise ValueError(
+                f"'{cron}' is not a cron expression of five fields "
+                "(minute hour day-of-month month day-of-week), such as '0 2 * * *'"
+            )
+        if keep_days is not None and keep_days < 1:
+            raise ValueError("Keep versions for at least 1 day, or leave it empty to keep all")
+        if rate_limit_per_second < 1 or rate_limit_per_minute < 1:
+            raise ValueError("Rate limits must be at least 1")
+        who = user if getattr(user, "is_authenticated", False) else None
+        with transaction.atomic():
+            schedule, created = self.update_or_create(
+                section=section,
+                defaults={
+                    "cron": cron,
+                    "incremental": incremental,
+                    "keep_days": keep_days,
+                    "enabled": enabled,
+                    "rate_limit_per_second": rate_limit_per_second,
+                    "rate_limit_per_minute": rate_limit_per_minute,
+                    "updated_at": timezone.now(),
+                    "updated_by": who,
+                },
+            )
+            Schedule.objects.filter(name=schedule.q_name).delete()
+            if enabled:
+                Schedule.objects.create(
+                    name=schedule.q_name,
+                    func="restoration.tasks.scheduled_backup",
+                    args=repr(section),
+                    schedule_type=Schedule.CRON,
+                    cron=cron,
+                    repeats=-1,
+                )
+            AuditEvent.objects.create(
+                user=who,
+                action=AuditAction.SCHEDULE_BACKUP,
+                description=f"{'Set' if created else 'Changed'} the backup schedule of {section}: "
+                + (schedule.describe() if enabled else "paused"),
+                details={
+                    "section": section,
+                    "cron": cron,
+                    "incremental": incremental,
+                    "keep_days": keep_days,
+                    "enabled": enabled,
+                },
+            )
+        return schedule
+
+
 class BackupSchedule(models.Model):
     """A recurring backup of one looker.ini instance, run by django-q2's scheduler (a cron
     Schedule named after it), and how long superseded versions are kept."""
@@ -291,10 +432,14 @@ class BackupSchedule(models.Model):
         "version of every object is always kept). Empty: keep every version.",
     )
     enabled = models.BooleanField(default=True)
+    rate_limit_per_second = models.IntegerField(default=10)
+    rate_limit_per_minute = models.IntegerField(default=600)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = BackupScheduleQuerySet.as_manager()
 
     class Meta:
         db_table = "backup_schedules"
@@ -303,6 +448,17 @@ class BackupSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"Backup of {self.section} at '{self.cron}'"
+
+    def describe(self) -> str:
+        kind = "incremental" if self.incremental else "full"
+        keep = (
+            f", keep versions {self.keep_days} days" if self.keep_days else ", keep every version"
+        )
+        return f"{kind} backup at '{self.cron}'{keep}"
+
+    def next_run(self) -> datetime | None:
+        q = self.q_schedule()
+        return q.next_run if q is not None else None
 
     @property
     def q_name(self) -> str:

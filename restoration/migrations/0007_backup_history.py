@@ -70,6 +70,22 @@ def record_baseline(apps, schema_editor):
     BackupRun.objects.filter(pk=run.pk).update(new_versions=added)
 
 
+def let_operators_schedule(apps, schema_editor):
+    """Restore operators set backup schedules and retention (as in 0002)."""
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("restoration")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    perm = Permission.objects.get(
+        content_type__app_label="restoration", codename="schedule_backups"
+    )
+    for group in Group.objects.filter(name="Restore operators"):
+        group.permissions.add(perm)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("restoration", "0006_blobs_lz4_on_postgresql"),
@@ -179,6 +195,8 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("enabled", models.BooleanField(default=True)),
+                ("rate_limit_per_second", models.IntegerField(default=10)),
+                ("rate_limit_per_minute", models.IntegerField(default=600)),
                 ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
@@ -371,4 +389,5 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(record_baseline, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(let_operators_schedule, migrations.RunPython.noop),
     ]
