@@ -25,6 +25,9 @@ BOOKKEEPING = frozenset(
         "can",
     }
 )
+# A dashboard's layouts repeat facts of its tiles and of itself (Looker fills them in):
+# a renamed tile shows once, as a tile change, not again as a layout change.
+LAYOUT_ECHOES = frozenset({"element_title", "element_title_hidden", "vis_type", "dashboard_title"})
 # Dashboard parts shown one by one instead of as one long list.
 PARTS = {
     "dashboard_elements": ("tile", ("title", "title_text", "type")),
@@ -129,6 +132,22 @@ def diff_versions(content_type: int, before: dict[str, Any], after: dict[str, An
     parts: list[PartChange] = []
     for key, (kind, names) in PARTS.items():
         parts.extend(part_changes(kind, names, before.get(key), after.get(key)))
-    plain = {k: v for k, v in before.items() if k not in PARTS}
-    plain_after = {k: v for k, v in after.items() if k not in PARTS}
+    plain = {
+        k: without_echoes(v) if k == "dashboard_layouts" else v
+        for k, v in before.items()
+        if k not in PARTS
+    }
+    plain_after = {
+        k: without_echoes(v) if k == "dashboard_layouts" else v
+        for k, v in after.items()
+        if k not in PARTS
+    }
     return VersionDiff(field_changes(plain, plain_after), parts)
+
+
+def without_echoes(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_echoes(v) for k, v in value.items() if k not in LAYOUT_ECHOES}
+    if isinstance(value, list):
+        return [without_echoes(v) for v in value]
+    return value

@@ -66,7 +66,7 @@ def change_dashboard(sdk: Any, dashboard_id: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-def changed_dashboard(looker_ini, transactional_db) -> ChangedDashboard:
+def changed_dashboard(looker_ini, django_db_blocker) -> ChangedDashboard:
     first = take_backup("source")
     between = timezone.now()
     sdk = make_sdk("source")
@@ -93,3 +93,21 @@ def changed_dashboard(looker_ini, transactional_db) -> ChangedDashboard:
     second = take_backup("source")
     before.second_run = BackupRun.objects.get(session=second)
     return before
+
+
+@pytest.fixture
+def operator_client(operator):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
+def auditor_client(auditor):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(auditor)
+    return client
