@@ -66,7 +66,7 @@ def change_dashboard(sdk: Any, dashboard_id: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-def changed_dashboard(looker_ini, django_db_blocker) -> ChangedDashboard:
+def changed_dashboard(looker_ini) -> ChangedDashboard:
     first = take_backup("source")
     between = timezone.now()
     sdk = make_sdk("source")
