@@ -38,8 +38,8 @@ from restoration.bench.extract import Command as ExtractBench
 
 class Command(BaseCommand):
     help = (
-        "Benchmark the backup history: N daily backups with 1% changed a day; stored bytes, "
-        "incremental vs full time, point-in-time plan build time."
+        "Benchmark the backup history: N daily backups with 1 in 100 objects changed a day; stored "
+        "bytes, incremental vs full time, point-in-time plan build time."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -47,7 +47,9 @@ class Command(BaseCommand):
             "--seed", default="scale:5000", help="emulator seed (>= 10,000 objects)"
         )
         parser.add_argument("--days", type=int, default=30, help="daily backups to take")
-        parser.add_argument("--change-percent", type=float, default=1.0, help="changed a day")
+        parser.add_argument(
+            "--change-percent", type=float, default=1.0, help="percent of the objects changed a day"
+        )
         parser.add_argument("--workers", type=int, default=8, help="extraction workers")
         parser.add_argument("--child", help=argparse_hidden())
 
