@@ -171,9 +171,9 @@ class VersionRecorder:
                     "Lost the bytes of an earlier version of %s %s", content_type, content_id
                 )
                 continue
-            blobs.append(ContentBlob(hash=by_id[content_id], data=data, size=len(data)))
+            blobs.append(ContentBlob.of(data))
         ContentBlob.objects.bulk_create(blobs, ignore_conflicts=True)
-        added = sum(b.size for b in blobs)
+        added = sum(b.stored_size for b in blobs)
         if added:
             BackupRun.objects.filter(pk=self.run.pk).update(
                 bytes_added=models.F("bytes_added") + added

@@ -8,7 +8,8 @@ the first, `--change-percent` of the objects (dashboards and Looks, by title) ar
 changed through the API. It prints:
 
 - stored bytes after all days relative to after one backup (goal <= 1.5x): the blob
-  bytes (content_items plus content_blobs) and the database's used pages;
+  bytes (content_items plus content_blobs as stored, compressed) and the database's
+  used pages;
 - the time of an incremental backup (median) relative to a full one;
 - the time to build a point-in-time plan (every entry of every type) for the middle
   day, next to the latest plan, and the child's peak RSS.
@@ -113,7 +114,7 @@ def blob_bytes() -> int:
     from restoration.versions import ContentBlob
 
     items = ContentItem.objects.aggregate(n=Sum("content_size"))["n"] or 0
-    kept = ContentBlob.objects.aggregate(n=Sum("size"))["n"] or 0
+    kept = ContentBlob.objects.aggregate(n=Sum("stored_size"))["n"] or 0
     return items + kept
 
 

@@ -211,14 +211,15 @@ class Migration(migrations.Migration):
                 (
                     "hash",
                     models.CharField(
-                        help_text="SHA-256 of data.",
+                        help_text="SHA-256 of the uncompressed bytes.",
                         max_length=64,
                         primary_key=True,
                         serialize=False,
                     ),
                 ),
-                ("data", models.BinaryField()),
-                ("size", models.IntegerField()),
+                ("data", models.BinaryField(help_text="zlib-compressed MessagePack.")),
+                ("size", models.IntegerField(help_text="Bytes uncompressed.")),
+                ("stored_size", models.IntegerField(help_text="Bytes stored (compressed).")),
                 ("stored_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
