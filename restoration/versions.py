@@ -174,7 +174,7 @@ class BackupRun(models.Model):
 
 class ContentBlob(models.Model):
     """The MessagePack bytes of a superseded version, stored once per distinct content,
-    compressed (zlib): Looker's JSON-shaped objects shrink four to eight times, and
+    compressed (zlib): Looker objects shrink about four times (`bench history`), and
     superseded versions are read rarely."""
 
     hash = models.CharField(

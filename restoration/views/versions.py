@@ -45,10 +45,10 @@ def restore_version_url(version: ContentVersion) -> str:
 def object_history(request: HtmxHttpRequest, type_slug: str, content_id: str) -> HttpResponse:
     content_type = _content_type(type_slug)
     versions = ContentVersion.objects.of_object(content_type, content_id).select_related("run")
-    page_ = newest_first_by_id(versions, request.GET.get("after"))
-    if not page_.rows and not request.GET.get("after"):
+    found = newest_first_by_id(versions, request.GET.get("after"))
+    if not found.rows and not request.GET.get("after"):
         raise Http404(f"{content_type.label} {content_id} has no history in the backup")
-    names = _user_names({v.changed_by_id for v in page_.rows if v.changed_by_id})
+    names = _user_names({v.changed_by_id for v in found.rows if v.changed_by_id})
     restorable = content_type in RESTORABLE_TYPES
     rows = [
         {
@@ -58,14 +58,14 @@ def object_history(request: HtmxHttpRequest, type_slug: str, content_id: str) ->
             else "",
             "restore_url": restore_version_url(v) if restorable else "",
         }
-        for v in page_.rows
+        for v in found.rows
     ]
     context = {
         "content_type": content_type,
         "content_id": content_id,
         "item": ContentItem.objects.defer("content_data").get_content(content_id, content_type),
         "rows": rows,
-        "page": page_,
+        "page": found,
     }
     if request.htmx and request.GET.get("after"):
         return render(request, "restoration/object_history.html#rows", context)
