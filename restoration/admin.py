@@ -23,6 +23,8 @@ from django.utils.html import format_html
 
 from restoration.models import (
     AuditEvent,
+    BackupRun,
+    BackupSchedule,
     BlobDecodeError,
     ContentItem,
     DeadLetterItem,
@@ -458,3 +460,29 @@ class DestinationLockAdmin(ReadOnlyAdmin):
 admin.site.site_header = "restoreadmin"
 admin.site.site_title = "restoreadmin admin"
 admin.site.index_title = "Backup and restoration data"
+
+
+# --------------------------------------------------------------------------
+# Backup history (restoration/versions.py): read only; schedules are set on their page
+# (BackupSchedule.objects.set_for keeps the django-q2 Schedule and the audit log in step).
+# --------------------------------------------------------------------------
+
+
+@admin.register(BackupRun)
+class BackupRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "taken_at", "kind", "status", "section", "new_versions", "bytes_added"]
+    list_filter = ["kind", "status", "scheduled"]
+    search_fields = ["=section", "source_file"]
+    ordering = ["-taken_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the versions of a run point at it
+
+
+@admin.register(BackupSchedule)
+class BackupScheduleAdmin(ReadOnlyAdmin):
+    list_display = ["section", "cron", "incremental", "keep_days", "enabled", "updated_by"]
+    ordering = ["section"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # pause it on the schedules page instead

@@ -86,6 +86,15 @@ class RestorationConfig(BaseModel):
     source_instance: str | None = None
     destination_instance: str = ""
 
+    # Point-in-time restore (docs/backup.md, "History"): the backup as it was at as_of,
+    # or as backup run `backup_run` left it. Checked against the backup runs on record.
+    as_of: datetime | None = Field(
+        default=None, description="Restore the selection as the backup held it at this time."
+    )
+    backup_run: int | None = Field(
+        default=None, description="Restore the selection as this backup run left it."
+    )
+
     @field_validator("workers")
     @classmethod
     def warn_many_workers(cls, value: int) -> int:
@@ -160,6 +169,11 @@ class RestorationConfig(BaseModel):
         """The chosen ids that no backup item of the chosen types has."""
         if not self.content_ids:
             return []
+        if self.as_of is not None:
+            # As the backup held them then (restoration/versions.py).
+            from restoration.engine.plan import Plan
+
+            return Plan(self).unknown_ids()
         from restoration.models import IN_BATCH, ContentItem  # models import this module
 
         types = [t for t in self.content_types or RESTORABLE_TYPES if t in RESTORABLE_TYPES]
@@ -172,6 +186,30 @@ class RestorationConfig(BaseModel):
                 ).values_list("content_id", flat=True)
             )
         return [i for i in self.content_ids if i not in found]
+
+    @model_validator(mode="after")
+    def check_point_in_time(self) -> RestorationConfig:
+        """A point in time the history holds: not before the first backup, not a failed run.
+        The run's own time becomes as_of, so the session records the moment it restored."""
+        if self.as_of is None and self.backup_run is None:
+            return self
+        if self.as_of is not None and self.as_of.tzinfo is None:
+            raise ValueError("as_of: give a time zone (or UTC) with the point in time")
+        from restoration.versions import BackupRun, PointInTimeError
+
+        try:
+            when = BackupRun.objects.point_in_time(self.as_of, self.backup_run)
+        except PointInTimeError as exc:
+            # Named first, so the form puts the message next to its field.
+            field = "as_of" if self.backup_run is None else "backup_run"
+            raise ValueError(f"{field}: {exc}") from None
+        if when != self.as_of:
+            self.__dict__["as_of"] = when  # no re-validation loop (validate_assignment)
+        return self
+
+    @property
+    def is_point_in_time(self) -> bool:
+        return self.as_of is not None
 
     @property
     def is_cross_instance(self) -> bool:

@@ -47,6 +47,7 @@ ERROR_FIELDS = {
     "destination_instance": "destination",
     "source_instance": "source",
     "date_range": "date_from",
+    # as_of and backup_run are form fields of the same name.
 }
 
 DEMO_RATE_LIMIT_PER_SECOND = 50
@@ -117,6 +118,20 @@ class LaunchForm(forms.Form):
         help_text="By default a restored dashboard or board ends equal to the backup: "
         "what the destination has and the backup lacks is removed.",
     )
+    # Point in time (restoration/versions.py): the backup as it was then, not the latest.
+    as_of = forms.DateTimeField(
+        label="As it was at",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "2026-11-30 18:00"}),
+        help_text="Restore the selection as the backup held it at this time (server time "
+        "zone unless given). Empty: the latest backup.",
+    )
+    backup_run = forms.TypedChoiceField(
+        label="Or as this backup left it",
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
     disable_schedules = forms.ChoiceField(
         label="Scheduled plans and alerts",
         required=False,
@@ -158,6 +173,7 @@ class LaunchForm(forms.Form):
         self.fields["content_types"].choices = [
             (int(t), f"{t.label} ({type_counts.get(int(t), 0):,})") for t in DEPENDENCY_ORDER
         ]
+        self.fields["backup_run"].choices = backup_run_choices()
         self.config: RestorationConfig | None = None
 
     def content_id_list(self) -> list[str]:
@@ -189,6 +205,8 @@ class LaunchForm(forms.Form):
         values["content_types"] = data.get("content_types") or None
         values["content_ids"] = self.content_id_list() or None
         values["disable_schedules"] = {"yes": True, "no": False}.get(data.get("disable_schedules"))
+        values["as_of"] = data.get("as_of")
+        values["backup_run"] = data.get("backup_run")
         if data.get("date_from") or data.get("date_to"):
             tz = timezone.get_current_timezone()
             start = data.get("date_from")
@@ -220,8 +238,13 @@ class LaunchForm(forms.Form):
 def selected_items_per_type(config: RestorationConfig) -> dict[ContentType, int]:
     """How many backup items the config selects, per type in dependency order (what a
     confirmation page announces: the chosen types and what they hold, not the backup's
-    totals). One GROUP BY per batch of ids."""
+    totals). One GROUP BY per batch of ids; at a point in time, the versions then."""
     wanted = config.content_types or RESTORABLE_TYPES
+    if config.as_of is not None:
+        from restoration.engine.plan import Plan
+
+        plan = Plan(config)
+        return {t: plan.rows(t).count() for t in DEPENDENCY_ORDER if int(t) in wanted}
     qs = ContentItem.objects.filter(content_type__in=wanted)
     if not config.include_deleted:
         qs = qs.active()
@@ -240,6 +263,18 @@ def selected_items_per_type(config: RestorationConfig) -> dict[ContentType, int]
         for content_type, n in batch.values_list("content_type").annotate(n=Count("*")).order_by():
             counts[content_type] = counts.get(content_type, 0) + n
     return {t: counts.get(int(t), 0) for t in DEPENDENCY_ORDER if int(t) in wanted}
+
+
+def backup_run_choices(limit: int = 50) -> list[tuple[Any, str]]:
+    """The latest backup runs for the launch form (failed ones too: choosing one says why
+    it cannot be restored)."""
+    from restoration.versions import BackupRun
+
+    runs = BackupRun.objects.order_by("-taken_at", "-pk")[:limit]
+    return [("", "—")] + [
+        (run.pk, run.label + ("" if run.status == "completed" else f" ({run.status})"))
+        for run in runs
+    ]
 
 
 class BackupForm(forms.Form):

@@ -1039,11 +1039,14 @@ class AuditAction(models.TextChoices):
     CANCEL = "cancel", "Cancelled a session"
     RESUME = "resume", "Resumed a session"
     IMPORT_BACKUP = "import_backup", "Imported a backup"
+    SCHEDULE_BACKUP = "schedule_backup", "Set a backup schedule"
+    APPLY_RETENTION = "apply_retention", "Deleted old backup versions"
 
 
 class AuditEvent(models.Model):
     """Who did what: launches, cancels and resumes of a session, dead-letter deletes,
-    mapping clears and imports, written by the model method that does it."""
+    mapping clears, imports, backup schedules and retention, written by the model method
+    that does it."""
 
     Action = AuditAction
 
@@ -1178,3 +1181,13 @@ def content_rows(ids: Sequence[tuple[str, int]]) -> Iterator[ContentItem]:
             yield from ContentItem.objects.filter(
                 content_type=content_type, content_id__in=type_ids[start : start + IN_BATCH]
             )
+
+
+# The backup's history (backup runs, versions, stored blobs, schedules) lives in its own
+# module; importing it here registers its models with the app.
+from restoration.versions import (  # noqa: E402, F401
+    BackupRun,
+    BackupSchedule,
+    ContentBlob,
+    ContentVersion,
+)

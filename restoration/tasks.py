@@ -20,3 +20,10 @@ def run_extraction(session_id: str) -> None:
     from restoration.backup import run_extraction as run
 
     run(session_id)
+
+
+def scheduled_backup(section: str) -> str:
+    """A backup schedule's run (django-q2 cron Schedule): back up, then apply retention."""
+    from restoration.backup.schedule import run_scheduled_backup
+
+    return run_scheduled_backup(section)

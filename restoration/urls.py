@@ -13,7 +13,9 @@ from restoration.views import (
     home,
     launch,
     mappings,
+    schedules,
     sessions,
+    versions,
 )
 
 
@@ -80,4 +82,17 @@ urlpatterns = [
         backup.backup_item,
         name="restoration-backup-item",
     ),
+    # The backup's history (restoration/versions.py) and its schedules.
+    path(
+        "backup/<slug:type_slug>/<str:content_id>/history",
+        versions.object_history,
+        name="restoration-object-history",
+    ),
+    path(
+        "backup/<slug:type_slug>/<str:content_id>/diff",
+        versions.version_diff,
+        name="restoration-version-diff",
+    ),
+    path("backup/schedules/", schedules.schedules, name="restoration-backup-schedules"),
+    path("backup/schedules/set", schedules.set_schedule, name="restoration-set-schedule"),
 ]

@@ -15,7 +15,7 @@ def test_it_lists_every_benchmark_with_its_own_options():
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     listing = subprocess.run([*manage, "bench", "--help"], capture_output=True, text=True)
     assert listing.returncode == 0
-    for what in ("emulator", "extract", "import", "pages", "restore", "scaleout"):
+    for what in ("emulator", "extract", "history", "import", "pages", "restore", "scaleout"):
         assert what in BENCHMARKS and what in listing.stdout
     restore = subprocess.run(
         [*manage, "bench", "restore", "--help"], capture_output=True, text=True

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
+from restoration.backup.history import Observation, VersionRecorder, last_updater
 from restoration.content_types import ContentType
 from restoration.models import IN_BATCH, ContentItem, decode_blob, encode_blob
 
@@ -98,6 +99,16 @@ class ExtractedItem:
         if not self.blob:
             self.blob = encode_blob(self.data)
 
+    def observation(self) -> Observation:
+        return Observation(
+            content_id=self.content_id,
+            blob=self.blob,
+            name=display_name(self.content_type, self.data),
+            updated_at=to_datetime(self.data.get("updated_at")),
+            changed_by_id=last_updater(self.data),
+            folder_id=folder_id(self.content_type, self.data),
+        )
+
     def columns(self, owner_emails: OwnerEmails, synced_at: datetime) -> dict[str, Any]:
         owner = owner_id(self.content_type, self.data)
         return {
@@ -163,10 +174,18 @@ class WriteCounts:
 
 
 class BackupWriter:
-    """Writes one content type's objects into content_items (on one thread only)."""
+    """Writes one content type's objects into content_items (on one thread only), and
+    through its recorder the versions of those that changed."""
 
-    def __init__(self, content_type: int, owner_emails: OwnerEmails, synced_at: datetime) -> None:
+    def __init__(
+        self,
+        content_type: int,
+        owner_emails: OwnerEmails,
+        synced_at: datetime,
+        recorder: VersionRecorder | None = None,
+    ) -> None:
         self.content_type = content_type
+        self.recorder = recorder
         self.owner_emails = owner_emails
         self.synced_at = synced_at
         self.known: dict[str, KnownRow] = {
@@ -209,6 +228,17 @@ class BackupWriter:
         new_rows: list[ContentItem] = []
         unchanged: list[int] = []
         with transaction.atomic():
+            if self.recorder is not None:
+                self.recorder.observe(
+                    self.content_type,
+                    [
+                        item.observation()
+                        for item in items
+                        if (row := self.known.get(item.content_id)) is None
+                        or row.deleted
+                        or stored.get(row.row_id) != item.blob
+                    ],
+                )
             for item in items:
                 row = self.known.get(item.content_id)
                 if item.content_type == ContentType.USER:
@@ -272,6 +302,11 @@ class BackupWriter:
             if c in self.known and not self.known[c].deleted
         ]
         changed = 0
+        if self.recorder is not None:
+            self.recorder.observe_gone(
+                self.content_type,
+                [c for c in content_ids if c in self.known and not self.known[c].deleted],
+            )
         for start in range(0, len(row_ids), IN_BATCH):
             changed += ContentItem.objects.filter(
                 row_id__in=row_ids[start : start + IN_BATCH], deleted_at__isnull=True

@@ -33,6 +33,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from restoration.backup.history import VersionRecorder, start_extraction_run
 from restoration.backup.readers import (
     EXTRACTABLE_TYPES,
     READERS,
@@ -229,7 +230,10 @@ class TypeRun:
                 checkpoint_data={},
             )
             self.writer = BackupWriter(
-                int(reader.content_type), extraction.owner_emails, timezone.now()
+                int(reader.content_type),
+                extraction.owner_emails,
+                timezone.now(),
+                recorder=extraction.recorder,
             )
         self.seen: set[str] = set()
         self.ready: list[ExtractedItem] = []
@@ -305,6 +309,11 @@ class Extraction:
     def run(self) -> None:
         """Run the claimed session to its end (`run_extraction` claims it first)."""
         self._start_afresh()
+        with self.db_lock:
+            self.backup_run = start_extraction_run(
+                self.session, incremental=self.options.incremental
+            )
+        self.recorder = VersionRecorder(self.backup_run)
         self.heartbeat.start()
         try:
             self._run()
@@ -354,6 +363,10 @@ class Extraction:
             if reason == StopReason.SHUTDOWN:
                 self._flush_counters()
                 with self.db_lock:
+                    self.backup_run.finish(
+                        SessionStatus.FAILED,
+                        "Handed back at a worker shutdown; the resumed backup is a new run",
+                    )
                     self.session.hand_back(self.worker)
                 return
             if reason != StopReason.CANCEL:
@@ -643,4 +656,6 @@ class Extraction:
             "duration_seconds": round(elapsed, 3),
             "items_per_second": round(total.done / elapsed, 2) if elapsed > 0 else 0.0,
         }
+        self.backup_run.finish(status, error)
+        summary["backup_run"] = self.backup_run.pk
         self.session.finish(status, error=error, summary=summary)

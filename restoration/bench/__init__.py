@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand
 BENCHMARKS = {
     "emulator": "restoration.bench.emulator",
     "extract": "restoration.bench.extract",
+    "history": "restoration.bench.history",
     "import": "restoration.bench.import_backup",
     "pages": "restoration.bench.pages",
     "restore": "restoration.bench.restore",

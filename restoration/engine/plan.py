@@ -3,6 +3,9 @@
 Types go in DEPENDENCY_ORDER; inside a type the order is stable (content_id, and for
 folders parent before child), because checkpoints record plan positions. Blobs are
 loaded in small batches only when their items are about to be processed.
+
+A point-in-time restore (config.as_of) selects from the history instead: each
+object's version in force at that moment (restoration/versions.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from restoration.models import (
     DeadLetterItem,
     decode_blob,
 )
+from restoration.versions import ContentVersion, version_blobs
 
 PAGE = 2000
 
@@ -39,6 +43,7 @@ class PlanEntry:
     name: str
     updated_at: datetime | None
     row_id: int | None = None  # content_items row
+    blob_hash: str | None = None  # point in time: the version's content address
     dead_letter_id: int | None = None  # dead-letter retry: blob from the dead letter
     level: int = 0  # folders: depth under the restored parents (a barrier between levels)
 
@@ -52,10 +57,21 @@ class Plan:
         self._folder_order: list[tuple[str, int]] | None = None
 
     # -- selection -----------------------------------------------------------
-    def rows(self, content_type: int) -> ContentItemQuerySet:
-        qs = ContentItem.objects.of_type(content_type)
-        if not self.config.include_deleted:
-            qs = qs.active()
+    @property
+    def blob_key(self) -> str:
+        """How an entry finds its blob: its content_items row, or its version's hash."""
+        return "row_id" if self.config.as_of is None else "blob_hash"
+
+    def rows(self, content_type: int) -> ContentItemQuerySet | Any:
+        qs: Any
+        if self.config.as_of is not None:
+            qs = ContentVersion.objects.as_of(self.config.as_of).filter(content_type=content_type)
+            if not self.config.include_deleted:
+                qs = qs.filter(deleted=False)
+        else:
+            qs = ContentItem.objects.of_type(content_type)
+            if not self.config.include_deleted:
+                qs = qs.active()
         if self.config.content_ids:
             qs = qs.filter(content_id__in=self.config.content_ids)
         if self.config.date_range:
@@ -114,13 +130,14 @@ class Plan:
         SQLite an open read pins an old snapshot, and the same connection then cannot
         start the checkpoint's write transaction: "database is locked".)"""
         qs = self.rows(content_type).order_by("content_id")
-        fields = ("row_id", "content_id", "name", "updated_at")
+        key = self.blob_key
+        fields = (key, "content_id", "name", "updated_at")
         offset, last = 0, None
         while True:
             page = qs if last is None else qs.filter(content_id__gt=last)
             rows = list(page.values_list(*fields)[:PAGE])
-            for row_id, cid, name, updated in rows:
-                yield PlanEntry(offset, content_type, cid, name or "", updated, row_id=row_id)
+            for blob_at, cid, name, updated in rows:
+                yield PlanEntry(offset, content_type, cid, name or "", updated, **{key: blob_at})
                 offset += 1
             if len(rows) < PAGE:
                 return
@@ -135,11 +152,21 @@ class Plan:
 
     def _folder_entries(self) -> Iterator[PlanEntry]:
         """Folders by depth, then id: a child is never started before its parent is done."""
-        rows = list(
-            self.rows(ContentType.FOLDER).values_list(
-                "row_id", "content_id", "name", "updated_at", "content_data"
+        key = self.blob_key
+        if key == "row_id":
+            rows = list(
+                self.rows(ContentType.FOLDER).values_list(
+                    "row_id", "content_id", "name", "updated_at", "content_data"
+                )
             )
-        )
+        else:
+            found = list(
+                self.rows(ContentType.FOLDER).values_list(
+                    "blob_hash", "content_id", "name", "updated_at"
+                )
+            )
+            blobs = version_blobs((ContentType.FOLDER, cid, h) for h, cid, _, _ in found)
+            rows = [(h, c, n, u, blobs.get((ContentType.FOLDER, c, h))) for h, c, n, u in found]
         parent: dict[str, str | None] = {}
         for _row_id, cid, _name, _updated, blob in rows:
             try:
@@ -160,9 +187,9 @@ class Plan:
             ((depth(cid), cid, row_id, name, updated) for row_id, cid, name, updated, _ in rows),
             key=lambda r: (r[0], r[1]),
         )
-        for offset, (level, cid, row_id, name, updated) in enumerate(ordered):
+        for offset, (level, cid, blob_at, name, updated) in enumerate(ordered):
             yield PlanEntry(
-                offset, ContentType.FOLDER, cid, name or "", updated, row_id=row_id, level=level
+                offset, ContentType.FOLDER, cid, name or "", updated, level=level, **{key: blob_at}
             )
 
 
@@ -174,10 +201,15 @@ def load_blobs(entries: list[PlanEntry]) -> dict[int, Any]:
     by_letter = dict(
         DeadLetterItem.objects.filter(pk__in=letters).values_list("id", "content_data")
     )
+    by_version = version_blobs(
+        (e.content_type, e.content_id, e.blob_hash) for e in entries if e.blob_hash is not None
+    )
     out: dict[int, Any] = {}
     for e in entries:
         if e.row_id is not None:
             out[e.offset] = by_row.get(e.row_id)
+        elif e.blob_hash is not None:
+            out[e.offset] = by_version.get((e.content_type, e.content_id, e.blob_hash))
         else:
             out[e.offset] = by_letter.get(e.dead_letter_id)
     return out

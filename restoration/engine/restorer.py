@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from restoration.config import RestorationConfig
@@ -29,6 +31,7 @@ from restoration.engine.content.base import (
 from restoration.engine.destination import DestinationState, Mappings
 from restoration.engine.plan import PlanEntry
 from restoration.models import BlobDecodeError, ContentItem, decode_blob
+from restoration.versions import ContentVersion, version_blobs
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +41,35 @@ __all__ = ["Outcome", "Restorer", "SourceIndex"]
 
 
 class SourceIndex:
-    """Facts about the backup that items of other types need (memberships, names)."""
+    """Facts about the backup that items of other types need (memberships, names).
 
-    def __init__(self) -> None:
+    In a point-in-time restore (`as_of`) they come from the versions in force then, like
+    the items themselves (restoration/versions.py): a folder's name, a group's members, a
+    user's home folder as that moment's backup held them, not as the latest one does."""
+
+    def __init__(self, as_of: datetime | None = None) -> None:
+        self.as_of = as_of
         self._lock = threading.Lock()
         self._users: dict[str, dict[str, list[str]]] | None = None
         self._names: dict[tuple[int, str], str] = {}
+
+    def _versions(self) -> Any:
+        return ContentVersion.objects.as_of(self.as_of)
+
+    def _user_blobs(self) -> Iterator[tuple[str, Any]]:
+        """(user id, blob) of every user the backup holds (as of the point in time)."""
+        if self.as_of is None:
+            rows = ContentItem.objects.of_type(CT.USER).active()
+            yield from rows.values_list("content_id", "content_data").iterator(chunk_size=1000)
+            return
+        found = self._versions().filter(content_type=CT.USER, deleted=False)
+        keys = [(int(CT.USER), cid, h) for cid, h in found.values_list("content_id", "blob_hash")]
+        for start in range(0, len(keys), 1000):
+            batch = keys[start : start + 1000]
+            blobs = version_blobs(batch)
+            for key in batch:
+                if key in blobs:
+                    yield key[1], blobs[key]
 
     def users(self) -> dict[str, dict[str, list[str]]]:
         """group id / role id / home folder id -> source user ids, from the backup's users."""
@@ -51,10 +77,7 @@ class SourceIndex:
             with self._lock:
                 if self._users is None:
                     index: dict[str, dict[str, list[str]]] = {"group": {}, "role": {}, "home": {}}
-                    rows = ContentItem.objects.of_type(CT.USER).active()
-                    for cid, blob in rows.values_list("content_id", "content_data").iterator(
-                        chunk_size=1000
-                    ):
+                    for cid, blob in self._user_blobs():
                         try:
                             data = decode_blob(blob)
                         except BlobDecodeError:
@@ -71,8 +94,13 @@ class SourceIndex:
     def name(self, content_type: int, content_id: str) -> str:
         key = (content_type, str(content_id))
         if key not in self._names:
+            rows = (
+                ContentItem.objects
+                if self.as_of is None
+                else self._versions().filter(deleted=False)
+            )
             self._names[key] = (
-                ContentItem.objects.filter(content_type=content_type, content_id=str(content_id))
+                rows.filter(content_type=content_type, content_id=str(content_id))
                 .values_list("name", flat=True)
                 .first()
                 or ""
@@ -81,6 +109,10 @@ class SourceIndex:
 
     def in_backup(self, content_type: int, content_id: str) -> bool:
         """Is the object in the backup, and not as deleted before it was taken?"""
+        if self.as_of is not None:
+            return (
+                self._versions().of_object(content_type, content_id).filter(deleted=False).exists()
+            )
         return (
             ContentItem.objects.filter(content_type=content_type, content_id=str(content_id))
             .active()
@@ -88,6 +120,15 @@ class SourceIndex:
         )
 
     def blob(self, content_type: int, content_id: str) -> dict[str, Any] | None:
+        if self.as_of is not None:
+            version = self._versions().of_object(content_type, content_id).first()
+            raw = version.blob() if version is not None else None
+            if raw is None:
+                return None
+            try:
+                return decode_blob(raw)
+            except BlobDecodeError:
+                return None
         row = ContentItem.objects.filter(
             content_type=content_type, content_id=str(content_id)
         ).first()
@@ -120,7 +161,7 @@ class Restorer:
         self.same_instance = same_instance
         self.dry_run = config.dry_run
         self.db_lock = db_lock
-        self.source = SourceIndex()
+        self.source = SourceIndex(config.as_of)
         self._placeholder = 0
         self._placeholder_lock = threading.Lock()
         # The source instance (a looker.ini section), read only for what a backup lacks.

@@ -7,6 +7,7 @@ from django.utils.http import urlencode
 
 from restoration.content_types import RESTORABLE_TYPES, ContentType
 from restoration.models import BlobDecodeError, ContentItem, IDMapping
+from restoration.versions import ContentVersion
 from restoration.views.access import HtmxHttpRequest, page
 from restoration.views.extract import backup_summary
 from restoration.views.paging import newest_first_by_id
@@ -55,6 +56,7 @@ def backup_item(request: HtmxHttpRequest, type_slug: str, content_id: str) -> Ht
             "decoded": decoded,
             "decode_error": decode_error,
             "restore_url": restore_url,
+            "version_count": ContentVersion.objects.of_object(content_type, content_id).count(),
             "mappings": IDMapping.objects.filter(
                 content_type=content_type, source_id=item.content_id
             ).order_by("-pk")[:20],

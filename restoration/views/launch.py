@@ -21,7 +21,15 @@ from restoration.models import (
 from restoration.views.access import HtmxHttpRequest, action, page
 from restoration.workers.clusters import cluster_health
 
-PREFILL_FIELDS = ("content_types", "content_ids", "destination", "source", "include_deleted")
+PREFILL_FIELDS = (
+    "content_types",
+    "content_ids",
+    "destination",
+    "source",
+    "include_deleted",
+    "as_of",
+    "backup_run",
+)
 # What a dry run must share with a restore to have planned the same thing; workers, rate
 # limits and checkpoints change how fast, not what.
 SELECTION_FIELDS = (
@@ -33,6 +41,8 @@ SELECTION_FIELDS = (
     "include_deleted",
     "skip_if_modified",
     "disable_schedules",
+    "as_of",
+    "backup_run",
 )
 # How many recent dry runs into the destination are compared with the selection.
 DRY_RUNS_COMPARED = 50

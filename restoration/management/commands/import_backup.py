@@ -83,6 +83,7 @@ class ImportReport:
     rows_done: int = 0
     first_item: str = ""
     last_item: str = ""
+    backup_run: int | None = None
 
     def skip(self, reason: str) -> None:
         self.skipped_count += 1
@@ -268,6 +269,27 @@ def backup_batches(
         yield batch
 
 
+def file_taken_at(connection: sqlite3.Connection, path: Path) -> datetime:
+    """When the file's backup was taken: its newest synced_at, else the file's mtime."""
+    newest = connection.execute("SELECT MAX(synced_at) FROM content_items").fetchone()[0]
+    try:
+        when = parse_timestamp(newest, "synced_at")
+    except BadRow:
+        when = None
+    return when or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+
+
+def record_versions(recorder: Any, items: list[ContentItem]) -> None:
+    """New versions for the batch's changed objects, before their rows are overwritten."""
+    from restoration.backup.history import observation_from_item
+
+    by_type: dict[int, list[ContentItem]] = {}
+    for item in items:
+        by_type.setdefault(int(item.content_type), []).append(item)
+    for content_type, typed in by_type.items():
+        recorder.observe(content_type, [observation_from_item(i) for i in typed])
+
+
 def upsert(items: list[ContentItem]) -> None:
     """Insert new items and overwrite known ones, keyed by (id, content_type)."""
     if items:
@@ -317,11 +339,25 @@ def import_backup(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: TextIO | None = None,
     warn: TextIO | None = None,
+    taken_at: datetime | None = None,
 ) -> ImportReport:
-    """Import every readable row of the backup at `path`; return what happened."""
+    """Import every readable row of the backup at `path`; return what happened.
+
+    The import is a backup run of the history: objects whose content differs from their
+    latest version get a new version as of `taken_at` (default: the file's newest
+    synced_at), so importing daily files oldest first builds their history."""
+    from restoration.backup.history import VersionRecorder, start_import_run
+
     report = ImportReport(path=str(path))
     started = time.monotonic()
     connection = open_backup(path)
+    try:
+        run = start_import_run(str(path.resolve()), taken_at or file_taken_at(connection, path))
+    except ValueError as exc:
+        connection.close()
+        raise CommandError(str(exc)) from None
+    recorder = VersionRecorder(run)
+    report.backup_run = run.pk
     try:
         report.total = connection.execute("SELECT COUNT(*) FROM content_items").fetchone()[0]
         bar = ProgressBar(progress or sys.stderr, report.total, enabled=progress is not None)
@@ -343,6 +379,7 @@ def import_backup(
                 # One transaction per batch: an interrupted import keeps the batches it
                 # finished, and the next run (idempotent) completes it.
                 with transaction.atomic():
+                    record_versions(recorder, items)
                     upsert(items)
                 report.imported += len(items)
                 report.rows_done += len(rows)
@@ -356,6 +393,10 @@ def import_backup(
             record(report, path, started, stopped=exc)
             raise ImportStopped(stopped_message(report, path, exc)) from exc
         bar.close()
+        run.finish("completed")
+    except BaseException as exc:
+        run.finish("failed", f"{type(exc).__name__}: {exc}")
+        raise
     finally:
         connection.close()
     record(report, path, started)
@@ -434,20 +475,32 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help="Do not draw the progress bar on stderr."
         )
+        parser.add_argument(
+            "--taken-at",
+            help="When the file's backup was taken, for the history (ISO date-time; default: "
+            "its newest synced_at). Import several files oldest first.",
+        )
 
     def handle(self, *args: Any, file: Path, batch_size: int, no_progress: bool, **opts: Any):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
+        taken_at = None
+        if opts.get("taken_at"):
+            try:
+                taken_at = parse_timestamp(opts["taken_at"], "--taken-at")
+            except BadRow as exc:
+                raise CommandError(str(exc)) from None
         report = import_backup(
             file,
             batch_size=batch_size,
             progress=None if no_progress else self.stderr._out,
             warn=self.stderr._out,
+            taken_at=taken_at,
         )
         rate = report.total / report.seconds if report.seconds else 0
         self.stdout.write(
             f"Imported {report.imported:,} of {report.total:,} rows from {file} "
-            f"in {report.seconds:.1f} s ({rate:,.0f} rows/s)."
+            f"in {report.seconds:.1f} s ({rate:,.0f} rows/s); backup run {report.backup_run}."
         )
         if report.looks_without_query:
             self.stdout.write(LOOKS_WITHOUT_QUERY.format(count=report.looks_without_query))

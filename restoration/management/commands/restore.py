@@ -91,6 +91,19 @@ class Command(BaseCommand):
             const=False,
             help="restore scheduled plans and alerts enabled as they were, even into another instance",
         )
+        point = parser.add_mutually_exclusive_group()
+        point.add_argument(
+            "--as-of",
+            metavar="TIMESTAMP",
+            help="restore the selection as the backup held it then (ISO date-time; a date "
+            "alone means its end; server time zone unless given)",
+        )
+        point.add_argument(
+            "--backup",
+            type=int,
+            metavar="RUN_ID",
+            help="restore the selection as this backup run left it (see the Backup page)",
+        )
         parser.add_argument("--resume", metavar="SESSION_ID", help="resume this session")
         parser.add_argument(
             "--wait",
@@ -105,6 +118,8 @@ class Command(BaseCommand):
         else:
             session = self.launch(opts)
         self.stdout.write(f"Session {session.pk} ({session.get_kind_display().lower()}) queued")
+        if as_of := (session.config or {}).get("as_of"):
+            self.stdout.write(f"Point in time: the backup as it was at {as_of}")
         if not opts["wait"]:
             return
         inline = not cluster_alive()
@@ -171,6 +186,10 @@ class Command(BaseCommand):
                 else timezone.now()
             )
             values["date_range"] = (since, until)
+        if opts.get("as_of"):
+            values["as_of"] = parse_when(opts["as_of"], end=True)
+        if opts.get("backup") is not None:
+            values["backup_run"] = opts["backup"]
         try:
             config = RestorationConfig.for_launch(**values)
         except LaunchRefused as refused:
