@@ -2,6 +2,8 @@
 RestorationConfig (same messages as the command line), the confirmation names it, and
 the launched restore brings the dashboard back as it was."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
@@ -54,7 +56,10 @@ def test_the_page_restores_the_dashboard_as_it_was(operator_client, changed_dash
     confirm = operator_client.post("/sessions/launch", form(d)).content.decode()
     assert 'data-testid="point-in-time"' in confirm and "1 item" in confirm
 
-    response = operator_client.post("/sessions/launch", form(d, confirmed="yes"))
+    token = re.search(r'name="launch_token" value="([0-9a-f-]{36})"', confirm).group(1)
+    response = operator_client.post(
+        "/sessions/launch", form(d, confirmed="yes", launch_token=token)
+    )
     session = RestorationSession.objects.exclude(kind="extract").get()
     assert response.status_code == 302 and response["Location"] == f"/sessions/{session.pk}/"
     run_session(session.pk)
