@@ -172,7 +172,15 @@ def app(tmp_path_factory) -> Iterator[App]:
     demo_processes: list[subprocess.Popen] = []
     try:
         _manage("shell", "-c", CREATE_USERS, env=env)
-        with override_settings(DATA_DIR=data_dir):
+        # Ports of their own, not the demo's preferred ones: two apps started at the same
+        # moment (pytest-xdist, another test run) would both find 19101 free, and one's
+        # looker.ini would name the other's emulators.
+        own_ports = tuple((name, seed, _free_port()) for name, seed, _ in demo.DEMO_INSTANCES)
+        with (
+            override_settings(DATA_DIR=data_dir),
+            pytest.MonkeyPatch.context() as patch,
+        ):
+            patch.setattr(demo, "DEMO_INSTANCES", own_ports)
             said: list[str] = []
             looker_ini, demo_processes = demo.start_demo(env=env, take_backup=True, say=said.append)
         # `make run` is not silent while the first backup is taken (issue 13).
