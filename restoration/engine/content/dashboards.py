@@ -25,7 +25,7 @@ from restoration.engine.content.base import (
     text_id,
     write_model,
 )
-from restoration.engine.content.looks import NOT_SETTINGS, in_folder_key
+from restoration.engine.content.looks import content_settings, in_folder_key
 from restoration.engine.content.merge_queries import (
     MERGE_QUERY_KEY,
     check_sources,
@@ -84,17 +84,8 @@ class DashboardKind(ContentKind):
     def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
         what = f"dashboard {entry.content_id}"
         elements, left_out = self._restorable_tiles(r, data)
-        wanted = body_dict(
-            m.WriteDashboard, {k: v for k, v in data.items() if k not in NOT_SETTINGS}, what
-        )
-        # The folder: its mapping, else the same id in the same instance, else the folder
-        # with the same name under the mapped parent (Restorer.ref; folders.FolderKind).
-        wanted["folder_id"] = r.ref(CT.FOLDER, data.get("folder_id"))
-        owner = r.ref(CT.USER, data.get("user_id"), required=False)
-        if owner:
-            wanted["user_id"] = owner
-        else:
-            wanted.pop("user_id", None)
+        # The folder and owner translated as a Look's (looks.content_settings).
+        wanted = content_settings(r, m.WriteDashboard, data, what)
         key = (wanted.get("folder_id"), wanted.get("title"))
         dest_id, deleted = r.locate(CT.DASHBOARD, entry.content_id, key)
         current = None

@@ -30,6 +30,22 @@ NOT_SETTINGS = (
 )
 
 
+def content_settings(r: Restorer, write_model: type, data: dict[str, Any], what: str) -> dict:
+    """A Look's or dashboard's own settings (the Write model's fields, read-only and
+    per-instance ones dropped) with its folder and owner translated. The folder: its
+    mapping, else the same id in the same instance, else the folder with the same name
+    under the mapped parent (Restorer.ref; folders.FolderKind). An owner not restored is
+    left out: the API user becomes the owner."""
+    wanted = body_dict(write_model, {k: v for k, v in data.items() if k not in NOT_SETTINGS}, what)
+    wanted["folder_id"] = r.ref(CT.FOLDER, data.get("folder_id"))
+    owner = r.ref(CT.USER, data.get("user_id"), required=False)
+    if owner:
+        wanted["user_id"] = owner
+    else:
+        wanted.pop("user_id", None)
+    return wanted
+
+
 def in_folder_key(obj: dict[str, Any]) -> Any:
     """Looks and dashboards are recognised by title in their folder."""
     return (text_id(obj.get("folder_id")), obj.get("title")) if obj.get("title") else None
@@ -68,17 +84,7 @@ class LookKind(ContentKind):
             # A lookervault backup (Looks from search_looks): read the query at the source.
             query = source_query(r, source_query_id or "", what)
         check_model(r, query)
-        wanted = body_dict(
-            m.WriteLookWithQuery, {k: v for k, v in data.items() if k not in NOT_SETTINGS}, what
-        )
-        # The folder: its mapping, else the same id in the same instance, else the folder
-        # with the same name under the mapped parent (Restorer.ref).
-        wanted["folder_id"] = r.ref(CT.FOLDER, data.get("folder_id"))
-        owner = r.ref(CT.USER, data.get("user_id"), required=False)
-        if owner:
-            wanted["user_id"] = owner
-        else:
-            wanted.pop("user_id", None)
+        wanted = content_settings(r, m.WriteLookWithQuery, data, what)
         key = (wanted.get("folder_id"), wanted.get("title"))
         dest_id, deleted = r.locate(CT.LOOK, entry.content_id, key)
         current = None
