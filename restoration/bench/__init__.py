@@ -16,6 +16,7 @@ BENCHMARKS = {
     "emulator": "restoration.bench.emulator",
     "extract": "restoration.bench.extract",
     "import": "restoration.bench.import_backup",
+    "lost_answers": "restoration.bench.lost_answers",
     "pages": "restoration.bench.pages",
     "restore": "restoration.bench.restore",
     "scaleout": "restoration.bench.scaleout",
