@@ -3,7 +3,10 @@ in (listing, natural key, search by key, restore), the `Outcome` of one item, an
 payload helpers (the SDK's Write models, field diffs).
 
 A new type joins by adding one module with a `ContentKind` subclass and listing it in
-`restoration.engine.content.KINDS`.
+`restoration.engine.content.KINDS`. The module also declares, for each write method it
+calls, how that write survives a lost answer (`restoration.engine.api`): a finder
+(`finds_lost_answer`; `created_by_key` for a top-level create), `retried_as_is` for a
+PATCH or PUT; deletes need nothing.
 """
 
 from __future__ import annotations
