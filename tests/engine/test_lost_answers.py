@@ -198,9 +198,7 @@ class Migration:
             # Layout components are made by Looker with each tile and layout, never by a
             # write of their own: the tiles and layouts are counted.
             side_effects = ("query", "dashboard_layout_component")
-            creates.append(
-                {k: v for k, v in counters["creates"].items() if k not in side_effects}
-            )
+            creates.append({k: v for k, v in counters["creates"].items() if k not in side_effects})
         return {"lost": lost, "creates": creates, "sessions": sessions}
 
 
