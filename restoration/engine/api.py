@@ -224,7 +224,17 @@ class DestinationAPI:
         key: Any,
         known: Collection[str],
     ) -> Any:
-        return finder(self, LostWrite(method, args, payload_of(body), key=key, known=known))
+        found = finder(self, LostWrite(method, args, payload_of(body), key=key, known=known))
+        if found is not None:
+            self._local.adopted = getattr(self._local, "adopted", 0) + 1
+        return found
+
+    def take_adopted(self) -> int:
+        """How many writes of this thread, since the last call, had landed although their
+        answer was lost (their finder found what they made)."""
+        count = getattr(self._local, "adopted", 0)
+        self._local.adopted = 0
+        return count
 
     def _call(
         self,

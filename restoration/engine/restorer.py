@@ -273,6 +273,7 @@ class Restorer:
                 written = {k: [None, v] for k, v in wanted.items() if v not in (None, "", [], {})}
                 return Outcome("created", reason="would create", diff=written), None
             index = self.state.index(content_type)
+            self.api.take_adopted()
             obj = as_dict(
                 self.api.write(
                     create,
@@ -284,7 +285,8 @@ class Restorer:
             new_id = text_id(obj.get(id_field))
             self.mappings.put(content_type, sid, new_id)  # the same step as the create
             self.state.remember(content_type, obj)
-            return Outcome("created", new_id), obj
+            lost = "the create's answer was lost; found what it made instead of creating it again"
+            return Outcome("created", new_id, notes=[lost] if self.api.take_adopted() else []), obj
         if current is None:
             current = self.state.index(content_type).by_id.get(dest_id)
         if self.config.skip_if_modified and self._modified_after_backup(current, entry):
