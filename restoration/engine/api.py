@@ -24,7 +24,7 @@ import functools
 import os
 import threading
 import traceback
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,9 +101,10 @@ class LostWrite:
     args: tuple[Any, ...]  # its positional arguments (path parameters)
     body: Any  # the request body as plain data (a dict, or a list of ids)
     key: Any = None  # the natural key the caller computed, if the body lacks it (a user's email)
-    # Ids of objects of the written kind the caller already knew before writing: never the
-    # write's result (sub-resources without a unique key: tiles, sections, board items).
-    known: Collection[str] = field(default_factory=frozenset)
+    # Ids of objects of the written kind the caller already knew before writing, and those
+    # other lost writes of the session adopted: never the write's result (what a finder
+    # for objects without a unique key needs: users without email yet, tiles, sections).
+    known: Container[str] = field(default_factory=frozenset)
 
 
 Finder = Callable[["DestinationAPI", LostWrite], Any]
@@ -158,6 +159,9 @@ class DestinationAPI:
         self._clients: list[Any] = []
         self._clients_lock = threading.Lock()
         self._login_lock = threading.Lock()
+        # Objects lost writes adopted: one finder at a time, and none takes another's.
+        self._adopted: set[tuple[str, str]] = set()  # (write method, object id)
+        self._find_lock = threading.Lock()
         self._token: Any = None  # the session's access token, shared by its threads
 
     def sdk(self) -> Any:
@@ -191,7 +195,7 @@ class DestinationAPI:
         *args: Any,
         body: Any = None,
         key: Any = None,
-        known: Collection[str] = frozenset(),
+        known: Container[str] = frozenset(),
         **kwargs: Any,
     ) -> Any:
         """One write, safe to retry after a lost answer as its kind declares (module
@@ -222,9 +226,13 @@ class DestinationAPI:
         args: tuple[Any, ...],
         body: Any,
         key: Any,
-        known: Collection[str],
+        known: Container[str],
     ) -> Any:
-        found = finder(self, LostWrite(method, args, payload_of(body), key=key, known=known))
+        with self._find_lock:
+            taken = _EitherOf(known, method, self._adopted)
+            found = finder(self, LostWrite(method, args, payload_of(body), key=key, known=taken))
+            if found is not None and _id_of(found) is not None:
+                self._adopted.add((method, str(_id_of(found))))
         if found is not None:
             self._local.adopted = getattr(self._local, "adopted", 0) + 1
         return found
@@ -279,6 +287,24 @@ class DestinationAPI:
                 client.auth.logout()
             except Exception:  # logging out is a courtesy; the token expires anyway
                 pass
+
+
+class _EitherOf:
+    """An id the caller knew, or one another lost `method` write adopted (no copies)."""
+
+    def __init__(
+        self, known: Container[str], method: str, adopted: Container[tuple[str, str]]
+    ) -> None:
+        self.known, self.method, self.adopted = known, method, adopted
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.known or (self.method, item) in self.adopted
+
+
+def _id_of(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return obj.get("id") or obj.get("name")
+    return getattr(obj, "id", None) or getattr(obj, "name", None)
 
 
 def _read_environment_once(client: Any) -> None:
