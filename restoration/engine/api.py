@@ -14,7 +14,8 @@ declared here by the type module that writes it, in one of three ways:
 - a delete (`delete_*`): repeated; a 404 after an unknown outcome means it had landed.
 
 `undeclared_writes()` lists write methods the engine calls that declare none of these; a
-test keeps it empty.
+test keeps it empty. A write the SDK's own method cannot send keeps its operation's name
+(`sends_as_json`), so it declares, recovers and is reported under that name too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import functools
 import os
 import threading
 import traceback
+import types
 from collections.abc import Callable, Collection, Container
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,6 +107,9 @@ class LostWrite:
     # other lost writes of the session adopted: never the write's result (what a finder
     # for objects without a unique key needs: users without email yet, tiles, sections).
     known: Container[str] = field(default_factory=frozenset)
+    # The transport options the write was sent with: a write made as another user (a
+    # follow) is checked by a read as that user.
+    options: Any = None
 
 
 Finder = Callable[["DestinationAPI", LostWrite], Any]
@@ -126,6 +131,17 @@ def finds_lost_answer(*methods: str) -> Callable[[Finder], Finder]:
         return finder
 
     return register
+
+
+# SDK write method -> (SDK verb method, path template, answer model): sent as plain JSON.
+SENT_AS_JSON: dict[str, tuple[str, str, type]] = {}
+
+
+def sends_as_json(method: str, verb: str, path: str, model: type) -> None:
+    """Send `method` as plain JSON through the SDK's own transport (`sdk.post`, `sdk.put`;
+    `path` has `{}` for each positional argument): for a write whose SDK method cannot
+    serialise its body. Paced, retried and declared under `method` like any write."""
+    SENT_AS_JSON[method] = (verb, path, model)
 
 
 def retried_as_is(why: str, *methods: str) -> None:
@@ -206,7 +222,9 @@ class DestinationAPI:
             kwargs["body"] = body
         finder = FINDERS.get(method)
         recover = (
-            functools.partial(self._find, finder, method, args, body, key, known)
+            functools.partial(
+                self._find, finder, method, args, body, key, known, kwargs.get("transport_options")
+            )
             if finder is not None
             else None
         )
@@ -227,10 +245,12 @@ class DestinationAPI:
         body: Any,
         key: Any,
         known: Container[str],
+        options: Any,
     ) -> Any:
         with self._find_lock:
             taken = _EitherOf(known, method, self._adopted)
-            found = finder(self, LostWrite(method, args, payload_of(body), key=key, known=taken))
+            lost = LostWrite(method, args, payload_of(body), key=key, known=taken, options=options)
+            found = finder(self, lost)
             if found is not None and _id_of(found) is not None:
                 self._adopted.add((method, str(_id_of(found))))
         if found is not None:
@@ -254,7 +274,7 @@ class DestinationAPI:
         missing_means_done: bool = False,
     ) -> Any:
         try:
-            fn = getattr(self.sdk(), method)
+            fn = _sdk_method(self.sdk(), method)
             return self.caller.call(
                 fn, *args, recover=recover, missing_means_done=missing_means_done, **kwargs
             )
@@ -287,6 +307,21 @@ class DestinationAPI:
                 client.auth.logout()
             except Exception:  # logging out is a courtesy; the token expires anyway
                 pass
+
+
+def _sdk_method(sdk: Any, method: str) -> Callable[..., Any]:
+    """The SDK's method, or for a write `sends_as_json` declares, one that sends its body
+    as plain JSON to the declared path."""
+    if method not in SENT_AS_JSON:
+        return getattr(sdk, method)
+    verb, path, model = SENT_AS_JSON[method]
+
+    def send_json(client: Any, *args: Any, body: Any = None, **kwargs: Any) -> Any:
+        return getattr(client, verb)(path.format(*args), model, body=body, **kwargs)
+
+    # Bound to the client and named as the operation, as the caller reports and re-logs in.
+    send_json.__name__ = method
+    return types.MethodType(send_json, sdk)
 
 
 class _EitherOf:

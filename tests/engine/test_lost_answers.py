@@ -169,6 +169,30 @@ def drift(sdk: Any) -> None:
         sdk.create_board_section(m.WriteBoardSection(board_id=board.id, title="Extra"))
     for plan in sdk.all_scheduled_plans(all_users=True):
         sdk.update_scheduled_plan(plan.id, m.WriteScheduledPlan(name=f"{plan.name} (old)"))
+    for attribute in sdk.all_user_attributes():
+        if attribute.is_system:
+            continue
+        sdk.update_user_attribute(
+            attribute.id,
+            m.WriteUserAttribute(
+                name=attribute.name, label=f"{attribute.label} (old)", type=attribute.type
+            ),
+        )
+        if sdk.all_user_attribute_group_values(attribute.id):
+            sdk.set_user_attribute_group_values(attribute.id, [])
+    users = [u for u in sdk.all_users() if str(u.id) != me]
+    for alert in sdk.search_alerts(all_owners=True):
+        sdk.update_alert_field(alert.id, m.AlertPatch(threshold=float(alert.threshold or 0) + 1))
+    for user in users:
+        for value in sdk.user_attribute_user_values(user.id):
+            if value.source == "user":  # set by the user: made again by set_..._user_value
+                sdk.delete_user_attribute_user_value(user.id, value.user_attribute_id)
+        # Following is per user: stop following as the user (made again by follow_alert).
+        token = sdk.login_user(user.id)
+        options = {"headers": {"Authorization": f"Bearer {token.access_token}"}}
+        for alert in sdk.search_alerts(all_owners=True, transport_options=options):
+            if alert.followed:
+                sdk.unfollow_alert(alert.id, transport_options=options)
 
 
 class Migration:
