@@ -29,6 +29,8 @@ OPTIONS = {
     "rate_limit_per_minute": "--rate-limit-per-minute",
     "checkpoint_interval": "--checkpoint-interval",
     "max_retries": "--max-retries",
+    "as_of": "--as-of",
+    "backup_run": "--backup",
 }
 
 
@@ -187,7 +189,7 @@ class Command(BaseCommand):
             )
             values["date_range"] = (since, until)
         if opts.get("as_of"):
-            values["as_of"] = parse_when(opts["as_of"], end=True)
+            values["as_of"] = parse_when(opts["as_of"], end=True, option="--as-of")
         if opts.get("backup") is not None:
             values["backup_run"] = opts["backup"]
         try:
