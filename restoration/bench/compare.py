@@ -26,6 +26,8 @@ LISTINGS: dict[int, tuple[str, dict[str, Any]]] = {
     CT.DASHBOARD: ("all_dashboards", {}),
     CT.BOARD: ("all_boards", {}),
     CT.SCHEDULED_PLAN: ("all_scheduled_plans", {"all_users": True}),
+    CT.USER_ATTRIBUTE: ("all_user_attributes", {}),
+    CT.ALERT: ("search_alerts", {"all_owners": True}),
 }
 QUERY_FIELDS = ("model", "view", "fields", "pivots", "filters", "sorts", "limit")
 
@@ -219,6 +221,41 @@ def compare(src: Any, dst: Any, tr: Translate, *, skip: set[tuple[int, str]]) ->
             )
 
         check(CT.SCHEDULED_PLAN, plan.id, same_plan)
+    for attribute in src.all_user_attributes():
+
+        def same_attribute(did: str, attribute: Any = attribute) -> bool:
+            copy = dst.user_attribute(did)
+            if (copy.name, copy.label, copy.type) != (
+                attribute.name,
+                attribute.label,
+                attribute.type,
+            ):
+                return False
+            if attribute.is_system or attribute.value_is_hidden:
+                return True  # never written / values not backed up
+            want = [
+                (tr(CT.GROUP, v.group_id), v.value)
+                for v in src.all_user_attribute_group_values(attribute.id) or []
+            ]
+            got = [
+                (str(v.group_id), v.value) for v in dst.all_user_attribute_group_values(did) or []
+            ]
+            return got == want
+
+        check(CT.USER_ATTRIBUTE, attribute.id, same_attribute)
+    for alert in src.search_alerts(all_owners=True) or []:
+
+        def same_alert(did: str, alert: Any = alert) -> bool:
+            copy = dst.get_alert(did)
+            return (
+                str(copy.owner_id) == tr(CT.USER, alert.owner_id)
+                and copy.comparison_type == alert.comparison_type
+                and float(copy.threshold or 0) == float(alert.threshold or 0)
+                and copy.cron == alert.cron
+                and copy.field.name == alert.field.name
+            )
+
+        check(CT.ALERT, alert.id, same_alert)
     return {
         "equal": equal,
         "compared": compared,
