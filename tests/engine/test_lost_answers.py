@@ -275,13 +275,14 @@ def test_a_lost_answer_of_any_write_kind_leaves_no_duplicate_and_no_false_dead_l
     assert [s.error_count for s in lossy["sessions"]] == [0, 0]
     assert lossy["creates"] == clean["creates"]  # no duplicates
     warned = {w["content_id"] for w in lossy["sessions"][0].metadata["warnings"]}
-    assert_migrated(
+    wired, merged = assert_migrated(
         make_sdk("source"),
         make_sdk("destination"),
         Translate(looker_source.base_url, looker_destination.base_url),
         letters,
         warned,
     )
+    assert wired > 20 and merged == 3  # the demo's filter wiring and merged tiles
 
 
 def test_a_filter_create_that_hangs_past_the_client_timeout_is_found_not_made_twice(
