@@ -17,6 +17,7 @@ BENCHMARKS = {
     "extract": "restoration.bench.extract",
     "history": "restoration.bench.history",
     "import": "restoration.bench.import_backup",
+    "lost_answers": "restoration.bench.lost_answers",
     "pages": "restoration.bench.pages",
     "restore": "restoration.bench.restore",
     "scaleout": "restoration.bench.scaleout",

@@ -313,18 +313,22 @@ class Restorer:
                 # says what would be created: shown as [None, value] like an update's diff.
                 written = {k: [None, v] for k, v in wanted.items() if v not in (None, "", [], {})}
                 return Outcome("created", reason="would create", diff=written), None
-            found: list[Any] = []
-            recover = self.created_lookup(content_type, key, found)
+            index = self.state.index(content_type)
+            self.api.take_adopted()
             obj = as_dict(
-                self.api.write(create, body=write_model(create_cls, wanted, what), recover=recover)
+                self.api.write(
+                    create,
+                    body=write_model(create_cls, wanted, what),
+                    key=key,
+                    known=index.by_id,
+                )
             )
             new_id = text_id(obj.get(id_field))
             # The same step as the create; `created`: redone after a crash, it still counts.
             self.mappings.put(content_type, sid, new_id, created=True)
             self.state.remember(content_type, obj)
             lost = "the create's answer was lost; found what it made instead of creating it again"
-            notes = [lost] if found else []
-            return Outcome("created", new_id, notes=notes), obj
+            return Outcome("created", new_id, notes=[lost] if self.api.take_adopted() else []), obj
         if current is None:
             current = self.state.index(content_type).by_id.get(dest_id)
         if self.config.skip_if_modified and self._modified_after_backup(current, entry):
@@ -345,34 +349,6 @@ class Restorer:
         obj = as_dict(self.api.write(update, dest_id, body=write_model(update_cls, changed, what)))
         self.state.remember(content_type, obj)
         return Outcome("updated", dest_id, diff=diff), obj
-
-    def created_lookup(self, content_type: int, key: Any, found: list[Any]) -> Any:
-        """For a create: a check, run by LookerCaller before it repeats a create whose answer
-        was lost (a timeout, a dropped connection, a 5xx), of whether the first attempt
-        landed: one search by the natural key. What it finds is adopted (and appended to
-        `found`) instead of being created a second time, which would make a duplicate or,
-        for types whose names are unique, a 422 "already exists" and a false dead letter.
-
-        None (no check; the create is simply retried) for types without a search by natural
-        key (`ContentKind.search_by_key`): LookML models and scheduled plans. Tiles, board items, filters and
-        memberships have no natural key at all and are not written through upsert; their
-        creates are retried as before.
-        """
-        kind = kind_of(content_type)
-        search = kind.search_by_key(key) if key is not None else None
-        if search is None:
-            return None
-
-        def lookup() -> Any:
-            method, params = search
-            for obj in self.api.read(method, **params) or []:
-                # Looker's search ignores case and treats % and _ as wildcards: compare exactly.
-                if kind.natural_key(as_dict(obj)) == key:
-                    found.append(obj)
-                    return obj
-            return None
-
-        return lookup
 
     def _modified_after_backup(self, current: dict[str, Any] | None, entry: PlanEntry) -> bool:
         changed = when((current or {}).get("updated_at"))

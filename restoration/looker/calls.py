@@ -9,10 +9,14 @@ them through the RecordingSession every make_sdk() client uses (transport.py).
 400, 403, 404, 405, 409 and 422 are never retried: the same request gets the same answer.
 A 401 makes the client log in again once (Looker revoked the token early), then fails.
 
-A timeout, a lost connection or a 5xx is ambiguous: Looker may have applied the request
-before the answer was lost. A caller whose call is not safe to repeat (a create) passes
-`recover`, which is asked before each retry after such a failure whether the first attempt
-landed after all; what it finds is the call's result, and the call is not repeated.
+A timeout, a lost connection or a 5xx is an unknown outcome: Looker may have applied the
+request before the answer was lost. A caller whose call is not safe to repeat (a create)
+passes `recover`, which is asked whether the first attempt landed after all: before each
+retry that follows such a failure, and once more when a retry is refused with a 4xx (409
+or 422 "already exists": the first attempt did land). What it finds is the call's result,
+and the call is not repeated. A caller whose call removes something passes
+`missing_means_done`: a 404 on a retry after an unknown outcome means the first attempt
+removed it.
 """
 
 from __future__ import annotations
@@ -233,6 +237,7 @@ class LookerCaller:
         fn: Callable[..., T],
         *args: Any,
         recover: Callable[[], T | None] | None = None,
+        missing_means_done: bool = False,
         **kwargs: Any,
     ) -> T:
         """Run `fn(*args, **kwargs)` (an SDK method) under the limits, retrying transient failures.
@@ -241,8 +246,12 @@ class LookerCaller:
         `recover`, when given, runs before a retry that follows an ambiguous failure (a
         timeout, a lost connection, a 5xx: the request may have been applied); a result
         other than None is returned as the call's result instead of repeating the call.
+        After such a failure, a retry refused with a 4xx asks `recover` once more (an
+        "already exists" answer then adopts what the first attempt made), and with
+        `missing_means_done` a 404 ends the call as done (a delete that had landed).
         """
         history: list[dict[str, Any]] = []
+        unknown_outcome = False  # has an attempt failed in a way that may have landed?
         operation = operation_name(fn)
         attempt = 0
         relogged_in = False
@@ -277,6 +286,18 @@ class LookerCaller:
                     self._count(retries=1)
                     attempt += 1
                     continue
+                if unknown_outcome and status in (404, 409, 422):
+                    if missing_means_done and status == 404:
+                        logger.info("Looker %s had landed after all (now 404)", operation)
+                        return None  # type: ignore[return-value]
+                    if recover is not None:
+                        found = recover()
+                        if found is not None:
+                            entry["adopted"] = True
+                            logger.info("Looker %s had landed after all; adopted", operation)
+                            return found
+                if _ambiguous(status, network):
+                    unknown_outcome = True
                 if not transient or attempt >= self.max_retries:
                     self._count(failures=1)
                     raise LookerCallFailed(

@@ -4,9 +4,13 @@ into another instance (as scheduled plans are) unless the launch says otherwise.
 
 looker-sdk 26.12's `create_alert` and `update_alert` fail to serialise their nested
 models (field, destinations) before sending, so the alert goes as plain JSON through
-the SDK's own transport (`sdk.post("/alerts", ...)`, `sdk.put`), paced and retried
-like every call. Following is per user: each follower follows through a `login_user`
-token of their own (`Followed`).
+the SDK's own transport (`sends_as_json`: `sdk.post("/alerts", ...)`, `sdk.put`), paced,
+retried and declared under those two names like every write. Following is per user:
+each follower follows through a `login_user` token of their own (`Followed`).
+
+After a lost answer, a create is found by its natural key among every owner's alerts,
+an update (PUT: the whole alert) is sent again, and a follow is checked by reading the
+alert as the follower (`followed`).
 """
 
 from __future__ import annotations
@@ -20,12 +24,22 @@ from typing import TYPE_CHECKING, Any
 import attr
 from looker_sdk.sdk.api40 import models as m
 
-from restoration.engine.api import ItemFailed, MissingReference, as_dict
+from restoration.engine.api import (
+    DestinationAPI,
+    ItemFailed,
+    LostWrite,
+    MissingReference,
+    as_dict,
+    finds_lost_answer,
+    retried_as_is,
+    sends_as_json,
+)
 from restoration.engine.content.base import (
     CT,
     UNCHANGED,
     ContentKind,
     Outcome,
+    created_by_key,
     diff_fields,
     text_id,
     write_model,
@@ -143,14 +157,14 @@ class AlertKind(ContentKind):
             if r.dry_run:
                 r.mappings.put(CT.ALERT, entry.content_id, f"new-alert-{entry.content_id}")
                 return Outcome("created", reason="would create")
-            found: list[Any] = []
-            recover = r.created_lookup(CT.ALERT, key, found)
-            obj = api_dict(r.api.write("post", "/alerts", m.Alert, body=wanted, recover=recover))
+            r.api.take_adopted()
+            known = r.state.index(CT.ALERT).by_id
+            obj = api_dict(r.api.write("create_alert", body=wanted, key=key, known=known))
             new_id = text_id(obj.get("id"))
             r.mappings.put(CT.ALERT, entry.content_id, new_id, created=True)
             r.state.remember(CT.ALERT, obj)
-            notes = ["the create's answer was lost; found what it made"] if found else []
-            return Outcome("created", new_id, notes=notes)
+            lost = "the create's answer was lost; found what it made instead of creating it again"
+            return Outcome("created", new_id, notes=[lost] if r.api.take_adopted() else [])
         r.mappings.put(CT.ALERT, entry.content_id, dest_id)
         current = r.state.index(CT.ALERT).by_id.get(dest_id)
         if current is None or "field" not in current:
@@ -161,7 +175,7 @@ class AlertKind(ContentKind):
         if r.dry_run:
             return Outcome("updated", dest_id, diff=diff)
         # update_alert (PUT) replaces the alert: the whole body, as on create.
-        obj = api_dict(r.api.write("put", f"/alerts/{dest_id}", m.Alert, body=wanted))
+        obj = api_dict(r.api.write("update_alert", dest_id, body=wanted))
         r.state.remember(CT.ALERT, obj)
         return Outcome("updated", dest_id, diff=diff)
 
@@ -197,7 +211,9 @@ class Followed:
     @contextlib.contextmanager
     def as_user(self, user: str) -> Iterator[dict[str, Any]]:
         """Transport options that make a call as `user`; the token is logged out after."""
-        token = as_dict(self.r.api.write("login_user", user))
+        # A read to the engine: it makes a token to act as the user and changes no
+        # content, so a dry run may make it and a repeat after a lost answer is harmless.
+        token = as_dict(self.r.api.read("login_user", user))
         options = {"headers": {"Authorization": f"Bearer {token.get('access_token')}"}}
         try:
             yield options
@@ -234,3 +250,18 @@ def _followed_for(r: Restorer) -> Followed:
         if found is None:
             found = _FOLLOWED[r] = Followed(r)
         return found
+
+
+sends_as_json("create_alert", "post", "/alerts", m.Alert)
+sends_as_json("update_alert", "put", "/alerts/{}", m.Alert)
+finds_lost_answer("create_alert")(created_by_key(CT.ALERT))
+retried_as_is("PUT replaces the whole alert with the body sent", "update_alert")
+
+
+@finds_lost_answer("follow_alert")
+def find_follow(api: DestinationAPI, lost: LostWrite) -> Any:
+    """The alert, if the follower (whose token the follow was sent with) follows it:
+    Looker answers `followed` for the caller only. The spec does not say what following
+    twice answers, so the follow is checked rather than sent again."""
+    alert = api.read("get_alert", lost.args[0], transport_options=lost.options)
+    return alert if getattr(alert, "followed", False) else None

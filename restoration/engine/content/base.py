@@ -3,7 +3,10 @@ in (listing, natural key, search by key, restore), the `Outcome` of one item, an
 payload helpers (the SDK's Write models, field diffs).
 
 A new type joins by adding one module with a `ContentKind` subclass and listing it in
-`restoration.engine.content.KINDS`.
+`restoration.engine.content.KINDS`. The module also declares, for each write method it
+calls, how that write survives a lost answer (`restoration.engine.api`): a finder
+(`finds_lost_answer`; `created_by_key` for a top-level create), `retried_as_is` for a
+PATCH or PUT; deletes need nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from looker_sdk.rtl.serialize import converter40
 
 from restoration.content_types import ContentType
-from restoration.engine.api import ItemFailed
+from restoration.engine.api import DestinationAPI, Finder, ItemFailed, LostWrite, as_dict
 from restoration.looker.serialization import api_dict
 
 if TYPE_CHECKING:
@@ -61,7 +64,7 @@ class ContentKind:
 
     def search_by_key(self, key: Any) -> tuple[str, dict[str, Any]] | None:
         """A search method and its parameters that find an object by natural key; used
-        only to check whether a create whose answer was lost landed."""
+        only to check whether a create whose answer was lost landed (`created_by_key`)."""
         return None
 
     def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
@@ -91,6 +94,27 @@ class ContentKind:
     def translated_for_key(self, r: Restorer, data: dict[str, Any]) -> dict[str, Any]:
         """The backup row with the references its natural key contains translated."""
         return data
+
+
+def created_by_key(content_type: int) -> Finder:
+    """The lost-answer finder of a top-level create (Restorer.upsert passes the natural
+    key): one search by that key (`ContentKind.search_by_key`), compared exactly, since
+    Looker's search ignores case and treats % and _ as wildcards."""
+
+    def find(api: DestinationAPI, lost: LostWrite) -> Any:
+        from restoration.engine.content import kind_of
+
+        kind = kind_of(content_type)
+        search = kind.search_by_key(lost.key) if lost.key is not None else None
+        if search is None:
+            return None
+        method, params = search
+        for obj in api.read(method, **params) or []:
+            if kind.natural_key(as_dict(obj)) == lost.key:
+                return obj
+        return None
+
+    return find
 
 
 def text_id(value: Any) -> str | None:

@@ -7,13 +7,20 @@ from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
 
-from restoration.engine.api import as_dict
+from restoration.engine.api import (
+    DestinationAPI,
+    LostWrite,
+    as_dict,
+    finds_lost_answer,
+    retried_as_is,
+)
 from restoration.engine.content.base import (
     CT,
     UNCHANGED,
     ContentKind,
     Outcome,
     body_dict,
+    created_by_key,
     diff_fields,
     id_order,
     text_id,
@@ -104,6 +111,7 @@ class BoardKind(ContentKind):
         self, r: Restorer, dest: str, sections: list[dict[str, Any]], base: dict[str, Any]
     ) -> tuple[int, dict[str, str]]:
         existing = list(base.get("board_sections") or [])
+        known = {text_id(s.get("id")) for s in existing}  # for a lost create's finder
         writes = 0
         section_map: dict[str, str] = {}
         for source in sections:
@@ -125,8 +133,10 @@ class BoardKind(ContentKind):
                     r.api.write(
                         "create_board_section",
                         body=write_model(m.WriteBoardSection, {**wanted, "board_id": dest}, what),
+                        known=known,
                     )
                 )
+                known.add(text_id(match.get("id")))
                 writes += 1
             else:
                 existing.remove(match)
@@ -189,6 +199,7 @@ class BoardKind(ContentKind):
         self, r: Restorer, section_id: str, source: dict[str, Any], section: dict[str, Any]
     ) -> tuple[int, dict[str, str]]:
         existing = list(section.get("board_items") or [])
+        known = {text_id(i.get("id")) for i in existing}  # for a lost create's finder
         writes = 0
         item_map: dict[str, str] = {}
         for item in sorted(source.get("board_items") or [], key=id_order):
@@ -210,7 +221,9 @@ class BoardKind(ContentKind):
                     body=write_model(
                         m.WriteBoardItem, {**wanted, "board_section_id": section_id}, what
                     ),
+                    known=known,
                 )
+                known.add(str(obj.id))
                 item_map[str(item.get("id"))] = str(obj.id)
                 writes += 1
                 continue
@@ -249,3 +262,43 @@ def _dest_item_ident(item: dict[str, Any]) -> tuple:
         text_id(item.get("lookml_dashboard_id")),
         item.get("custom_url"),
     )
+
+
+# -- writes whose answer was lost (restoration.engine.api) -----------------------------
+finds_lost_answer("create_board")(created_by_key(CT.BOARD))
+retried_as_is(
+    "PATCH sets the fields it names (an order as a whole list)",
+    "update_board",
+    "update_board_section",
+    "update_board_item",
+)
+
+
+@finds_lost_answer("create_board_section")
+def find_section(api: DestinationAPI, lost: LostWrite) -> Any:
+    """A section of the board that the restore did not know, with the title sent."""
+    body = lost.body or {}
+    board = as_dict(api.read("board", text_id(body.get("board_id")))) or {}
+    found = [
+        s
+        for s in board.get("board_sections") or []
+        if text_id(s.get("id")) not in lost.known and s.get("title") == body.get("title")
+    ]
+    if not found:
+        return None
+    return api.read("board_section", text_id(min(found, key=id_order).get("id")))
+
+
+@finds_lost_answer("create_board_item")
+def find_board_item(api: DestinationAPI, lost: LostWrite) -> Any:
+    """An item of the section that the restore did not know, showing what was sent."""
+    body = lost.body or {}
+    section = as_dict(api.read("board_section", text_id(body.get("board_section_id")))) or {}
+    found = [
+        i
+        for i in section.get("board_items") or []
+        if text_id(i.get("id")) not in lost.known and _dest_item_ident(i) == _dest_item_ident(body)
+    ]
+    if not found:
+        return None
+    return api.read("board_item", text_id(min(found, key=id_order).get("id")))

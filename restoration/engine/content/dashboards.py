@@ -12,13 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
 
-from restoration.engine.api import as_dict
+from restoration.engine.api import (
+    DestinationAPI,
+    LostWrite,
+    as_dict,
+    finds_lost_answer,
+    retried_as_is,
+)
 from restoration.engine.content.base import (
     CT,
     UNCHANGED,
     ContentKind,
     Outcome,
     body_dict,
+    created_by_key,
     diff_fields,
     id_order,
     normalized,
@@ -128,7 +135,8 @@ class DashboardKind(ContentKind):
                     ]
             return outcome
         wrote = self._reconcile_filters(r, dest, data, base)
-        element_map, created_elements, changed = self._reconcile_elements(r, dest, pairs)
+        known = {text_id(e.get("id")) for e in base.get("dashboard_elements") or []}
+        element_map, created_elements, changed = self._reconcile_elements(r, dest, pairs, known)
         TILES_PLACED.remember(r, entry.content_id, element_map)
         for warning in outcome.warnings:
             logger.warning("dashboard %s restored as %s: %s", entry.content_id, dest, warning)
@@ -338,7 +346,10 @@ class DashboardKind(ContentKind):
         r: Restorer,
         dest: str,
         pairs: list[tuple[dict[str, Any], dict[str, Any] | None]],
+        known: set[str | None],
     ) -> tuple[dict[str, str], int, int]:
+        """Each backup tile created or brought up to date. `known`: the dashboard's tiles
+        before, and those made here, so a lost create's finder never takes one of them."""
         element_map: dict[str, str] = {}
         created = changed = 0
         for source, match in pairs:
@@ -358,7 +369,9 @@ class DashboardKind(ContentKind):
                 obj = r.api.write(
                     "create_dashboard_element",
                     body=write_model(m.WriteDashboardElement, wanted, what),
+                    known=known,
                 )
+                known.add(str(obj.id))
                 element_map[str(source.get("id"))] = str(obj.id)
                 created += 1
                 continue
@@ -394,6 +407,7 @@ class DashboardKind(ContentKind):
     ) -> int:
         writes = 0
         unmatched = sorted(layouts, key=id_order)
+        known = {text_id(lay.get("id")) for lay in layouts}
         for source in sorted(data.get("dashboard_layouts") or [], key=id_order):
             what = f"dashboard layout {source.get('id')}"
             match = None
@@ -426,8 +440,10 @@ class DashboardKind(ContentKind):
                         body=write_model(
                             m.WriteDashboardLayout, {**wanted, "dashboard_id": dest}, what
                         ),
+                        known=known,
                     )
                 )
+                known.add(text_id(obj.get("id")))
                 writes += 1
                 match = as_dict(r.api.read("dashboard_layout", str(obj.get("id"))))
             else:
@@ -603,4 +619,66 @@ def _element_key(element: dict[str, Any]) -> tuple:
         tuple(query.get("fields") or ()),
         bool(element.get("look_id")),
         bool(element.get("merge_result_id")),
+    )
+
+
+# -- writes whose answer was lost (restoration.engine.api) -----------------------------
+finds_lost_answer("create_dashboard")(created_by_key(CT.DASHBOARD))
+retried_as_is(
+    "PATCH sets the fields it names",
+    "update_dashboard",
+    "update_dashboard_filter",
+    "update_dashboard_element",
+    "update_dashboard_layout",
+    "update_dashboard_layout_component",
+)
+
+
+@finds_lost_answer("create_dashboard_filter")
+def find_filter(api: DestinationAPI, lost: LostWrite) -> Any:
+    """The dashboard's filter of that name (unique on a dashboard: the repeat of a create
+    that landed is refused "Filter name already exists")."""
+    body = lost.body or {}
+    for found in api.read("dashboard_dashboard_filters", text_id(body.get("dashboard_id"))) or []:
+        if found.name == body.get("name"):
+            return found
+    return None
+
+
+@finds_lost_answer("create_dashboard_element")
+def find_tile(api: DestinationAPI, lost: LostWrite) -> Any:
+    """A tile of the dashboard that the restore did not know (`known`) and that shows
+    what was sent: type, titles, text, Look or query. Tiles have no unique key, hence
+    `known`: two equal tiles are two tiles."""
+    body = lost.body or {}
+    sent = _sent_tile(body)
+    found = [
+        tile
+        for tile in api.read("dashboard_dashboard_elements", text_id(body.get("dashboard_id")))
+        or []
+        if str(tile.id) not in lost.known and _sent_tile(as_dict(tile)) == sent
+    ]
+    return min(found, key=lambda t: id_order({"id": t.id})) if found else None
+
+
+@finds_lost_answer("create_dashboard_layout")
+def find_layout(api: DestinationAPI, lost: LostWrite) -> Any:
+    """A layout of the dashboard that the restore did not know, of the type sent."""
+    body = lost.body or {}
+    found = [
+        lay
+        for lay in api.read("dashboard_dashboard_layouts", text_id(body.get("dashboard_id"))) or []
+        if str(lay.id) not in lost.known and lay.type == body.get("type")
+    ]
+    return min(found, key=lambda x: id_order({"id": x.id})) if found else None
+
+
+def _sent_tile(element: dict[str, Any]) -> tuple:
+    return (
+        element.get("type"),
+        element.get("title") or None,
+        element.get("title_text") or None,
+        element.get("body_text") or None,
+        text_id(element.get("look_id")),
+        text_id(element.get("query_id")),
     )

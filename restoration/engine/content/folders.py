@@ -8,8 +8,23 @@ from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
 
-from restoration.engine.api import ItemFailed, MissingReference, as_dict
-from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict, text_id
+from restoration.engine.api import (
+    DestinationAPI,
+    ItemFailed,
+    LostWrite,
+    MissingReference,
+    as_dict,
+    finds_lost_answer,
+    retried_as_is,
+)
+from restoration.engine.content.base import (
+    CT,
+    ContentKind,
+    Outcome,
+    body_dict,
+    created_by_key,
+    text_id,
+)
 
 if TYPE_CHECKING:
     from restoration.engine.destination import DestinationState
@@ -189,3 +204,27 @@ class FolderKind(ContentKind):
                 user_id=who[1] if who[0] == "user" else None,
             )
             r.api.write("create_content_metadata_access", body=body)
+
+
+# -- writes whose answer was lost (restoration.engine.api) -----------------------------
+finds_lost_answer("create_folder")(created_by_key(CT.FOLDER))
+retried_as_is(
+    "PATCH sets the fields it names (name, parent, inherits); PUT sets the permission",
+    "update_folder",
+    "update_content_metadata",
+    "update_content_metadata_access",
+)
+
+
+@finds_lost_answer("create_content_metadata_access")
+def find_access_row(api: DestinationAPI, lost: LostWrite) -> Any:
+    """The folder's access row for the same group or user (one per group or user)."""
+    body = lost.body or {}
+    cmid = text_id(body.get("content_metadata_id"))
+    for row in api.read("all_content_metadata_accesses", cmid) or []:
+        if (text_id(row.group_id), text_id(row.user_id)) == (
+            text_id(body.get("group_id")),
+            text_id(body.get("user_id")),
+        ):
+            return row
+    return None

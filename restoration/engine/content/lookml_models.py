@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
 
-from restoration.engine.api import ItemFailed, as_dict
+from restoration.engine.api import (
+    DestinationAPI,
+    ItemFailed,
+    LostWrite,
+    as_dict,
+    finds_lost_answer,
+    is_missing,
+    retried_as_is,
+)
 from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict
 
 if TYPE_CHECKING:
@@ -75,3 +83,19 @@ class LookmlModelKind(ContentKind):
         if found:
             # Whole, as the listing has it, so that only real differences are written.
             r.state.index(CT.LOOKML_MODEL).add(CT.LOOKML_MODEL, found)
+
+
+# -- writes whose answer was lost (restoration.engine.api) -----------------------------
+retried_as_is("PATCH sets the fields it names", "update_lookml_model")
+
+
+@finds_lost_answer("create_lookml_model")
+def find_model(api: DestinationAPI, lost: LostWrite) -> Any:
+    """The model configuration of that name (a name is unique: the repeat of a create
+    that landed is refused "Model already exists")."""
+    try:
+        return api.read("lookml_model", str((lost.body or {}).get("name")))
+    except ItemFailed as exc:
+        if is_missing(exc):
+            return None
+        raise

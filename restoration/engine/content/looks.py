@@ -6,8 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
 
-from restoration.engine.api import ItemFailed, as_dict
-from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict, text_id
+from restoration.engine.api import ItemFailed, as_dict, finds_lost_answer, retried_as_is
+from restoration.engine.content.base import (
+    CT,
+    ContentKind,
+    Outcome,
+    body_dict,
+    created_by_key,
+    text_id,
+)
 from restoration.engine.content.queries import check_model, new_query, query_body, source_query
 
 if TYPE_CHECKING:
@@ -116,3 +123,8 @@ class LookKind(ContentKind):
             target=(dest_id, deleted),
         )
         return outcome
+
+
+# -- writes whose answer was lost (restoration.engine.api) -----------------------------
+finds_lost_answer("create_look")(created_by_key(CT.LOOK))
+retried_as_is("PATCH sets the fields it names", "update_look")

@@ -5,7 +5,8 @@ with one on the destination, and creating it there with its source queries.
 Merge queries are immutable with structural identity (spec of `create_merge_query`), so
 a tile keeps the merge query it has when that one asks the same question, and gets a
 new one otherwise; in the instance the backup came from, the backed-up id is reused
-when it still asks the same question.
+when it still asks the same question. A create whose answer was lost is sent again:
+the same body answers the same merge query.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
 
-from restoration.engine.api import ItemFailed
+from restoration.engine.api import ItemFailed, retried_as_is
 from restoration.engine.content.base import normalized, text_id, write_model
 from restoration.engine.content.queries import check_model, new_query, query_body
 from restoration.looker.serialization import api_dict
@@ -117,3 +118,9 @@ def merge_for_tile(
     what = f"merge query of tile {element.get('id')}"
     obj = r.api.write("create_merge_query", body=write_model(m.WriteMergeQuery, body, what))
     return str(obj.id), None
+
+
+retried_as_is(
+    "a merge query is an immutable value: the same body answers the merge query it made",
+    "create_merge_query",
+)

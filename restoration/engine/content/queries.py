@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
 
-from restoration.engine.api import ItemFailed
+from restoration.engine.api import ItemFailed, retried_as_is
 from restoration.engine.content.base import CT, body_dict, text_id, write_model
 
 if TYPE_CHECKING:
@@ -115,3 +115,11 @@ def source_query(r: Restorer, query_id: str, what: str) -> dict[str, Any]:
         exc.args = (exc.message,)
         exc.error_type = "MissingQuery"
         raise
+
+
+# -- writes whose answer was lost (restoration.engine.api) -----------------------------
+retried_as_is(
+    "a query is an immutable value nothing lists: a second copy changes nothing anyone "
+    "sees, and the tile or Look points at the one whose answer arrived",
+    "create_query",
+)

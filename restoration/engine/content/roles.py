@@ -10,8 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
 
-from restoration.engine.api import ItemFailed, as_dict
-from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict, text_id
+from restoration.engine.api import ItemFailed, as_dict, finds_lost_answer, retried_as_is
+from restoration.engine.content.base import (
+    CT,
+    ContentKind,
+    Outcome,
+    body_dict,
+    created_by_key,
+    text_id,
+)
 from restoration.engine.content.users import note_member
 
 if TYPE_CHECKING:
@@ -181,3 +188,17 @@ class RoleKind(ContentKind):
             }
             if groups - current:
                 r.api.write("set_role_groups", dest_role, body=sorted(groups | current))
+
+
+# -- writes whose answer was lost (restoration.engine.api) -----------------------------
+finds_lost_answer("create_permission_set")(created_by_key(CT.PERMISSION_SET))
+finds_lost_answer("create_model_set")(created_by_key(CT.MODEL_SET))
+finds_lost_answer("create_role")(created_by_key(CT.ROLE))
+retried_as_is(
+    "PATCH sets the fields it names; PUT sets the role's whole list of users or groups",
+    "update_permission_set",
+    "update_model_set",
+    "update_role",
+    "set_role_users",
+    "set_role_groups",
+)

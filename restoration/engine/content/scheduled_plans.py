@@ -7,8 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
 
-from restoration.engine.api import ItemFailed
-from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict, text_id
+from restoration.engine.api import ItemFailed, finds_lost_answer, retried_as_is
+from restoration.engine.content.base import (
+    CT,
+    ContentKind,
+    Outcome,
+    body_dict,
+    created_by_key,
+    text_id,
+)
 from restoration.engine.content.queries import check_model, tile_query_id
 
 if TYPE_CHECKING:
@@ -34,6 +41,17 @@ class ScheduledPlanKind(ContentKind):
 
     def natural_key(self, obj: dict[str, Any]) -> Any:
         return (obj.get("name"), text_id(obj.get("user_id")), plan_target(obj))
+
+    def search_by_key(self, key: Any) -> tuple[str, dict[str, Any]]:
+        name, owner, (target, target_id) = key
+        params: dict[str, Any] = {"all_users": True}
+        if name:
+            params["name"] = name
+        if owner:
+            params["user_id"] = owner
+        if target in ("dashboard_id", "look_id", "lookml_dashboard_id"):
+            params[target] = target_id
+        return ("search_scheduled_plans", params)
 
     def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
         what = f"scheduled plan {entry.content_id}"
@@ -112,3 +130,10 @@ class ScheduledPlanKind(ContentKind):
         if r.config.schedules_disabled and data.get("enabled"):
             outcome.notes.append("restored disabled")
         return outcome
+
+
+# -- writes whose answer was lost (restoration.engine.api) -----------------------------
+finds_lost_answer("create_scheduled_plan")(created_by_key(CT.SCHEDULED_PLAN))
+retried_as_is(
+    "PATCH sets the fields it names (the destinations list as a whole)", "update_scheduled_plan"
+)

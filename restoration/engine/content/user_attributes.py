@@ -6,6 +6,10 @@ Group values are set as a whole (`set_user_attribute_group_values` replaces them
 the destination ends with exactly the backup's. User values are added and updated, never
 removed: the API lists them per user only, and reading every user of the destination
 for each attribute would cost more than the restore itself.
+
+After a lost answer: a definition's create is found by name (unique), its update (PATCH)
+and a user's value (PATCH) are sent again, and group values, set as a whole by a POST,
+are read back: the list sent, if it is there.
 """
 
 from __future__ import annotations
@@ -14,13 +18,21 @@ from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
 
-from restoration.engine.api import ItemFailed, as_dict
+from restoration.engine.api import (
+    DestinationAPI,
+    ItemFailed,
+    LostWrite,
+    as_dict,
+    finds_lost_answer,
+    retried_as_is,
+)
 from restoration.engine.content.base import (
     CT,
     UNCHANGED,
     ContentKind,
     Outcome,
     body_dict,
+    created_by_key,
     diff_fields,
     text_id,
     write_model,
@@ -167,3 +179,19 @@ class UserAttributeKind(ContentKind):
                     body=m.WriteUserAttributeWithValue(value=row.get("value")),
                 )
         return writes
+
+
+finds_lost_answer("create_user_attribute")(created_by_key(CT.USER_ATTRIBUTE))
+retried_as_is(
+    "PATCH sets the fields it names", "update_user_attribute", "set_user_attribute_user_value"
+)
+
+
+@finds_lost_answer("set_user_attribute_group_values")
+def find_group_values(api: DestinationAPI, lost: LostWrite) -> Any:
+    """The attribute's group values, if they are the list sent, in its order. The write
+    is a POST that replaces the whole list (so a repeat would be harmless too); read
+    back, a lost answer costs one read and no second write."""
+    sent = [(text_id(v.get("group_id")), v.get("value")) for v in lost.body or []]
+    have = as_dict(api.read("all_user_attribute_group_values", lost.args[0])) or []
+    return have if [(text_id(g.get("group_id")), g.get("value")) for g in have] == sent else None

@@ -7,8 +7,23 @@ from typing import TYPE_CHECKING, Any
 
 from looker_sdk.sdk.api40 import models as m
 
-from restoration.engine.api import ItemFailed, as_dict
-from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict, text_id
+from restoration.engine.api import (
+    DestinationAPI,
+    ItemFailed,
+    LostWrite,
+    as_dict,
+    finds_lost_answer,
+    retried_as_is,
+)
+from restoration.engine.content.base import (
+    CT,
+    ContentKind,
+    Outcome,
+    body_dict,
+    created_by_key,
+    id_order,
+    text_id,
+)
 from restoration.models import BlobDecodeError, decode_blob
 
 if TYPE_CHECKING:
@@ -222,3 +237,66 @@ class GroupKind(ContentKind):
                         dest_group,
                         body=m.GroupIdForGroupInclusion(group_id=child),
                     )
+
+
+# -- writes whose answer was lost (restoration.engine.api) -----------------------------
+finds_lost_answer("create_group")(created_by_key(CT.GROUP))
+retried_as_is(
+    "PATCH sets the fields it names; PUT sets the whole list of roles or members",
+    "update_user",
+    "update_group",
+    "set_user_roles",
+)
+
+
+@finds_lost_answer("create_user")
+def find_created_user(api: DestinationAPI, lost: LostWrite) -> Any:
+    """By email when the user already has it; else the user with these names and no
+    email whom the session did not know before the create: the email is set by a later
+    call (create_user_credentials_email), so a user whose create's answer was lost has
+    none yet."""
+    if lost.key:
+        for obj in api.read("search_users", email=lost.key) or []:
+            if user_email(as_dict(obj)) == lost.key:
+                return obj
+    body = lost.body or {}
+    names = {k: body[k] for k in ("first_name", "last_name") if body.get(k)}
+    candidates = [
+        obj
+        for obj in (as_dict(u) for u in api.read("search_users", **names) or [])
+        if text_id(obj.get("id")) not in lost.known
+        and not user_email(obj)
+        and all(obj.get(k) == v for k, v in names.items())
+    ]
+    if not candidates:
+        return None
+    return api.read("user", text_id(min(candidates, key=id_order).get("id")))
+
+
+@finds_lost_answer("create_user_credentials_email")
+def find_email_credential(api: DestinationAPI, lost: LostWrite) -> Any:
+    """The user's email login, if it is the one sent (an "Email credentials already
+    exist" answer to the repeat then adopts it)."""
+    user = as_dict(api.read("user", lost.args[0])) or {}
+    sent = str((lost.body or {}).get("email") or "").strip().lower()
+    creds = user.get("credentials_email") or {}
+    return creds if sent and str(creds.get("email") or "").lower() == sent else None
+
+
+@finds_lost_answer("add_group_user")
+def find_group_member(api: DestinationAPI, lost: LostWrite) -> Any:
+    """The user, if the group is among theirs."""
+    user_id = (lost.body or {}).get("user_id")
+    user = api.read("user", str(user_id))
+    have = {str(g) for g in getattr(user, "group_ids", None) or []}
+    return user if str(lost.args[0]) in have else None
+
+
+@finds_lost_answer("add_group_group")
+def find_group_in_group(api: DestinationAPI, lost: LostWrite) -> Any:
+    """The child group, if the parent now holds it."""
+    child = str((lost.body or {}).get("group_id"))
+    for group in api.read("all_group_groups", lost.args[0]) or []:
+        if str(group.id) == child:
+            return group
+    return None
