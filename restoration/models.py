@@ -3,6 +3,10 @@
 Table and column names follow lookervault's schema so a backup or a restoration
 database can be read by either tool; the extra columns restoreadmin needs are
 listed in docs/data-model.md.
+
+Why one module of this size: every table here is read and written together by the
+engine, the pages and the admin, and a state change lives beside its audit event
+(STYLE.md). The backup history's tables are apart, in restoration/versions.py.
 """
 
 from __future__ import annotations

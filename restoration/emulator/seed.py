@@ -3,6 +3,10 @@
 Seeds are deterministic: every choice comes from random.Random(seed string), and objects
 are created in a fixed order through the same functions the API routes use (`resources/`),
 so their ids and shapes are what a real instance would answer.
+
+Why one module of this size: the demo is one story (who owns what, which tile listens to
+which filter, which alert follows which tile) that reads best top to bottom, and its
+random sequence must not change when a section is added (new sections go last).
 """
 
 from __future__ import annotations

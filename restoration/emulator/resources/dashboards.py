@@ -1,5 +1,9 @@
 """Dashboards and their parts: tiles (dashboard elements), filters, layouts and layout
 components; copy, move, soft delete, search; a folder's dashboards.
+
+Why one module of this size: Looker keeps a dashboard's parts consistent with each other
+(a tile gets its layout component, a deleted tile loses it, a copy copies them all), so
+the rules and routes of the parts stay beside the dashboard's.
 """
 
 from __future__ import annotations
