@@ -91,7 +91,10 @@ class DashboardKind(ContentKind):
     def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
         what = f"dashboard {entry.content_id}"
         elements, left_out = self._restorable_tiles(r, data)
-        # The folder and owner translated as a Look's (looks.content_settings).
+        # The folder: its mapping, else the same id in the same instance, else the folder
+        # with the same name under the mapped parent (Restorer.ref, folders.FolderKind);
+        # the owner likewise, left out when not restored. Shared with Looks:
+        # looks.content_settings.
         wanted = content_settings(r, m.WriteDashboard, data, what)
         key = (wanted.get("folder_id"), wanted.get("title"))
         dest_id, deleted = r.locate(CT.DASHBOARD, entry.content_id, key)
