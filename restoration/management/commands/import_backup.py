@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-import msgspec
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -157,12 +156,13 @@ def parse_timestamp(value: Any, column: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def check_blob(blob: bytes | None, label: str) -> None:
-    """Raise BlobDecodeError unless the whole blob decodes to a map (a Looker object).
+def check_blob(blob: bytes | None, label: str) -> dict[str, Any]:
+    """The Looker object the blob holds; BlobDecodeError unless the whole blob decodes
+    to a map.
 
     A full decode, strings included: a blob that passes here decodes everywhere later
     (the restore, the backup browser), so nothing unreadable is ever stored."""
-    decode_blob(blob, label=label)
+    return decode_blob(blob, label=label)
 
 
 def text_value(value: Any, column: str) -> str | None:
@@ -177,17 +177,9 @@ def text_value(value: Any, column: str) -> str | None:
     return str(value)
 
 
-MSGPACK_NIL = b"\xc0"
-# Builds Python objects only for the top-level keys: enough to see whether a Look has
-# its query, after check_blob has decoded the whole blob.
-MAP_OF_RAW = msgspec.msgpack.Decoder(dict[Any, msgspec.Raw])
-
-
-def look_lacks_query(blob: bytes) -> bool:
-    """A Look blob with a query_id but no query (as lookervault stores Looks)."""
-    top = MAP_OF_RAW.decode(blob)
-    query = top.get("query")
-    return query is None or bytes(query) == MSGPACK_NIL
+def look_lacks_query(data: dict[str, Any]) -> bool:
+    """A Look with a query_id but no query (as lookervault stores Looks)."""
+    return data.get("query") is None
 
 
 LOOKS_WITHOUT_QUERY = (
@@ -209,8 +201,9 @@ def parse_size(value: Any, blob: bytes) -> int:
         raise BadRow(f"content_size {value!r} is not a whole number") from None
 
 
-def item_from_row(row: tuple[Any, ...]) -> ContentItem:
-    """Build a ContentItem from one backup row, or raise BadRow saying what is wrong."""
+def item_from_row(row: tuple[Any, ...]) -> tuple[ContentItem, dict[str, Any]]:
+    """A ContentItem from one backup row, with the object its blob holds (decoded once);
+    or BadRow saying what is wrong."""
     values = dict(zip(BACKUP_COLUMNS, row, strict=True))
     content_id = text_value(values["id"], "id")
     if content_id is None or content_id == "":
@@ -224,8 +217,8 @@ def item_from_row(row: tuple[Any, ...]) -> ContentItem:
     if isinstance(blob, str):  # SQLite's dynamic typing lets TEXT sneak into a BLOB column
         blob = blob.encode()
     try:
-        check_blob(blob, label)
-        return ContentItem(
+        data = check_blob(blob, label)
+        item = ContentItem(
             content_id=str(content_id),
             content_type=content_type,
             name=text_value(values["name"], "name") or "",
@@ -239,6 +232,7 @@ def item_from_row(row: tuple[Any, ...]) -> ContentItem:
             content_data=bytes(blob),
             folder_id=text_value(values["folder_id"], "folder_id"),
         )
+        return item, data
     except BlobDecodeError as exc:
         raise BadRow(str(exc)) from None
     except BadRow as exc:
@@ -366,11 +360,9 @@ def import_backup(
                 items = []
                 for _rowid, *row in rows:
                     try:
-                        item = item_from_row(tuple(row))
+                        item, data = item_from_row(tuple(row))
                         items.append(item)
-                        if item.content_type == ContentType.LOOK and look_lacks_query(
-                            item.content_data
-                        ):
+                        if item.content_type == ContentType.LOOK and look_lacks_query(data):
                             report.looks_without_query += 1
                     except BadRow as exc:
                         report.skip(str(exc))
