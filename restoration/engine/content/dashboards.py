@@ -546,7 +546,7 @@ def result_maker_settings(element: dict[str, Any]) -> dict[str, Any] | None:
     """The tile's result maker settings as backed up or read: filterables (model, view,
     name, `listen` [{dashboard_filter_name, field}]), vis config, dynamic fields, sorts
     and total; None for a tile without a result maker (text tiles)."""
-    # api_dict: the engine's as_dict leaves models under forward-referenced lists.
+    # The element may come straight from the SDK: plain data at every depth first.
     result_maker = api_dict(element.get("result_maker"))
     if not result_maker:
         return None
