@@ -74,12 +74,7 @@ class LookmlModelKind(ContentKind):
         """Looker configures a model itself when its project is first deployed, often (its
         docs say): one the destination listing did not have may exist by now. It is
         adopted and updated, never created a second time (a 422 "already exists")."""
-        try:
-            found = as_dict(r.api.read("lookml_model", name))
-        except ItemFailed as exc:
-            if exc.status == 404:
-                return
-            raise
+        found = as_dict(configured_model(r.api, name))
         if found:
             # Whole, as the listing has it, so that only real differences are written.
             r.state.index(CT.LOOKML_MODEL).add(CT.LOOKML_MODEL, found)
@@ -89,13 +84,18 @@ class LookmlModelKind(ContentKind):
 retried_as_is("PATCH sets the fields it names", "update_lookml_model")
 
 
-@finds_lost_answer("create_lookml_model")
-def find_model(api: DestinationAPI, lost: LostWrite) -> Any:
-    """The model configuration of that name (a name is unique: the repeat of a create
-    that landed is refused "Model already exists")."""
+def configured_model(api: DestinationAPI, name: str) -> Any:
+    """The destination's model configuration of that name, or None."""
     try:
-        return api.read("lookml_model", str((lost.body or {}).get("name")))
+        return api.read("lookml_model", name)
     except ItemFailed as exc:
         if is_missing(exc):
             return None
         raise
+
+
+@finds_lost_answer("create_lookml_model")
+def find_model(api: DestinationAPI, lost: LostWrite) -> Any:
+    """The model configuration of that name (a name is unique: the repeat of a create
+    that landed is refused "Model already exists")."""
+    return configured_model(api, str((lost.body or {}).get("name")))
