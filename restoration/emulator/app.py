@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from . import lookml, resources, sdk_types
-from .errors import DOCS, LookerError, doc_url
+from .errors import CONFLICT_MESSAGE, DOCS, LookerError, clash_status, doc_url
 from .faults import FaultSettings, RateLimit
 from .resources.lookml_models import configure_deployed_models
 from .routing import NO_CONTENT, ROUTES, Call, Router, not_emulated_routes
@@ -52,6 +52,7 @@ class EmulatorApp:
         self._counter_lock = threading.Lock()
         self.calls: Counter[str] = Counter()
         self.lost_answers: Counter[str] = Counter()
+        self.clashes: Counter[str] = Counter()
         self.writes = 0
         self.stopping = threading.Event()
         self.base_url = "http://127.0.0.1"
@@ -65,6 +66,7 @@ class EmulatorApp:
                 "creates": dict(self.store.create_counts),
                 "writes": self.writes,
                 "lost_answers": dict(self.lost_answers),
+                "clashes": dict(self.clashes),
             }
 
     def projects(self) -> lookml.Projects:
@@ -83,6 +85,7 @@ class EmulatorApp:
         with self._counter_lock:
             self.calls.clear()
             self.lost_answers.clear()
+            self.clashes.clear()
             self.writes = 0
             self.store.create_counts.clear()
 
@@ -181,6 +184,12 @@ class EmulatorApp:
         except _Drop:
             return -1, [], None
         except LookerError as exc:
+            if exc.clash:
+                exc.status = clash_status(exc, r.operation, self.faults.clash_statuses)
+                if exc.status == 409:
+                    exc.message = CONFLICT_MESSAGE
+                with self._counter_lock:
+                    self.clashes[f"{exc.status} {route_key}"] += 1
             body: dict[str, Any] = {
                 "message": exc.message,
                 "documentation_url": doc_url(exc.status, verb, r.template),

@@ -53,6 +53,10 @@ class FaultSettings:
     lost_answer_rate: float = 0
     lost_answer_ways: list[str] = field(default_factory=lambda: list(DEFAULT_LOST_WAYS))
     lost_answer_hang_seconds: float = 30  # "hang": held this long, then closed unanswered
+    # Clashes (a name, title or key taken): operationId -> the status to answer them with,
+    # 409 or 422, whatever the emulator answers by default (errors.CLASH_STATUS). For tests
+    # that show a client copes with both answers.
+    clash_statuses: dict[str, int] = field(default_factory=dict)
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name for f in fields(self)}
@@ -76,6 +80,11 @@ class FaultSettings:
                     raise ValueError(
                         f"lost_answer_ways must name some of {', '.join(LOST_WAYS)} (got {value!r})"
                     )
+            elif key == "clash_statuses":
+                value = {str(op): int(status) for op, status in (value or {}).items()}
+                wrong = {op: s for op, s in value.items() if s not in (409, 422)}
+                if wrong:
+                    raise ValueError(f"clash_statuses must be 409 or 422 (got {wrong!r})")
             elif key == "lost_answer_next":
                 value = int(value)
             elif key == "retry_after":

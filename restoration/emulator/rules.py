@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import LookerError, not_found, problem, validation_failed
+from .errors import LookerError, already_exists, not_found, problem, validation_failed
 from .store import Store
 
 
@@ -69,7 +69,7 @@ def check_unique_name(
     for obj in s.all(kind):
         if obj["id"] != exclude_id and obj.get(field) == name:
             label = kind.replace("_", " ").capitalize()
-            raise validation_failed(
+            raise already_exists(
                 problem(field, "already_exists", f"{label} with this {field} already exists.")
             )
 

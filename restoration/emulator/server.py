@@ -262,6 +262,13 @@ class LookerEmulator:
             settings["lost_answer_hang_seconds"] = hang_seconds
         return self.set_faults(**settings)
 
+    def answer_clashes_with(self, status: int, *operations: str) -> dict[str, Any]:
+        """Answer a clash (a name, title or key another object has) on these operations
+        (operationIds) with `status`, 409 or 422, instead of the ledger's choice; kept
+        until `set_faults(clear=True)`. `counters()["clashes"]` counts the answers given."""
+        wanted = {**self.app.faults.clash_statuses, **dict.fromkeys(operations, status)}
+        return self.set_faults(clash_statuses=wanted)
+
     def reset(self, seed: str | None = None, projects: Any = None) -> None:
         """Back to a fresh instance: the given seed and projects, else the ones this emulator
         started with."""

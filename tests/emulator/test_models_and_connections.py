@@ -36,7 +36,7 @@ def test_model_names_are_unique(sdk):
     sdk.create_lookml_model(m.WriteLookmlModel(name="sales", project_name="sales"))
     with pytest.raises(error.SDKError) as exc:
         sdk.create_lookml_model(m.WriteLookmlModel(name="sales", project_name="other"))
-    assert exc.value.errors[0].code == "already_exists"
+    assert "/409/post/lookml_models" in exc.value.documentation_url
 
 
 def test_seeded_models_list_their_explores(demo_sdk):

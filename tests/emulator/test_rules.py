@@ -20,12 +20,15 @@ def _state(emulator) -> str:
 
 
 def rejected(emulator, call, status: int, field: str | None = None) -> error.SDKError:
-    """`call()` fails with `status` (and a 422 naming `field`), and changes nothing."""
+    """`call()` fails with `status` (and a 422 naming `field`; a 409 has Looker's conflict
+    body, no field errors), and changes nothing."""
     before = _state(emulator)
     with pytest.raises(error.SDKError) as exc:
         call()
     assert f"/{status}/" in exc.value.documentation_url, str(exc.value)
-    if field is not None:
+    if status == 409:
+        assert exc.value.message == "The resource already exists." and not exc.value.errors
+    elif field is not None:
         assert field in [e.field for e in exc.value.errors]
     assert _state(emulator) == before
     return exc.value
@@ -263,7 +266,7 @@ def test_rule_access_row_once_per_group_or_user(api, emu):
         content_metadata_id=api.folder("1").content_metadata_id, group_id=group.id
     )
     api.create_content_metadata_access(body)
-    rejected(emu, lambda: api.create_content_metadata_access(body), 422, "content_metadata_id")
+    rejected(emu, lambda: api.create_content_metadata_access(body), 409)
 
 
 def test_rule_content_metadata_lists_need_their_parent(api, emu):
@@ -279,16 +282,25 @@ def test_rule_content_metadata_lists_need_their_parent(api, emu):
 
 
 def test_rule_user_email_valid_and_unique(api, emu):
-    api.create_user(m.WriteUser(credentials_email=m.WriteCredentialsEmail(email="a@example.com")))
-    for email in ("not-an-email", "A@example.com"):
+    first = api.create_user(
+        m.WriteUser(credentials_email=m.WriteCredentialsEmail(email="a@example.com"))
+    )
+    for email, status in (("not-an-email", 422), ("A@example.com", 409)):
         rejected(
             emu,
             lambda email=email: api.create_user(
                 m.WriteUser(credentials_email=m.WriteCredentialsEmail(email=email))
             ),
-            422,
+            status,
             "email",
         )
+    other = api.create_user(m.WriteUser(first_name="Bo"))
+    taken = m.WriteCredentialsEmail(email="a@example.com")
+    rejected(emu, lambda: api.create_user_credentials_email(other.id, taken), 409)
+    # An update declares no 409 in the spec: a clash there is a 422 on `email`.
+    api.create_user_credentials_email(other.id, m.WriteCredentialsEmail(email="b@example.com"))
+    rejected(emu, lambda: api.update_user_credentials_email(other.id, taken), 422, "email")
+    assert api.user(first.id).email == "a@example.com"
 
 
 def test_rule_credentials_email_after_nested_create_is_accepted(api, emu):
@@ -372,10 +384,15 @@ def test_rule_set_in_use_cannot_be_deleted(api, emu):
 
 def test_rule_role_and_set_names_unique(api, emu):
     ms = api.create_model_set(m.WriteModelSet(name="M", models=[]))
-    rejected(emu, lambda: api.create_model_set(m.WriteModelSet(name="M")), 422, "name")
+    rejected(emu, lambda: api.create_model_set(m.WriteModelSet(name="M")), 409)
     assert api.create_model_set(m.WriteModelSet(name="m")).name == "m"
-    api.create_role(m.WriteRole(name="R", model_set_id=ms.id))
-    rejected(emu, lambda: api.create_role(m.WriteRole(name="R")), 422, "name")
+    ps = api.create_permission_set(m.WritePermissionSet(name="P", permissions=["access_data"]))
+    rejected(emu, lambda: api.create_permission_set(m.WritePermissionSet(name="P")), 409)
+    role = api.create_role(m.WriteRole(name="R", model_set_id=ms.id, permission_set_id=ps.id))
+    rejected(emu, lambda: api.create_role(m.WriteRole(name="R")), 409)
+    # Renaming onto a taken name: updates declare no 409, so 422 `already_exists`.
+    other = api.create_role(m.WriteRole(name="S"))
+    rejected(emu, lambda: api.update_role(other.id, m.WriteRole(name=role.name)), 422, "name")
 
 
 def test_rule_role_assignment_ids_must_exist(api, emu):
@@ -391,7 +408,7 @@ def test_rule_model_name_format(api, emu):
 
 
 def test_rule_model_name_unique(api, emu):
-    rejected(emu, lambda: api.create_lookml_model(m.WriteLookmlModel(name="thelook")), 422)
+    rejected(emu, lambda: api.create_lookml_model(m.WriteLookmlModel(name="thelook")), 409)
 
 
 def test_rule_model_connections_must_exist(api, emu):
@@ -469,15 +486,15 @@ def test_rule_dashboard_slug_unique(api, emu):
     rejected(
         emu,
         lambda: api.create_dashboard(m.WriteDashboard(title="B", folder_id="1", slug=dash.slug)),
-        422,
-        "slug",
+        409,
     )
+    other = _dashboard(api, title="Other")
+    rejected(emu, lambda: api.update_dashboard(other.id, m.WriteDashboard(slug=dash.slug)), 409)
     api.update_dashboard(dash.id, m.WriteDashboard(deleted=True))  # trashed: keeps its slug
     rejected(
         emu,
         lambda: api.create_dashboard(m.WriteDashboard(title="B", folder_id="1", slug=dash.slug)),
-        422,
-        "slug",
+        409,
     )
 
 
@@ -517,13 +534,33 @@ def test_rule_parts_stay_on_their_dashboard(api, emu):
     )
 
 
+def test_rule_clash_status_can_be_switched_per_operation(api, emu):
+    """The test switch (`answer_clashes_with`): the same clash answered 422 or 409 as a test
+    asks, per operation, so the engine's tests can show it copes with both."""
+    api.create_group(m.WriteGroup(name="Ops"))
+    emu.answer_clashes_with(422, "create_group")
+    rejected(emu, lambda: api.create_group(m.WriteGroup(name="Ops")), 422, "name")
+    dash = _dashboard(api)
+    emu.answer_clashes_with(409, "create_dashboard")
+    rejected(emu, lambda: _dashboard(api), 409)  # title clash, evidenced as 422
+    assert emu.counters()["clashes"] == {
+        "422 POST /api/4.0/groups": 1,
+        "409 POST /api/4.0/dashboards": 1,
+    }
+    emu.set_faults(clear=True)
+    rejected(emu, lambda: api.create_group(m.WriteGroup(name="Ops")), 409)
+    rejected(emu, lambda: _dashboard(api, title=dash.title), 422, "[:title, :space_id]")
+    with pytest.raises(ValueError, match="409 or 422"):
+        emu.answer_clashes_with(400, "create_group")
+
+
 def test_rule_filter_name_unique_on_dashboard(api, emu):
     dash = _dashboard(api)
     body = m.WriteCreateDashboardFilter(
         dashboard_id=dash.id, name="date", title="Date", type="field_filter"
     )
     api.create_dashboard_filter(body)
-    rejected(emu, lambda: api.create_dashboard_filter(body), 422, "name")
+    rejected(emu, lambda: api.create_dashboard_filter(body), 409)
 
 
 def test_rule_layout_component_sizes(api, emu):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import sdk_types
-from ..errors import problem, validation_failed
+from ..errors import already_exists, problem, validation_failed
 from ..routing import NO_CONTENT, Call, route
 from ..rules import (
     check_references,
@@ -48,12 +48,13 @@ def check_title_unique_in_folder(
     don't count."""
     for other in s.where("dashboard", "folder_id", folder_id):
         if other["id"] != exclude_id and not other.get("deleted") and other.get("title") == title:
-            raise validation_failed(
+            raise already_exists(
                 problem(
                     "[:title, :space_id]",
                     "already_exists",
                     "Dashboard with this title already exists.",
-                )
+                ),
+                status=422,
             )
 
 
@@ -95,8 +96,9 @@ def create_dashboard(s: Store, body: dict[str, Any], user_id: str | None) -> dic
 def _check_unique_slug(s: Store, slug: str, exclude_id: str | None) -> None:
     for other in s.where("dashboard", "slug", slug):
         if other["id"] != exclude_id:
-            raise validation_failed(
-                problem("slug", "already_exists", "Slug has already been taken.")
+            # 409 "The resource already exists.": looker-cli #14, #19, #306; gzr PR #295.
+            raise already_exists(
+                problem("slug", "already_exists", "Slug has already been taken."), status=409
             )
 
 
@@ -388,7 +390,7 @@ def create_filter(s: Store, body: dict[str, Any]) -> dict[str, Any]:
     dash = s.get("dashboard", body["dashboard_id"])
     for other in children_of(s, "dashboard_filter", dash["_filter_ids"]):
         if other.get("name") == body["name"]:
-            raise validation_failed(
+            raise already_exists(
                 problem("name", "already_exists", "Filter name already exists on this dashboard.")
             )
     dfilter = {

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import sdk_types
-from ..errors import LookerError, problem, validation_failed
+from ..errors import LookerError, already_exists, problem, validation_failed
 from ..routing import NO_CONTENT, Call, route
 from ..rules import check_references, now, require, require_fields
 from ..search import paginate, search, sort_rows
@@ -145,7 +145,7 @@ def create_content_access(s: Store, body: dict[str, Any]) -> dict[str, Any]:
             and access.get("group_id") == body.get("group_id")
             and access.get("user_id") == body.get("user_id")
         ):
-            raise validation_failed(
+            raise already_exists(
                 problem("content_metadata_id", "already_exists", "Access already granted.")
             )
     return s.insert(

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from .. import lookml, sdk_types
-from ..errors import not_found, problem, validation_failed
+from ..errors import already_exists, not_found, problem, validation_failed
 from ..routing import NO_CONTENT, Call, route
 from ..rules import merge_changes, require, require_fields
 from ..search import paginate
@@ -24,7 +24,7 @@ def create_lookml_model(s: Store, body: dict[str, Any]) -> dict:
             problem("name", "invalid", "Model names use lowercase letters, digits and underscores.")
         )
     if s.exists("lookml_model", body["name"]):
-        raise validation_failed(problem("name", "already_exists", "Model already exists."))
+        raise already_exists(problem("name", "already_exists", "Model already exists."))
     _check_connections(s, body)
     obj = {
         "project_name": None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import sdk_types
-from ..errors import LookerError, not_found, problem, validation_failed
+from ..errors import LookerError, already_exists, not_found, problem, validation_failed
 from ..routing import NO_CONTENT, Call, route
 from ..rules import check_references, merge_changes, require
 from ..search import sort_rows
@@ -80,6 +80,8 @@ def _check_definition(s: Store, attr: dict[str, Any], exclude_id: str | None) ->
                 break
     if attr.get("type") not in TYPES:
         problems.append(problem("type", "invalid", "type must be one of " + ", ".join(TYPES)))
+    if problems and all(p.code == "already_exists" for p in problems):
+        raise already_exists(*problems, status=422)  # the spec's text: "fail with a 422"
     if problems:
         raise validation_failed(*problems)
 

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from .. import sdk_types
-from ..errors import LookerError, not_found, problem, validation_failed
+from ..errors import LookerError, already_exists, not_found, problem, validation_failed
 from ..routing import NO_CONTENT, Call, route
 from ..rules import check_references, merge_changes, now, require, same_name
 from ..search import matches_like, paginate, search, sort_rows
@@ -33,7 +33,7 @@ def _check_email(s: Store, email: Any, exclude_id: str | None) -> None:
         raise validation_failed(problem("email", "invalid", "Email is not a valid address."))
     for other in s.all("user"):
         if other["id"] != exclude_id and same_name(user_email(other), email):
-            raise validation_failed(
+            raise already_exists(
                 problem("email", "already_exists", "Email has already been taken.")
             )
 
