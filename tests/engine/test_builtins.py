@@ -1,6 +1,6 @@
 """Built-ins every Looker has are mapped, never written: the "All Users" group (nobody is
 added to or removed from it), the default roles and their permission sets, the `lookml`
-folder; and model configurations Looker made itself on deploy are adopted and updated."""
+folder, the root and personal folders (never changed or deleted); and model configurations Looker made itself on deploy are adopted and updated."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from restoration.content_types import ContentType as CT
 from restoration.looker.instances import make_sdk
 from restoration.models import DeadLetterItem, IDMapping
 from tests.engine.conftest import fast_config, restore
+from tests.engine.test_lost_answers import engine_write_methods
 from tests.fixtures_emulator import write_looker_ini
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -129,3 +130,47 @@ def test_a_model_configured_by_a_deploy_during_the_restore_is_adopted(
     assert session.updated_count == 3
     assert looker_destination.counters()["creates"]["lookml_model"] == 3  # by the deploy
     assert all(not x.unlimited_db_connections for x in make_sdk("destination").all_lookml_models())
+
+
+def test_root_and_personal_folders_are_mapped_never_written_or_deleted(
+    backup, looker_source, looker_destination, monkeypatch
+):
+    # Whether Looker refuses to delete or change a root or personal folder is unknown (the
+    # emulator refuses deletes, EVIDENCE.md): the engine must never ask, so either answer
+    # is the same to it. It deletes no folder at all, and changes no built-in one.
+    methods = engine_write_methods()
+    assert "create_folder" in methods and "delete_folder" not in methods
+    dst = make_sdk("destination")
+    protected = {
+        str(f.id)
+        for f in dst.all_folders()
+        if f.is_personal
+        or f.is_shared_root
+        or f.is_users_root
+        or f.is_embed_shared_root
+        or f.is_embed_users_root
+        or str(f.id) == "lookml"
+    }
+    written: list[str] = []
+    for verb in ("PATCH", "DELETE"):
+        route = looker_destination.app.router.match(verb, "/folders/1")[0]
+
+        def spy(call, handler=route.handler):
+            if call.app is looker_destination.app:
+                written.append(str(call.params["folder_id"]))
+            return handler(call)
+
+        monkeypatch.setattr(route, "handler", spy)
+
+    for _ in range(2):  # the second run reconciles what the first made
+        session = restore(fast_config(looker_source, looker_destination))
+        assert session.status == "completed", session.last_error
+    # Personal folders of the users the restore created are protected too.
+    protected |= {str(u.personal_folder_id) for u in dst.all_users() if u.personal_folder_id}
+
+    assert set(written) & protected == set()
+    calls = looker_destination.counters()["calls"]
+    assert calls.get("DELETE /api/4.0/folders/{folder_id}", 0) == 0
+    src = make_sdk("source")
+    personal = [f for f in src.all_folders() if f.is_personal]
+    assert personal and all(_mapped(CT.FOLDER, f.id) in protected for f in personal)
