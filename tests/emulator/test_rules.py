@@ -537,6 +537,46 @@ def test_rule_parts_stay_on_their_dashboard(api, emu):
     )
 
 
+def test_rule_a_clash_answered_409_has_lookers_conflict_body(api, emu):
+    token = api.auth.token.access_token
+    group = api.create_group(m.WriteGroup(name="Finance"))
+    user = api.create_user(m.WriteUser(first_name="Al"))
+    api.create_user_credentials_email(user.id, m.WriteCredentialsEmail(email="al@example.com"))
+    other = api.create_user(m.WriteUser(first_name="Bo"))
+    meta = api.folder("1").content_metadata_id
+    api.create_content_metadata_access(
+        m.ContentMetaGroupUser(content_metadata_id=meta, group_id=group.id)
+    )
+    dash = _dashboard(api)
+    api.create_dashboard_filter(
+        m.WriteCreateDashboardFilter(dashboard_id=dash.id, name="d", title="D", type="date")
+    )
+    api.create_lookml_model(m.WriteLookmlModel(name="sales"))
+    clashes = [
+        ("groups", {"name": "Finance"}),
+        ("users", {"credentials_email": {"email": "AL@example.com"}}),
+        (f"users/{other.id}/credentials_email", {"email": "al@example.com"}),
+        ("content_metadata_access", {"content_metadata_id": meta, "group_id": group.id}),
+        ("dashboard_filters", {"dashboard_id": dash.id, "name": "d", "title": "E", "type": "x"}),
+        ("lookml_models", {"name": "sales"}),
+        ("dashboards", {"title": "Other", "folder_id": "1", "slug": dash.slug}),
+    ]
+    before = _state(emu)
+    for path, body in clashes:
+        answer = requests.post(
+            f"{emu.base_url}/api/4.0/{path}",
+            json=body,
+            headers={"Authorization": f"token {token}"},
+        )
+        assert answer.status_code == 409, (path, answer.text)
+        template = path.replace(f"users/{other.id}/", "users/:user_id/")
+        assert answer.json() == {
+            "message": "The resource already exists.",
+            "documentation_url": f"https://cloud.google.com/looker/docs/r/err/4.0/409/post/{template}",
+        }
+    assert _state(emu) == before
+
+
 def test_rule_clash_status_can_be_switched_per_operation(api, emu):
     """The test switch (`answer_clashes_with`): the same clash answered 422 or 409 as a test
     asks, per operation, so the engine's tests can show it copes with both."""
