@@ -414,15 +414,10 @@ def test_rule_model_name_unique(api, emu):
     rejected(emu, lambda: api.create_lookml_model(m.WriteLookmlModel(name="thelook")), 409)
 
 
-def test_rule_model_connections_must_exist(api, emu):
-    rejected(
-        emu,
-        lambda: api.create_lookml_model(
-            m.WriteLookmlModel(name="other", allowed_db_connection_names=["nowhere"])
-        ),
-        422,
-        "allowed_db_connection_names",
-    )
+def test_rule_model_connections_are_not_checked(api, emu):
+    api.create_lookml_model(m.WriteLookmlModel(name="other", allowed_db_connection_names=["x"]))
+    api.update_lookml_model("other", m.WriteLookmlModel(allowed_db_connection_names=["y"]))
+    assert api.lookml_model("other").allowed_db_connection_names == ["y"]
 
 
 def test_rule_model_cannot_be_renamed(api, emu):

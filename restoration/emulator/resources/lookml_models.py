@@ -25,7 +25,6 @@ def create_lookml_model(s: Store, body: dict[str, Any]) -> dict:
         )
     if s.exists("lookml_model", body["name"]):
         raise already_exists(problem("name", "already_exists", "Model already exists."))
-    _check_connections(s, body)
     obj = {
         "project_name": None,
         "allowed_db_connection_names": [],
@@ -62,24 +61,9 @@ def configure_deployed_models(s: Store) -> list[str]:
     return made
 
 
-def _check_connections(s: Store, body: dict[str, Any]) -> None:
-    unknown = [
-        c for c in body.get("allowed_db_connection_names") or [] if not s.exists("connection", c)
-    ]
-    if unknown:
-        raise validation_failed(
-            problem(
-                "allowed_db_connection_names",
-                "missing",
-                f"Connections do not exist: {', '.join(map(str, unknown))}.",
-            )
-        )
-
-
 def update_lookml_model(s: Store, obj: dict[str, Any], body: dict[str, Any]) -> None:
     if "name" in body and body["name"] != obj["name"]:
         raise validation_failed(problem("name", "invalid", "A model can't be renamed."))
-    _check_connections(s, body)
     merge_changes(obj, body)
     s.touch("lookml_model", obj["id"])
 
