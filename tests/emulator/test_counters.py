@@ -52,6 +52,7 @@ def test_counters_reset_over_http(sdk, looker_destination):
         "creates": {},
         "writes": 0,
         "lost_answers": {},
+        "clashes": {},
     }
 
 
@@ -61,4 +62,5 @@ def test_seeding_does_not_count(looker_source):
         "creates": {},
         "writes": 0,
         "lost_answers": {},
+        "clashes": {},
     }
