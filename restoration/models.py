@@ -189,6 +189,17 @@ class SessionKind(models.TextChoices):
     EXTRACT = "extract", "Backup (extract)"
 
 
+def hold_point_in_time(as_of: datetime) -> None:
+    """In the launch's transaction: keep retention out until it commits (so retention sees
+    the pending session and keeps its versions), and refuse a point in time retention has
+    already trimmed (PointInTimeError, a ValueError with the reason in words)."""
+    from restoration.versions import PointInTimeError, lock_history, retention_gap
+
+    lock_history()
+    if (gap := retention_gap(as_of)) is not None:
+        raise PointInTimeError(gap)
+
+
 class RestorationSessionQuerySet(models.QuerySet["RestorationSession"]):
     def launch(
         self,
@@ -233,6 +244,8 @@ class RestorationSessionQuerySet(models.QuerySet["RestorationSession"]):
         launch_token: str | None,
     ) -> RestorationSession:
         with transaction.atomic():
+            if config.as_of is not None:
+                hold_point_in_time(config.as_of)
             session = self.create(
                 launch_token=launch_token,
                 kind=kind,
@@ -520,6 +533,12 @@ class RestorationSession(models.Model):
         one audit event).
         """
         with transaction.atomic():
+            if (self.config or {}).get("as_of"):
+                # Pending again: retention keeps its versions from now on, or has already
+                # trimmed them, and the engine then fails the session saying so.
+                from restoration.versions import lock_history
+
+                lock_history()
             changed = (
                 type(self)
                 .objects.filter(pk=self.pk, status__in=RESUMABLE_STATUSES)
