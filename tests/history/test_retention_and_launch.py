@@ -214,3 +214,22 @@ def test_a_version_gone_during_the_run_fails_its_item_naming_the_version(
         assert f"backup run {older.run_id}" in letter.error_message
         assert "has no stored bytes" in letter.error_message
     assert "Traceback" not in letter.error_message
+
+
+@pytest.mark.parametrize("option", ["--as-of", "--backup"])
+def test_retention_between_the_commands_check_and_its_launch_is_refused_too(
+    changed_dashboard, monkeypatch, option
+):
+    d = changed_dashboard
+    real_problems = RestorationConfig.launch_problems
+
+    def checked_then_trimmed(config):
+        problems = real_problems(config)
+        trim_everything_superseded(d)
+        return problems
+
+    monkeypatch.setattr(RestorationConfig, "launch_problems", checked_then_trimmed)
+    point = d.between.isoformat() if option == "--as-of" else str(d.first_run.pk)
+    with pytest.raises(CommandError, match=rf"{option}: Retention on .* no longer complete"):
+        restore("--types", "dashboard", option, point)
+    assert not RestorationSession.objects.exclude(kind="extract").exists()

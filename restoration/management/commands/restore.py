@@ -208,7 +208,8 @@ class Command(BaseCommand):
                 source_section=source.section if opts["source"] else "",
             )
         except PointInTimeError as exc:  # retention trimmed it between the check and now
-            raise CommandError(f"Invalid restore options:\n  --as-of: {exc}") from None
+            option = "--backup" if config.backup_run is not None else "--as-of"
+            raise CommandError(f"Invalid restore options:\n  {option}: {exc}") from None
 
     def report(self, session: RestorationSession, *, as_json: bool) -> None:
         summary = (session.metadata or {}).get("summary") or {}
