@@ -189,14 +189,14 @@ class SessionKind(models.TextChoices):
     EXTRACT = "extract", "Backup (extract)"
 
 
-def hold_point_in_time(as_of: datetime) -> None:
+def hold_point_in_time(as_of: datetime, *, refuse_trimmed: bool = True) -> None:
     """In the launch's transaction: keep retention out until it commits (so retention sees
     the pending session and keeps its versions), and refuse a point in time retention has
     already trimmed (PointInTimeError, a ValueError with the reason in words)."""
     from restoration.versions import PointInTimeError, lock_history, retention_gap
 
     lock_history()
-    if (gap := retention_gap(as_of)) is not None:
+    if refuse_trimmed and (gap := retention_gap(as_of)) is not None:
         raise PointInTimeError(gap)
 
 
@@ -245,7 +245,8 @@ class RestorationSessionQuerySet(models.QuerySet["RestorationSession"]):
     ) -> RestorationSession:
         with transaction.atomic():
             if config.as_of is not None:
-                hold_point_in_time(config.as_of)
+                # A dead-letter retry restores the dead letters' own bytes: never refused.
+                hold_point_in_time(config.as_of, refuse_trimmed=kind != SessionKind.DLQ_RETRY)
             session = self.create(
                 launch_token=launch_token,
                 kind=kind,

@@ -16,7 +16,13 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection, connections
 
 from restoration.config import RestorationConfig
-from restoration.models import AuditEvent, DeadLetterItem, RestorationSession, SessionStatus
+from restoration.models import (
+    AuditEvent,
+    DeadLetterItem,
+    RestorationSession,
+    SessionStatus,
+    encode_blob,
+)
 from restoration.versions import (
     HISTORY_LOCK_KEY,
     ContentBlob,
@@ -233,3 +239,25 @@ def test_retention_between_the_commands_check_and_its_launch_is_refused_too(
     with pytest.raises(CommandError, match=rf"{option}: Retention on .* no longer complete"):
         restore("--types", "dashboard", option, point)
     assert not RestorationSession.objects.exclude(kind="extract").exists()
+
+
+def test_a_dead_letter_retry_of_a_trimmed_point_in_time_still_launches(changed_dashboard):
+    """It restores the dead letters' own bytes: retention has nothing of it to refuse."""
+    d = changed_dashboard
+    origin = launch(d)
+    origin.finish(SessionStatus.COMPLETED)
+    letter = DeadLetterItem.objects.create(
+        session=origin,
+        content_id=d.id,
+        content_type=1,
+        content_data=encode_blob({"id": d.id, "title": d.title}),
+        error_message="dashboard: Validation Failed",
+        error_type="LookerValidationError",
+        retry_count=0,
+    )
+    trim_everything_superseded(d)
+
+    retry = DeadLetterItem.objects.filter(pk=letter.pk).retry()
+
+    assert retry.kind == "dlq_retry" and retry.status == SessionStatus.PENDING
+    assert retry.restoration_config.as_of == origin.restoration_config.as_of
