@@ -158,6 +158,11 @@ class RestorationConfig(BaseModel):
             problems.append(
                 ("content_types", f"Cannot be restored (Looker has no API to write them): {names}")
             )
+        if self.as_of is not None:
+            from restoration.versions import retention_gap
+
+            if (gap := retention_gap(self.as_of)) is not None:
+                problems.append(("as_of" if self.backup_run is None else "backup_run", gap))
         unknown = self.ids_not_in_backup()
         if unknown:
             shown = ", ".join(unknown[:SHOWN_UNKNOWN_IDS])

@@ -189,6 +189,17 @@ class SessionKind(models.TextChoices):
     EXTRACT = "extract", "Backup (extract)"
 
 
+def hold_point_in_time(as_of: datetime, *, refuse_trimmed: bool = True) -> None:
+    """In the launch's transaction: keep retention out until it commits (so retention sees
+    the pending session and keeps its versions), and refuse a point in time retention has
+    already trimmed (PointInTimeError, a ValueError with the reason in words)."""
+    from restoration.versions import PointInTimeError, lock_history, retention_gap
+
+    lock_history()
+    if refuse_trimmed and (gap := retention_gap(as_of)) is not None:
+        raise PointInTimeError(gap)
+
+
 class RestorationSessionQuerySet(models.QuerySet["RestorationSession"]):
     def launch(
         self,
@@ -233,6 +244,9 @@ class RestorationSessionQuerySet(models.QuerySet["RestorationSession"]):
         launch_token: str | None,
     ) -> RestorationSession:
         with transaction.atomic():
+            if config.as_of is not None:
+                # A dead-letter retry restores the dead letters' own bytes: never refused.
+                hold_point_in_time(config.as_of, refuse_trimmed=kind != SessionKind.DLQ_RETRY)
             session = self.create(
                 launch_token=launch_token,
                 kind=kind,
@@ -418,15 +432,13 @@ class RestorationSession(models.Model):
     def hold_destination(self) -> bool:
         """Before a worker runs it: take the destination for this session, or note which
         session it waits for and return False. One session writes into a Looker at a
-        time, whatever cluster or machine runs it; dry runs never wait. The session
-        holding the destination wakes the waiting ones when it ends (`finish`), and the
-        reaper queues again any that stayed pending (RESTORE_PENDING_REQUEUE_SECONDS)."""
+        time, whatever cluster or machine runs it, and the waiting ones start in the
+        order they were launched; dry runs never wait. The session waited for wakes the
+        waiting ones when it ends (`finish`), and the reaper queues again any that stayed
+        pending (RESTORE_PENDING_REQUEUE_SECONDS)."""
         if self.writes_to_destination:
-            holder = DestinationLock.objects.take(self)
+            holder = DestinationLock.objects.take(self)  # notes waiting_for itself
             if holder is not None:
-                type(self).objects.filter(pk=self.pk, status=SessionStatus.PENDING).update(
-                    waiting_for=holder
-                )
                 self.waiting_for = holder
                 return False
         # Read the clock only now: after the previous holder's end was committed.
@@ -436,13 +448,20 @@ class RestorationSession(models.Model):
         return True
 
     def wake_waiting(self) -> None:
-        """Queue the sessions that waited for this one: the destination is free again."""
-        for waiting in (
-            type(self)
-            .objects.filter(waiting_for=self, status=SessionStatus.PENDING)
-            .only("pk", "kind")
-        ):
-            waiting.enqueue()
+        """Queue the sessions that waited for this one: the destination is free again, or
+        they are next in line. Read under the destination's lock row, so a session that
+        is noting right now that it waits for this one is either seen here or sees this
+        one ended (DestinationLock.objects.take)."""
+        waiting = type(self).objects.filter(waiting_for=self, status=SessionStatus.PENDING)
+        if not self.writes_to_destination:
+            woken = list(waiting.only("pk", "kind"))
+        else:
+            with transaction.atomic():
+                key = destination_key(self.destination_instance)
+                list(DestinationLock.objects.select_for_update().filter(key=key))
+                woken = list(waiting.only("pk", "kind"))
+        for session in woken:
+            session.enqueue()
 
     @property
     def is_dry_run(self) -> bool:
@@ -520,6 +539,12 @@ class RestorationSession(models.Model):
         one audit event).
         """
         with transaction.atomic():
+            if (self.config or {}).get("as_of"):
+                # Pending again: retention keeps its versions from now on, or has already
+                # trimmed them, and the engine then fails the session saying so.
+                from restoration.versions import lock_history
+
+                lock_history()
             changed = (
                 type(self)
                 .objects.filter(pk=self.pk, status__in=RESUMABLE_STATUSES)
@@ -1121,18 +1146,24 @@ def destination_key(base_url: str) -> str:
 
 class DestinationLockQuerySet(models.QuerySet["DestinationLock"]):
     def take(self, session: RestorationSession) -> RestorationSession | None:
-        """Make `session` the one writing into its destination; return the session that
-        holds it instead, or None. A holder counts while it is pending or running, so a
-        session handed back or reaped keeps its destination until it resumes; any other
-        status frees it. The row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
-        IMMEDIATE transactions serialise writers), so two workers on two machines cannot
-        both take it."""
+        """Make `session` the one writing into its destination; return the session it
+        waits for instead (and note it in `waiting_for`), or None.
+
+        A holder counts while it is pending or running, so a session handed back or
+        reaped keeps its destination until it resumes; any other status frees it. A free
+        destination goes to the session launched first (started_at, then id) among those
+        waiting for it, whichever worker asks first: a later one waits for the first in
+        line. The row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE
+        transactions serialise writers), so two workers on two machines cannot both take
+        it, and `waiting_for` is written under it, so the session it waits for cannot end
+        unseen in between (`RestorationSession.wake_waiting` reads under the same row)."""
         key = destination_key(session.destination_instance)
         self.get_or_create(key=key)
         with transaction.atomic():
             lock = self.select_for_update().get(key=key)
+            blocker = None
             if lock.session_id is not None and lock.session_id != session.pk:
-                holder = (
+                blocker = (
                     RestorationSession.objects.filter(
                         pk=lock.session_id,
                         status__in=(SessionStatus.PENDING, SessionStatus.RUNNING),
@@ -1140,8 +1171,13 @@ class DestinationLockQuerySet(models.QuerySet["DestinationLock"]):
                     .only("pk", "status", "destination_instance")
                     .first()
                 )
-                if holder is not None:
-                    return holder
+            if blocker is None and lock.session_id != session.pk:
+                blocker = first_in_line(key, session)
+            if blocker is not None:
+                RestorationSession.objects.filter(
+                    pk=session.pk, status=SessionStatus.PENDING
+                ).update(waiting_for=blocker)
+                return blocker
             lock.session = session
             lock.taken_at = timezone.now()
             lock.save(update_fields=["session", "taken_at"])
@@ -1154,6 +1190,26 @@ class DestinationLockQuerySet(models.QuerySet["DestinationLock"]):
         if session is not None and session.status in (SessionStatus.PENDING, SessionStatus.RUNNING):
             return session
         return None
+
+
+def first_in_line(key: str, session: RestorationSession) -> RestorationSession | None:
+    """The session launched first among those still pending to write into the Looker
+    `key` names, if it was launched before `session` (launch order: started_at, then id)."""
+    launched = (
+        RestorationSession.objects.filter(pk=session.pk)
+        .values_list("started_at", flat=True)
+        .first()
+        or session.started_at
+    )
+    earlier = (
+        RestorationSession.objects.filter(status=SessionStatus.PENDING, kind__in=WRITING_KINDS)
+        .filter(destination_instance__icontains=key)
+        .filter(Q(started_at__lt=launched) | Q(started_at=launched, pk__lt=session.pk))
+        .exclude(pk=session.pk)
+        .only("pk", "status", "destination_instance", "started_at")
+        .order_by("started_at", "pk")
+    )
+    return next((s for s in earlier if destination_key(s.destination_instance) == key), None)
 
 
 class DestinationLock(models.Model):

@@ -14,11 +14,11 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -227,12 +227,15 @@ class ContentVersionQuerySet(models.QuerySet["ContentVersion"]):
             raise ValueError("keep_days must be 0 or more")
         now = now or timezone.now()
         cutoff = now - timedelta(days=keep_days)
-        old = self.filter(valid_to__isnull=False, valid_to__lt=cutoff)
-        protected = restoring_points_in_time()
-        for when in protected:
-            old = old.exclude(valid_from__lte=when, valid_to__gt=when)
         deleted = blobs = freed = 0
         with transaction.atomic():
+            # The check "a pending or running restore needs this version" and the delete
+            # are one step for a launch: it waits for this transaction, or we see it.
+            lock_history()
+            protected = restoring_points_in_time()
+            old = self.filter(valid_to__isnull=False, valid_to__lt=cutoff)
+            for when in protected:
+                old = old.exclude(valid_from__lte=when, valid_to__gt=when)
             while True:
                 batch = list(old.values_list("pk", "blob_hash")[:IN_BATCH])
                 if not batch:
@@ -264,8 +267,88 @@ class ContentVersionQuerySet(models.QuerySet["ContentVersion"]):
         return deleted
 
 
+# pg_advisory_xact_lock's key for the backup history (any constant the app owns).
+HISTORY_LOCK_KEY = 0x52455354  # "REST"
+
+
+def lock_history() -> None:
+    """Hold the backup history against retention until the current transaction ends.
+
+    Retention (which deletes old versions) and the launch or resume of a point-in-time
+    restore (which needs them) both take it, so each sees the other's committed result:
+    a launch either waits until retention has committed, then finds its point in time
+    trimmed and is refused (`retention_gap`), or commits first, and retention then finds
+    its session pending and keeps its versions.
+
+    PostgreSQL: a transaction-level advisory lock (READ COMMITTED alone would let a
+    launch commit between retention's read and its delete). SQLite: nothing more to take:
+    `transaction_mode: IMMEDIATE` (settings.sqlite_database) starts every transaction
+    with the database's single write lock, so the reads after it are serialised with
+    every writer already."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_history() holds until the transaction ends: call it in one")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [HISTORY_LOCK_KEY])
+
+
+def retention_gap(when: datetime) -> str | None:
+    """Why the backup as it was at `when` may no longer be complete, or None.
+
+    Retention deleted versions superseded before its cutoff; for a moment before that
+    cutoff, the versions in force then may be among them, unless a pending or running
+    restore of exactly that moment protected them (the audit event lists those moments).
+    The audit events of retention are its record: each one that deleted something."""
+    events = AuditEvent.objects.filter(action=AuditAction.APPLY_RETENTION, count__gt=0).order_by(
+        "-at"
+    )
+    for at, details in events.values_list("at", "details"):
+        details = details or {}
+        cutoff = parse_datetime(str(details.get("cutoff") or ""))
+        if cutoff is None or when >= cutoff:
+            continue
+        kept = {parse_datetime(str(t)) for t in details.get("protected_points_in_time") or []}
+        if when in kept:
+            continue
+        when = when.astimezone(UTC)
+        return (
+            f"Retention on {at:%Y-%m-%d %H:%M} UTC deleted the versions superseded before "
+            f"{cutoff:%Y-%m-%d %H:%M} UTC (keep {details.get('keep_days')} days), so the "
+            f"backup as it was at {when:%Y-%m-%d %H:%M:%S} UTC is no longer complete. Choose "
+            f"a point in time after {cutoff:%Y-%m-%d %H:%M} UTC."
+        )
+    return None
+
+
+def missing_version(content_type: int, content_id: str, content_hash: str, when: datetime) -> str:
+    """Why the version of one object in force at `when` has no bytes to restore, in words
+    that name the version (for the item's dead letter)."""
+    label = f"{ContentType(content_type).label} {content_id}"
+    when = when.astimezone(UTC)
+    version = (
+        ContentVersion.objects.of_object(content_type, content_id)
+        .filter(blob_hash=content_hash, valid_from__lte=when)
+        .order_by("-valid_from")
+        .first()
+    )
+    if version is None:
+        reason = retention_gap(when) or (
+            "its version is no longer in the backup history (deleted since the plan was read)"
+        )
+        return (
+            f"{label}: the version in force at {when:%Y-%m-%d %H:%M:%S} UTC "
+            f"(content {content_hash[:12]}) was deleted from the backup history. {reason}"
+        )
+    return (
+        f"{label}: the version of {version.valid_from:%Y-%m-%d %H:%M:%S} UTC "
+        f"(backup run {version.run_id}, content {content_hash[:12]}) has no stored bytes: "
+        "neither content_blobs nor the latest backup row holds that content any more."
+    )
+
+
 def restoring_points_in_time() -> list[datetime]:
-    """The as_of moments of restores and dry runs that are pending or running."""
+    """The as_of moments of restores and dry runs that are pending or running (read
+    them under `lock_history`, in the transaction that acts on them)."""
     configs = (
         RestorationSession.objects.filter(status__in=(SessionStatus.PENDING, SessionStatus.RUNNING))
         .exclude(kind=SessionKind.EXTRACT)

@@ -403,3 +403,58 @@ def test_a_file_that_fails_mid_way_says_which_rows_were_already_imported(tmp_pat
     event = AuditEvent.objects.get(description__contains="second.db")
     assert event.count == done and event.details["through_rowid"] == done
     assert f"before it stopped at row {done + 1}" in event.description
+
+
+def test_an_object_absent_from_a_later_file_stays_as_it_was_and_is_named(tmp_path):
+    """lookervault never drops a row and may extract some types only, so a file's silence
+    about an object is no deletion: the import names what was absent, and changes nothing."""
+    first = write_backup(
+        tmp_path / "day1.db",
+        [backup_row("1"), backup_row("2"), backup_row("3"), backup_row("7", ContentType.LOOK)],
+    )
+    run_import(first)
+    later = {"synced_at": "2026-11-02T00:00:00"}
+    second = write_backup(
+        tmp_path / "day2.db", [backup_row("1", **later), backup_row("3", **later)]
+    )
+
+    out, _ = run_import(second)
+
+    assert "2 object(s) live in the backup are absent from this file" in out
+    assert "  Dashboard: 1: 2\n" in out
+    assert "  Look: 1 (the file holds no looks): 7\n" in out
+    assert "these stay as they were, not deleted" in out
+    assert ContentItem.objects.get(content_id="2", content_type=1).deleted_at is None
+    assert ContentItem.objects.get(content_id="7", content_type=ContentType.LOOK).deleted_at is None
+    from restoration.versions import ContentVersion
+
+    assert not ContentVersion.objects.filter(deleted=True).exists()
+    event = AuditEvent.objects.filter(action="import_backup").order_by("-at", "-pk").first()
+    assert event.details["absent_from_file"] == {
+        "Dashboard": {"count": 1, "ids": ["2"], "type_in_file": True},
+        "Look": {"count": 1, "ids": ["7"], "type_in_file": False},
+    }
+
+
+def test_a_row_the_file_marks_deleted_is_not_reported_absent(tmp_path):
+    run_import(write_backup(tmp_path / "day1.db", [backup_row("1"), backup_row("2")]))
+    later = {"synced_at": "2026-11-02T00:00:00"}
+    gone = backup_row("2", deleted_at="2026-11-01T12:00:00", **later)
+    out, _ = run_import(write_backup(tmp_path / "day2.db", [backup_row("1", **later), gone]))
+    assert "absent from this file" not in out
+    assert ContentItem.objects.get(content_id="2").deleted_at is not None
+
+
+def test_absent_ids_are_named_up_to_twenty_and_counted_exactly(tmp_path):
+    run_import(write_backup(tmp_path / "day1.db", [backup_row(str(n)) for n in range(30)]))
+    later = {"synced_at": "2026-11-02T00:00:00"}
+    out, _ = run_import(write_backup(tmp_path / "day2.db", [backup_row("0", **later)]))
+    line = next(x for x in out.splitlines() if x.startswith("  Dashboard: 29: "))
+    assert line.endswith(" …") and len(line.split(": ")[2].split(", ")) == 20
+
+
+def test_a_file_holding_everything_says_nothing_about_absent_objects(tmp_path):
+    path = write_backup(tmp_path / "day1.db", [backup_row("1"), backup_row("2")])
+    run_import(path)
+    out, _ = run_import(path)
+    assert "absent" not in out

@@ -31,7 +31,7 @@ from restoration.engine.content.base import (
 from restoration.engine.destination import DestinationState, Mappings
 from restoration.engine.plan import PlanEntry
 from restoration.models import BlobDecodeError, ContentItem, decode_blob
-from restoration.versions import ContentVersion, version_blobs
+from restoration.versions import ContentVersion, missing_version, version_blobs
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +176,14 @@ class Restorer:
     def restore(self, entry: PlanEntry, blob: Any) -> Outcome:
         kind = kind_of(entry.content_type)
         label = f"{kind.label} {entry.content_id}"
+        if blob is None and entry.blob_hash is not None and self.config.as_of is not None:
+            # A point in time whose version went (retention, drift): say which and why.
+            raise ItemFailed(
+                missing_version(
+                    entry.content_type, entry.content_id, entry.blob_hash, self.config.as_of
+                ),
+                error_type="VersionMissing",
+            )
         try:
             data = decode_blob(blob, label=label)
         except BlobDecodeError as exc:

@@ -40,6 +40,7 @@ from restoration.models import (
     SessionStatus,
     encode_blob,
 )
+from restoration.versions import retention_gap
 from restoration.workers import lifecycle
 from restoration.workers.lifecycle import Heartbeat, StopReason, close_pool_connections
 
@@ -187,6 +188,11 @@ class SessionRunner:
         dead_letters = None
         if session.kind == SessionKind.DLQ_RETRY:
             dead_letters = list((session.metadata or {}).get("dead_letter_ids") or [])
+        if self.config.as_of is not None and dead_letters is None:
+            # Resumed after retention trimmed its point in time: the plan would silently
+            # lack the objects whose versions went.
+            if (gap := retention_gap(self.config.as_of)) is not None:
+                raise SessionFailed(gap)
         plan = Plan(self.config, dead_letter_ids=dead_letters)
         per_type = plan.per_type()
         planned = sum(per_type.values())

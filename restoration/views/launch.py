@@ -18,6 +18,7 @@ from restoration.models import (
     RestorationSession,
     SessionKind,
 )
+from restoration.versions import PointInTimeError
 from restoration.views.access import HtmxHttpRequest, action, page
 from restoration.workers.clusters import cluster_health
 
@@ -143,13 +144,17 @@ def launch(request: HtmxHttpRequest) -> HttpResponse:
             messages.info(request, "This confirmation already launched this session.")
             return redirect("restoration-session", session_id=started.pk)
     source = form.source_instance
-    session = RestorationSession.objects.launch(
-        config,
-        destination_section=form.destination_instance.section,
-        source_section=source.section if source else "",
-        user=request.user,
-        launch_token=None if config.dry_run else token,
-    )
+    try:
+        session = RestorationSession.objects.launch(
+            config,
+            destination_section=form.destination_instance.section,
+            source_section=source.section if source else "",
+            user=request.user,
+            launch_token=None if config.dry_run else token,
+        )
+    except PointInTimeError as exc:  # retention trimmed it since the form was checked
+        form.add_error("backup_run" if config.backup_run else "as_of", str(exc))
+        return render(request, "restoration/launch.html", _form_context(form, problem))
     messages.success(
         request,
         f"{session.get_kind_display()} launched into {session.destination_section} "

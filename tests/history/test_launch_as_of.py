@@ -3,15 +3,17 @@ RestorationConfig (same messages as the command line), the confirmation names it
 the launched restore brings the dashboard back as it was."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 
+from restoration.config import RestorationConfig
 from restoration.engine import run_session
 from restoration.looker.instances import make_sdk
 from restoration.models import RestorationSession
-from restoration.versions import BackupRun
+from restoration.versions import BackupRun, ContentVersion
 from tests.history.conftest import dashboard_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -113,3 +115,36 @@ def test_the_confirmation_counts_the_versions_then_and_recalls_only_a_dry_run_th
     confirm = operator_client.post("/sessions/launch", form(d)).content.decode()
     assert f"/sessions/{then.pk}/" in confirm
     assert "No dry run of this selection yet" not in confirm
+
+
+def test_a_point_in_time_retention_trimmed_is_refused_next_to_the_field(
+    operator_client, changed_dashboard
+):
+    d = changed_dashboard
+    ContentVersion.objects.apply_retention(7, now=d.second_run.taken_at + timedelta(days=8))
+    body = operator_client.post("/sessions/launch", form(d, dry_run="on")).content.decode()
+    assert "Retention on" in body and "no longer complete" in body
+    assert not RestorationSession.objects.exclude(kind="extract").exists()
+
+
+def test_a_confirmation_posted_after_retention_trimmed_its_point_in_time_launches_nothing(
+    operator_client, changed_dashboard, monkeypatch
+):
+    """Retention between the form's check and the launch: the launch's own check (under
+    the history lock) refuses it and the form shows why."""
+    d = changed_dashboard
+    confirm = operator_client.post("/sessions/launch", form(d)).content.decode()
+    token = re.search(r'name="launch_token" value="([0-9a-f-]{36})"', confirm).group(1)
+    real_problems = RestorationConfig.launch_problems
+
+    def checked_then_trimmed(config):
+        problems = real_problems(config)
+        ContentVersion.objects.apply_retention(7, now=d.second_run.taken_at + timedelta(days=8))
+        return problems
+
+    monkeypatch.setattr(RestorationConfig, "launch_problems", checked_then_trimmed)
+    body = operator_client.post(
+        "/sessions/launch", form(d, confirmed="yes", launch_token=token)
+    ).content.decode()
+    assert "Retention on" in body and "no longer complete" in body
+    assert not RestorationSession.objects.exclude(kind="extract").exists()

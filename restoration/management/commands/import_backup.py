@@ -51,6 +51,13 @@ MAX_BATCH_BYTES = 4 * 1024 * 1024
 BLOB_COLUMN = BACKUP_COLUMNS.index("content_data")
 # The audit event names at most this many skipped rows; the count is always exact.
 MAX_REPORTED_SKIPS = 100
+# Objects live in the backup but absent from the imported file: ids named per type.
+MAX_REPORTED_ABSENT = 20
+ABSENT_MEANS = (
+    "A lookervault file does not say whether an object it lacks was deleted (it may have "
+    "been extracted with --types or --folder-ids, or stopped part-way): these stay as they "
+    "were, not deleted. An extraction here records deletions (docs/backup.md)."
+)
 
 
 class NotABackup(CommandError):
@@ -83,6 +90,9 @@ class ImportReport:
     first_item: str = ""
     last_item: str = ""
     backup_run: int | None = None
+    # Per content type label: objects live in the backup that the file has no row for
+    # ({"count": n, "ids": first MAX_REPORTED_ABSENT, "type_in_file": bool}).
+    absent: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def skip(self, reason: str) -> None:
         self.skipped_count += 1
@@ -273,6 +283,56 @@ def file_taken_at(connection: sqlite3.Connection, path: Path) -> datetime:
     return when or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
 
 
+def absent_from_file(connection: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+    """Objects live in the backup (no deleted_at) that the file has no row for, per type.
+
+    Not deletions: lookervault upserts rows and never drops one, and an extraction can
+    cover some types or folders only, so absence proves nothing (docs/backup.md, "What a
+    lookervault file says about deletions"). Memory: one type's ids of the file at a time."""
+    in_file = dict(
+        connection.execute(
+            "SELECT content_type, COUNT(*) FROM content_items GROUP BY content_type"
+        ).fetchall()
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for content_type in ContentType:
+        live = ContentItem.objects.filter(content_type=content_type, deleted_at__isnull=True)
+        ids = {
+            str(row[0])
+            for row in connection.execute(
+                "SELECT id FROM content_items WHERE content_type = ?", (int(content_type),)
+            )
+        }
+        count, named = 0, []
+        for content_id in live.values_list("content_id", flat=True).iterator(chunk_size=2000):
+            if content_id not in ids:
+                count += 1
+                if len(named) < MAX_REPORTED_ABSENT:
+                    named.append(content_id)
+        if count:
+            out[content_type.label] = {
+                "count": count,
+                "ids": named,
+                "type_in_file": bool(in_file.get(int(content_type))),
+            }
+    return out
+
+
+def absent_summary(absent: dict[str, dict[str, Any]]) -> str:
+    """The import's lines about objects the file lacks, for the terminal."""
+    lines = []
+    for label, facts in absent.items():
+        more = " …" if facts["count"] > len(facts["ids"]) else ""
+        where = "" if facts["type_in_file"] else " (the file holds no " + label.lower() + "s)"
+        lines.append(f"  {label}: {facts['count']:,}{where}: {', '.join(facts['ids'])}{more}")
+    total = sum(f["count"] for f in absent.values())
+    return (
+        f"{total:,} object(s) live in the backup are absent from this file:\n"
+        + "\n".join(lines)
+        + f"\n{ABSENT_MEANS}"
+    )
+
+
 def record_versions(recorder: Any, items: list[ContentItem]) -> None:
     """New versions for the batch's changed objects, before their rows are overwritten."""
     from restoration.backup.history import observation_from_item
@@ -385,6 +445,7 @@ def import_backup(
             record(report, path, started, stopped=exc)
             raise ImportStopped(stopped_message(report, path, exc)) from exc
         bar.close()
+        report.absent = absent_from_file(connection)
         run.finish("completed")
     except BaseException as exc:
         run.finish("failed", f"{type(exc).__name__}: {exc}")
@@ -431,6 +492,7 @@ def record(
         "skipped_count": report.skipped_count,
         "skipped": report.skipped,
         "looks_without_query": report.looks_without_query,
+        "absent_from_file": report.absent,
     }
     description = f"Imported {report.imported} items from {path.name}"
     if stopped is not None:
@@ -496,6 +558,8 @@ class Command(BaseCommand):
         )
         if report.looks_without_query:
             self.stdout.write(LOOKS_WITHOUT_QUERY.format(count=report.looks_without_query))
+        if report.absent:
+            self.stdout.write(absent_summary(report.absent))
         if report.skipped_count:
             self.stderr.write(
                 f"Skipped {report.skipped_count:,} unreadable row(s); they are listed above "

@@ -15,6 +15,7 @@ from restoration.content_types import ContentType
 from restoration.engine.terminal import wait_for
 from restoration.looker.instances import InstanceNotConfigured, get_instance
 from restoration.models import RestorationSession
+from restoration.versions import PointInTimeError
 from restoration.workers.clusters import cluster_alive
 
 # RestorationConfig's fields as the options that set them, for error messages.
@@ -200,11 +201,15 @@ class Command(BaseCommand):
                 for name, message in refused.problems
             )
             raise CommandError(f"Invalid restore options:\n{problems}") from None
-        return RestorationSession.objects.launch(
-            config,
-            destination_section=destination.section,
-            source_section=source.section if opts["source"] else "",
-        )
+        try:
+            return RestorationSession.objects.launch(
+                config,
+                destination_section=destination.section,
+                source_section=source.section if opts["source"] else "",
+            )
+        except PointInTimeError as exc:  # retention trimmed it between the check and now
+            option = "--backup" if config.backup_run is not None else "--as-of"
+            raise CommandError(f"Invalid restore options:\n  {option}: {exc}") from None
 
     def report(self, session: RestorationSession, *, as_json: bool) -> None:
         summary = (session.metadata or {}).get("summary") or {}
