@@ -97,6 +97,21 @@ def test_it_imports_every_column(tmp_path):
     assert item.content_size == len(encode_blob({"id": "12", "tiles": [1]}))
 
 
+def test_it_says_how_many_rows_lookervault_marked_deleted_and_what_that_means(tmp_path):
+    rows = [backup_row("1"), backup_row("2", deleted_at="2026-10-01T00:00:00Z")]
+    rows.append(backup_row("3", deleted_at="2026-10-02T00:00:00Z"))
+    out, _ = run_import(write_backup(tmp_path / "backup.db", rows))
+    assert "2 row(s) carry lookervault's deleted_at" in out
+    assert "restore --include-deleted" in out
+    event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT_BACKUP)
+    assert event.details["marked_deleted"] == 2
+
+
+def test_it_says_nothing_of_deletions_when_no_row_is_marked(tmp_path):
+    out, _ = run_import(write_backup(tmp_path / "backup.db", [backup_row("1")]))
+    assert "deleted_at" not in out
+
+
 def test_the_same_id_in_two_types_makes_two_items(tmp_path):
     path = write_backup(
         tmp_path / "b.db", [backup_row("1", ContentType.LOOK), backup_row("1", ContentType.USER)]

@@ -58,6 +58,13 @@ ABSENT_MEANS = (
     "been extracted with --types or --folder-ids, or stopped part-way): these stay as they "
     "were, not deleted. An extraction here records deletions (docs/backup.md)."
 )
+MARKED_DELETED = (
+    "{count:,} row(s) carry lookervault's deleted_at and are kept as deleted before the "
+    "backup: a restore leaves them out unless \"Also restore objects deleted before the "
+    "backup\" is ticked (restore --include-deleted). lookervault's deleted_at is not always "
+    "a deletion (an incremental run with --workers 1 marks every object it did not re-read; "
+    "docs/backup.md): check these in Looker before relying on them."
+)
 
 
 class NotABackup(CommandError):
@@ -84,6 +91,8 @@ class ImportReport:
     seconds: float = 0.0
     # Looks stored without their query (lookervault takes Looks from search_looks).
     looks_without_query: int = 0
+    # Rows whose deleted_at is set (lookervault's mark, not always a deletion).
+    marked_deleted: int = 0
     # The last of the file's rows (by rowid) whose batch is stored, and its item.
     through_rowid: int | None = None
     rows_done: int = 0
@@ -422,6 +431,8 @@ def import_backup(
                     try:
                         item, data = item_from_row(tuple(row))
                         items.append(item)
+                        if item.deleted_at is not None:
+                            report.marked_deleted += 1
                         if item.content_type == ContentType.LOOK and look_lacks_query(data):
                             report.looks_without_query += 1
                     except BadRow as exc:
@@ -492,6 +503,7 @@ def record(
         "skipped_count": report.skipped_count,
         "skipped": report.skipped,
         "looks_without_query": report.looks_without_query,
+        "marked_deleted": report.marked_deleted,
         "absent_from_file": report.absent,
     }
     description = f"Imported {report.imported} items from {path.name}"
@@ -558,6 +570,8 @@ class Command(BaseCommand):
         )
         if report.looks_without_query:
             self.stdout.write(LOOKS_WITHOUT_QUERY.format(count=report.looks_without_query))
+        if report.marked_deleted:
+            self.stdout.write(MARKED_DELETED.format(count=report.marked_deleted))
         if report.absent:
             self.stdout.write(absent_summary(report.absent))
         if report.skipped_count:
