@@ -60,7 +60,7 @@ ABSENT_MEANS = (
 )
 MARKED_DELETED = (
     "{count:,} row(s) carry lookervault's deleted_at and are kept as deleted before the "
-    "backup: a restore leaves them out unless \"Also restore objects deleted before the "
+    'backup: a restore leaves them out unless "Also restore objects deleted before the '
     "backup\" is ticked (restore --include-deleted). lookervault's deleted_at is not always "
     "a deletion (an incremental run with --workers 1 marks every object it did not re-read; "
     "docs/backup.md): check these in Looker before relying on them."
