@@ -112,7 +112,8 @@ class DestinationState:
         """Index an object this session just wrote. Only the fields other items look up
         are kept: a 100k-item session must not hold 100k full API objects."""
         data = obj if isinstance(obj, dict) else as_dict(obj)
-        slim = {k: v for k, v in data.items() if k in REMEMBERED_FIELDS}
+        stamped = kind_of(content_type).stamp_fields
+        slim = {k: v for k, v in data.items() if k in REMEMBERED_FIELDS or k in stamped}
         with self._lock:
             self.index(content_type).add(content_type, slim)
 
@@ -187,6 +188,8 @@ class Mappings:
         # Source ids whose destination object this session created in an earlier run
         # (before a crash or a hand-back), per type: counted as created when redone.
         self._created_earlier: dict[int, set[str]] = {}
+        # source id -> (backup item hash, destination fingerprint), per type.
+        self._verified: dict[int, dict[str, tuple[str, str]]] = {}
         self._lock = threading.Lock()
         self._insert_sql: str | None = None
 
@@ -199,8 +202,15 @@ class Mappings:
                     destination_instance=self.destination_instance,
                     content_type=content_type,
                 )
-                rows = key.values_list("source_id", "destination_id")
-                found = dict(rows.iterator(chunk_size=5000))
+                rows = key.values_list(
+                    "source_id", "destination_id", "source_hash", "destination_stamp"
+                )
+                found = {}
+                stamps: dict[str, tuple[str, str]] = {}
+                for sid, did, source_hash, stamp in rows.iterator(chunk_size=5000):
+                    found[sid] = did
+                    if source_hash and stamp:
+                        stamps[sid] = (source_hash, stamp)
                 earlier: set[str] = set()
                 if self.persist and self.session is not None:
                     earlier = set(
@@ -210,8 +220,37 @@ class Mappings:
                     )
             with self._lock:
                 self._created_earlier.setdefault(content_type, earlier)
+                self._verified.setdefault(content_type, stamps)
                 found = self._by_type.setdefault(content_type, found)
         return found
+
+    def verified(self, content_type: int, source_id: str) -> tuple[str, str] | None:
+        """(backup item hash, destination fingerprint) the last restore of the item left,
+        or None: never recorded, or its destination changed since."""
+        self._type(content_type)
+        return self._verified.get(content_type, {}).get(str(source_id))
+
+    def record_verified(
+        self, content_type: int, source_id: str, source_hash: str, stamp: str
+    ) -> None:
+        """Record that the item's destination object matched its backup item right after
+        this restore (written or compared), as `stamp` fingerprints it; one UPDATE, and
+        none when the record is already there (an unchanged re-run writes nothing)."""
+        source_id = str(source_id)
+        table = self._verified.setdefault(content_type, {})
+        if table.get(source_id) == (source_hash, stamp):
+            return
+        if self.persist:
+            with self.db_lock:
+                IDMapping.objects.filter(
+                    source_instance=self.source_instance,
+                    destination_instance=self.destination_instance,
+                    content_type=content_type,
+                    source_id=source_id,
+                    destination_id=self._type(content_type).get(source_id),
+                ).update(source_hash=source_hash, destination_stamp=stamp)
+        with self._lock:
+            table[source_id] = (source_hash, stamp)
 
     def created_earlier(self, content_type: int, source_id: Any) -> bool:
         """Did this session create the item's destination object in an earlier run?"""
@@ -242,6 +281,7 @@ class Mappings:
                 )
         with self._lock:
             table[source_id] = destination_id
+            self._verified.get(content_type, {}).pop(source_id, None)
 
     def _save(
         self,
@@ -270,6 +310,9 @@ class Mappings:
             destination_id=destination_id,
             session=self.session,
             created_by_session=self.session if created else None,
+            # What the last restore recorded was about another destination object.
+            source_hash="",
+            destination_stamp="",
         )
 
     def _insert(
@@ -282,8 +325,9 @@ class Mappings:
             table = connection.ops.quote_name(IDMapping._meta.db_table)
             self._insert_sql = (
                 f"INSERT INTO {table} (source_instance, destination_instance, content_type, "
-                "source_id, destination_id, created_at, session_id, created_by_session_id) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                "source_id, destination_id, created_at, session_id, created_by_session_id, "
+                "source_hash, destination_stamp) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', '')"
             )
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         params = (

@@ -16,7 +16,7 @@ from restoration.engine.api import (
     is_missing,
     retried_as_is,
 )
-from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict
+from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict, write_fields
 
 if TYPE_CHECKING:
     from restoration.engine.destination import DestinationState
@@ -28,6 +28,7 @@ class LookmlModelKind(ContentKind):
     content_type = CT.LOOKML_MODEL
     label = "LookML model"
     id_field = "name"
+    stamp_fields = write_fields(m.WriteLookmlModel)
 
     def listing(self, state: DestinationState) -> list[dict[str, Any]]:
         return state.listed("all_lookml_models")

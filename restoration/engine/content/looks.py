@@ -61,6 +61,21 @@ def in_folder_key(obj: dict[str, Any]) -> Any:
 class LookKind(ContentKind):
     content_type = CT.LOOK
     label = "look"
+    # All in the listing: a Look's query is immutable, so the same query_id is the same
+    # query, and a re-run needs no read of the Look to compare it across instances.
+    stamp_fields = frozenset(
+        {
+            "title",
+            "description",
+            "folder_id",
+            "user_id",
+            "query_id",
+            "is_run_on_load",
+            "public",
+            "deleted",
+            "updated_at",
+        }
+    )
 
     def listing(self, state: DestinationState) -> list[dict[str, Any]]:
         # Every field a Look is compared on, so that an unchanged Look in the instance
