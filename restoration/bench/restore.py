@@ -435,6 +435,7 @@ def run_mix_child(spec: dict[str, Any]) -> dict[str, Any]:
                         calls_per_write=round(session.api_calls / writes, 4) if writes else None,
                         by_endpoint=counters.get("calls", {}),
                     )
+
         def one_session(section: str, url: str) -> dict[str, Any]:
             """Every type in one session, as ops staff run a restore: calls per item with
             the session's fixed cost (login, listings) spread over all its items."""
