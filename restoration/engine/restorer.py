@@ -197,7 +197,7 @@ class Restorer:
             data["id"] = entry.content_id
         source_hash = self.source_hash(data) if kind.stamp_fields else ""
         if source_hash and not self.config.verify:
-            skipped = self.unchanged_since_restore(entry, source_hash)
+            skipped = self.unchanged_since_restore(entry, data, source_hash)
             if skipped is not None:
                 return skipped
         self.api.take_writes()
@@ -225,7 +225,9 @@ class Restorer:
         text = json.dumps(shaped, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def unchanged_since_restore(self, entry: PlanEntry, source_hash: str) -> Outcome | None:
+    def unchanged_since_restore(
+        self, entry: PlanEntry, data: dict[str, Any], source_hash: str
+    ) -> Outcome | None:
         """Skipped, without a read of its own, when the backup item is the one the last
         restore wrote or verified and the destination's bulk listing fingerprints the
         object as that restore left it (IDMapping.source_hash, destination_stamp)."""
@@ -239,6 +241,7 @@ class Restorer:
         listed = kind.listed(self, dest_id)
         if listed is None or kind.stamp(listed) != recorded[1]:
             return None
+        kind.still_restorable(self, data)
         self.take_prefetched(entry.content_type, dest_id)
         with self._prefetched_lock:
             self._unchanged.setdefault(entry.content_type, set()).add(entry.content_id)

@@ -80,6 +80,12 @@ class ContentKind:
         text = json.dumps(normalized(_settled(picked)), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
+    def still_restorable(self, r: Restorer, data: dict[str, Any]) -> None:
+        """The checks of the destination's environment (LookML, connections) a restore of
+        the item makes, made again for an item the re-run check is about to skip, since
+        a redeploy can break an object nobody touched: ItemFailed as the restore would.
+        From listings only."""
+
     def listed(self, r: Restorer, dest_id: str) -> dict[str, Any] | None:
         """The destination object as this session's bulk reads show it (the listing; a
         type may prefetch more), for the re-run check `Restorer.unchanged_since_restore`."""

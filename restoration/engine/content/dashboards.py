@@ -82,6 +82,13 @@ class DashboardKind(ContentKind):
     def listed(self, r: Restorer, dest_id: str) -> dict[str, Any] | None:
         return r.peek_prefetched(CT.DASHBOARD, dest_id)
 
+    def still_restorable(self, r: Restorer, data: dict[str, Any]) -> None:
+        for element in data.get("dashboard_elements") or []:
+            if not text_id(element.get("look_id")):
+                check_model(r, element.get("query"))
+                if element.get(MERGE_QUERY_KEY):
+                    check_sources(r, element[MERGE_QUERY_KEY])
+
     def stamps_after_type(self, r: Restorer, dest_ids: list[str]) -> dict[str, str]:
         stamps: dict[str, str] = {}
         for start in range(0, len(dest_ids), PREFETCH_IDS):

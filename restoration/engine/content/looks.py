@@ -92,6 +92,9 @@ class LookKind(ContentKind):
     def search_by_key(self, key: Any) -> tuple[str, dict[str, Any]]:
         return ("search_looks", {"folder_id": key[0], "title": key[1]})
 
+    def still_restorable(self, r: Restorer, data: dict[str, Any]) -> None:
+        check_model(r, data.get("query"))
+
     def translated_for_key(self, r: Restorer, data: dict[str, Any]) -> dict[str, Any]:
         return {**data, "folder_id": r.ref(CT.FOLDER, data.get("folder_id"))}
 

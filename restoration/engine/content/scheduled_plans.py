@@ -38,6 +38,12 @@ class ScheduledPlanKind(ContentKind):
     label = "scheduled plan"
     stamp_fields = write_fields(m.WriteScheduledPlan) | {"updated_at"}
 
+    def still_restorable(self, r: Restorer, data: dict[str, Any]) -> None:
+        if data.get("query") and not (
+            data.get("dashboard_id") or data.get("look_id") or data.get("lookml_dashboard_id")
+        ):
+            check_model(r, data["query"])
+
     def listing(self, state: DestinationState) -> list[dict[str, Any]]:
         return state.listed("all_scheduled_plans", all_users=True)
 
