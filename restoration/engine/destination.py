@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from restoration.content_types import ContentType
@@ -19,6 +19,7 @@ from restoration.engine.content.base import text_id
 from restoration.models import IDMapping, RestorationSession
 
 PAGE = 1000
+RECORDS_BATCH = 200  # re-run records written per transaction (Mappings.save_verified)
 
 # What later items read from an object written earlier in the session: ids and natural
 # keys, memberships, personal folders, content metadata, built-in flags, timestamps.
@@ -190,6 +191,7 @@ class Mappings:
         self._created_earlier: dict[int, set[str]] = {}
         # source id -> (backup item hash, destination fingerprint), per type.
         self._verified: dict[int, dict[str, tuple[str, str]]] = {}
+        self._records: list[tuple[int, str, str, str, str]] = []
         self._lock = threading.Lock()
         self._insert_sql: str | None = None
 
@@ -234,23 +236,39 @@ class Mappings:
         self, content_type: int, source_id: str, source_hash: str, stamp: str
     ) -> None:
         """Record that the item's destination object matched its backup item right after
-        this restore (written or compared), as `stamp` fingerprints it; one UPDATE, and
-        none when the record is already there (an unchanged re-run writes nothing)."""
+        this restore (written or compared), as `stamp` fingerprints it. Nothing when the
+        record is already there (an unchanged re-run writes nothing); else queued and
+        written RECORDS_BATCH at a time in one transaction (`save_verified`): a record
+        lost in a crash only costs the next run a full compare of the item."""
         source_id = str(source_id)
         table = self._verified.setdefault(content_type, {})
         if table.get(source_id) == (source_hash, stamp):
             return
-        if self.persist:
-            with self.db_lock:
+        destination_id = self._type(content_type).get(source_id)
+        with self._lock:
+            table[source_id] = (source_hash, stamp)
+            if not self.persist or destination_id is None:
+                return
+            self._records.append((content_type, source_id, destination_id, source_hash, stamp))
+            full = len(self._records) >= RECORDS_BATCH
+        if full:
+            self.save_verified()
+
+    def save_verified(self) -> None:
+        """Write the queued records (IDMapping.source_hash, destination_stamp)."""
+        with self._lock:
+            records, self._records = self._records, []
+        if not records:
+            return
+        with self.db_lock, transaction.atomic():
+            for content_type, source_id, destination_id, source_hash, stamp in records:
                 IDMapping.objects.filter(
                     source_instance=self.source_instance,
                     destination_instance=self.destination_instance,
                     content_type=content_type,
                     source_id=source_id,
-                    destination_id=self._type(content_type).get(source_id),
+                    destination_id=destination_id,
                 ).update(source_hash=source_hash, destination_stamp=stamp)
-        with self._lock:
-            table[source_id] = (source_hash, stamp)
 
     def created_earlier(self, content_type: int, source_id: Any) -> bool:
         """Did this session create the item's destination object in an earlier run?"""

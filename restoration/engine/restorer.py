@@ -316,6 +316,7 @@ class Restorer:
             for sid, dest, source_hash in unstamped:
                 if dest in stamps:
                     self.mappings.record_verified(content_type, sid, source_hash, stamps[dest])
+        self.mappings.save_verified()
 
     def read_source_query(self, query_id: str) -> dict[str, Any]:
         """GET /queries/{id} on the source instance, once per query per session. Paced
