@@ -192,6 +192,9 @@ class Mappings:
         # source id -> (backup item hash, destination fingerprint), per type.
         self._verified: dict[int, dict[str, tuple[str, str]]] = {}
         self._records: list[tuple[int, str, str, str, str]] = []
+        # Source ids this session mapped to a new destination object (created, or found
+        # elsewhere), per type: what refers to them is compared in full (Restorer).
+        self._moved: dict[int, set[str]] = {}
         self._lock = threading.Lock()
         self._insert_sql: str | None = None
 
@@ -225,6 +228,11 @@ class Mappings:
                 self._verified.setdefault(content_type, stamps)
                 found = self._by_type.setdefault(content_type, found)
         return found
+
+    def moved(self, content_type: int, source_id: str) -> bool:
+        """Did this session map the item to another destination object than before?"""
+        with self._lock:
+            return source_id in self._moved.get(content_type, ())
 
     def verified(self, content_type: int, source_id: str) -> tuple[str, str] | None:
         """(backup item hash, destination fingerprint) the last restore of the item left,
@@ -298,6 +306,8 @@ class Mappings:
                     created=created,
                 )
         with self._lock:
+            if created or source_id in table:
+                self._moved.setdefault(content_type, set()).add(source_id)
             table[source_id] = destination_id
             self._verified.get(content_type, {}).pop(source_id, None)
 

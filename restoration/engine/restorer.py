@@ -45,6 +45,44 @@ CT = ContentType
 __all__ = ["Outcome", "Restorer", "SourceIndex"]
 
 
+# Keys of a backup item that name another restored object, at any depth.
+REFERENCE_KEYS: dict[str, int] = {
+    "folder_id": CT.FOLDER,
+    "parent_id": CT.FOLDER,
+    "space_id": CT.FOLDER,
+    "home_folder_id": CT.FOLDER,
+    "user_id": CT.USER,
+    "owner_id": CT.USER,
+    "creator_id": CT.USER,
+    "follower_ids": CT.USER,
+    "user_ids": CT.USER,
+    "group_id": CT.GROUP,
+    "group_ids": CT.GROUP,
+    "role_ids": CT.ROLE,
+    "permission_set_id": CT.PERMISSION_SET,
+    "model_set_id": CT.MODEL_SET,
+    "look_id": CT.LOOK,
+    "dashboard_id": CT.DASHBOARD,
+}
+
+
+def references(data: Any) -> Iterator[tuple[int, str]]:
+    """(type, source id) of every object a backup item names (generously: a key that
+    only looks like a reference costs a full compare at most)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            content_type = REFERENCE_KEYS.get(key)
+            if content_type is not None:
+                for one in value if isinstance(value, list) else [value]:
+                    if isinstance(one, str | int) and one != "":
+                        yield content_type, str(one)
+            elif isinstance(value, dict | list):
+                yield from references(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from references(value)
+
+
 class SourceIndex:
     """Facts about the backup that items of other types need (memberships, names).
 
@@ -241,6 +279,8 @@ class Restorer:
         listed = kind.listed(self, dest_id)
         if listed is None or kind.stamp(listed) != recorded[1]:
             return None
+        if any(self.mappings.moved(ct, sid) for ct, sid in references(data)):
+            return None  # it refers to an object this session placed anew
         kind.still_restorable(self, data)
         self.take_prefetched(entry.content_type, dest_id)
         with self._prefetched_lock:

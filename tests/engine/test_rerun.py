@@ -215,3 +215,21 @@ def test_a_changed_backup_item_is_compared_in_full(restored, looker_source, look
     assert again.status == "completed", again.last_error
     assert again.updated_count == 1
     assert dst.look(mapped(CT.LOOK, look.id)).title == "renamed at the source"
+
+
+def test_what_refers_to_an_object_placed_anew_is_compared_in_full(
+    restored, looker_source, looker_destination
+):
+    """A user deleted in the destination is created again under a new id: the Looks
+    they own are unchanged on both sides, yet must name the new user."""
+    src, dst = make_sdk("source"), make_sdk("destination")
+    me = str(dst.me().id)
+    look = next(lk for lk in src.all_looks() if lk.user_id and mapped(CT.USER, lk.user_id) != me)
+    old_owner = mapped(CT.USER, look.user_id)
+    dst.delete_user(old_owner)
+
+    again = restore(fast_config(looker_source, looker_destination))
+    assert again.status == "completed", again.last_error
+    new_owner = mapped(CT.USER, look.user_id)
+    assert new_owner != old_owner
+    assert str(dst.look(mapped(CT.LOOK, look.id)).user_id) == new_owner
