@@ -5,6 +5,7 @@ shared by a session's worker threads.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,10 @@ REMEMBERED_FIELDS = frozenset(
         "board_sections",
     }
 )
+
+
+def record_digest(source_hash: str, stamp: str) -> bytes:
+    return hashlib.blake2b(f"{source_hash}|{stamp}".encode(), digest_size=16).digest()
 
 
 @dataclass
@@ -190,7 +195,9 @@ class Mappings:
         # (before a crash or a hand-back), per type: counted as created when redone.
         self._created_earlier: dict[int, set[str]] = {}
         # source id -> (backup item hash, destination fingerprint), per type.
-        self._verified: dict[int, dict[str, tuple[str, str]]] = {}
+        # source id -> digest of (backup item hash, destination fingerprint), per type:
+        # 16 bytes a mapping in memory, however long the recorded texts.
+        self._verified: dict[int, dict[str, bytes]] = {}
         self._records: list[tuple[int, str, str, str, str]] = []
         # Source ids this session mapped to a new destination object (created, or found
         # elsewhere), per type: what refers to them is compared in full (Restorer).
@@ -211,11 +218,11 @@ class Mappings:
                     "source_id", "destination_id", "source_hash", "destination_stamp"
                 )
                 found = {}
-                stamps: dict[str, tuple[str, str]] = {}
+                stamps: dict[str, bytes] = {}
                 for sid, did, source_hash, stamp in rows.iterator(chunk_size=5000):
                     found[sid] = did
                     if source_hash and stamp:
-                        stamps[sid] = (source_hash, stamp)
+                        stamps[sid] = record_digest(source_hash, stamp)
                 earlier: set[str] = set()
                 if self.persist and self.session is not None:
                     earlier = set(
@@ -234,11 +241,18 @@ class Mappings:
         with self._lock:
             return source_id in self._moved.get(content_type, ())
 
-    def verified(self, content_type: int, source_id: str) -> tuple[str, str] | None:
-        """(backup item hash, destination fingerprint) the last restore of the item left,
-        or None: never recorded, or its destination changed since."""
+    def has_record(self, content_type: int, source_id: str) -> bool:
+        """Did the last restore of the item record it (and its destination stays)?"""
         self._type(content_type)
-        return self._verified.get(content_type, {}).get(str(source_id))
+        return str(source_id) in self._verified.get(content_type, {})
+
+    def record_matches(
+        self, content_type: int, source_id: str, source_hash: str, stamp: str
+    ) -> bool:
+        """Is (backup item hash, destination fingerprint) what the last restore left?"""
+        self._type(content_type)
+        found = self._verified.get(content_type, {}).get(str(source_id))
+        return found is not None and found == record_digest(source_hash, stamp)
 
     def record_verified(
         self, content_type: int, source_id: str, source_hash: str, stamp: str
@@ -249,12 +263,13 @@ class Mappings:
         written RECORDS_BATCH at a time in one transaction (`save_verified`): a record
         lost in a crash only costs the next run a full compare of the item."""
         source_id = str(source_id)
-        table = self._verified.setdefault(content_type, {})
-        if table.get(source_id) == (source_hash, stamp):
-            return
         destination_id = self._type(content_type).get(source_id)
+        table = self._verified.setdefault(content_type, {})
+        digest = record_digest(source_hash, stamp)
+        if table.get(source_id) == digest:
+            return
         with self._lock:
-            table[source_id] = (source_hash, stamp)
+            table[source_id] = digest
             if not self.persist or destination_id is None:
                 return
             self._records.append((content_type, source_id, destination_id, source_hash, stamp))

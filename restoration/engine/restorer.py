@@ -270,14 +270,15 @@ class Restorer:
         restore wrote or verified and the destination's bulk listing fingerprints the
         object as that restore left it (IDMapping.source_hash, destination_stamp)."""
         kind = kind_of(entry.content_type)
-        recorded = self.mappings.verified(entry.content_type, entry.content_id)
-        if recorded is None or recorded[0] != source_hash:
+        if not self.mappings.has_record(entry.content_type, entry.content_id):
             return None
         dest_id = self.mappings.get(entry.content_type, entry.content_id)
         if dest_id is None:
             return None
-        listed = kind.listed(self, dest_id)
-        if listed is None or kind.stamp(listed) != recorded[1]:
+        stamp = kind.stamp(kind.listed(self, dest_id))
+        if stamp is None or not self.mappings.record_matches(
+            entry.content_type, entry.content_id, source_hash, stamp
+        ):
             return None
         if any(self.mappings.moved(ct, sid) for ct, sid in references(data)):
             return None  # it refers to an object this session placed anew
