@@ -78,6 +78,14 @@ class RestorationConfig(BaseModel):
             "removed, so a restored dashboard or board ends equal to the backup)."
         ),
     )
+    verify: bool = Field(
+        default=False,
+        description=(
+            "Compare every item in full, reading what no bulk listing shows (folder access, "
+            "nested groups, role groups, attribute values, alert followers), even items "
+            "whose backup and destination are unchanged since the last restore."
+        ),
+    )
 
     content_types: list[int] | None = None
     content_ids: list[str] | None = None

@@ -118,6 +118,13 @@ class LaunchForm(forms.Form):
         help_text="By default a restored dashboard or board ends equal to the backup: "
         "what the destination has and the backup lacks is removed.",
     )
+    verify = forms.BooleanField(
+        label="Compare every item in full",
+        required=False,
+        help_text="A re-run skips items unchanged in the backup and in the destination's "
+        "listings since the last restore. Tick to also catch hand edits no listing shows: "
+        "folder access, nested groups, role groups, attribute values, alert followers.",
+    )
     # Point in time (restoration/versions.py): the backup as it was then, not the latest.
     as_of = forms.DateTimeField(
         label="As it was at",
@@ -198,6 +205,7 @@ class LaunchForm(forms.Form):
                 "skip_if_modified",
                 "include_deleted",
                 "keep_extra",
+                "verify",
             )
         }
         values["destination_instance"] = destination.base_url

@@ -738,6 +738,22 @@ class IDMapping(models.Model):
         related_name="+",
         help_text="The session that created the destination object; empty when it was found there.",
     )
+    # What lets an unchanged re-run skip the item without reading it (docs/restore.md,
+    # "Re-runs"): both empty until a restore wrote or verified the object.
+    source_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="SHA-256 of the backup item (and the restore options that shape it) as "
+        "last restored or verified; empty: not recorded.",
+    )
+    destination_stamp = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="Fingerprint of the destination object's bulk-listed fields right after "
+        "that restore; a re-run skips the item while both still match.",
+    )
 
     objects = IDMappingQuerySet.as_manager()
 

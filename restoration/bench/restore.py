@@ -10,8 +10,10 @@ The last line printed is one JSON object with every figure.
 `--mix SEED` measures a realistic mix instead: the emulator's "demo" or "scale:N"
 content (users to schedules, dashboards with tiles and filters) backed up and restored
 into an empty instance one type at a time, reporting API calls per item by type against
-the writes each type needed; then the same restore again, unchanged, whose calls per
-item should stay under 0.1.
+the writes each type needed; then the same restore again, unchanged, type by type (each
+session pays its login and listings) and in one session of all types, across instances
+and into the instance the backup came from: an unchanged re-run's calls per item, whose
+goal is < 0.1 (issue 11).
 """
 
 from __future__ import annotations
@@ -134,9 +136,16 @@ class Command(BaseCommand):
             f"all              items={result['items']:>6} calls/item={result['calls_per_item']:.3f} "
             f"writes/item={result['writes_per_item']:.3f} "
             f"re-run calls/item={result['rerun_calls_per_item']:.3f} "
-            f"(re-run writes {result['rerun_writes']}); into the instance it came from, "
-            f"unchanged: calls/item={result['same_instance_rerun_calls_per_item']:.3f} "
-            f"(writes {result['same_instance_rerun_writes']})"
+            f"(re-run writes {result['rerun_writes']}, one session per type)"
+        )
+        self.stdout.write(
+            f"unchanged re-run, one session: across instances calls/item="
+            f"{result['rerun_one_session_calls_per_item']:.3f} "
+            f"(writes {result['rerun_one_session']['writes']}); into the instance it came "
+            f"from calls/item={result['same_instance_rerun_calls_per_item']:.3f} "
+            f"(writes {result['same_instance_rerun_writes']}; its first session, which "
+            f"compares in full: {result['same_instance_first_calls_per_item']:.3f}, "
+            f"writes {result['same_instance_first_writes']}). Goal < 0.1"
         )
         self.stdout.write(json.dumps(result))
 
@@ -408,12 +417,14 @@ def run_mix_child(spec: dict[str, Any]) -> dict[str, Any]:
                 control(destination_url, "counters/reset", {})
                 run_session(session.pk)
                 session.refresh_from_db()
-                writes = control(destination_url, "counters").get("writes", 0)
+                counters = control(destination_url, "counters")
+                writes = counters.get("writes", 0)
                 row = by_type.setdefault(ContentType(content_type).label, {"items": items})
                 if rerun:
                     row["rerun_calls"] = session.api_calls
                     row["rerun_writes"] = writes
                     row["rerun_calls_per_item"] = round(session.api_calls / items, 4)
+                    row["rerun_by_endpoint"] = counters.get("calls", {})
                 else:
                     row.update(
                         calls=session.api_calls,
@@ -422,17 +433,37 @@ def run_mix_child(spec: dict[str, Any]) -> dict[str, Any]:
                         calls_per_item=round(session.api_calls / items, 4),
                         writes_per_item=round(writes / items, 4),
                         calls_per_write=round(session.api_calls / writes, 4) if writes else None,
+                        by_endpoint=counters.get("calls", {}),
                     )
-        # The same backup into the instance it came from, unchanged: one session.
-        same = RestorationSession.objects.launch(
-            RestorationConfig(**fast, source_instance=source_url, destination_instance=source_url),
-            destination_section="source",
-            source_section="source",
-        )
-        control(source_url, "counters/reset", {})
-        run_session(same.pk)
-        same.refresh_from_db()
-        same_writes = control(source_url, "counters").get("writes", 0)
+
+        def one_session(section: str, url: str) -> dict[str, Any]:
+            """Every type in one session, as ops staff run a restore: calls per item with
+            the session's fixed cost (login, listings) spread over all its items."""
+            session = RestorationSession.objects.launch(
+                RestorationConfig(**fast, source_instance=source_url, destination_instance=url),
+                destination_section=section,
+                source_section="source",
+            )
+            control(url, "counters/reset", {})
+            run_session(session.pk)
+            session.refresh_from_db()
+            counters = control(url, "counters")
+            return {
+                "calls": session.api_calls,
+                "items": session.total_items,
+                "calls_per_item": round(session.api_calls / max(1, session.total_items), 4),
+                "writes": counters.get("writes", 0),
+                "failed": session.error_count,
+                "by_endpoint": counters.get("calls", {}),
+            }
+
+        # Unchanged again, all types in one session across instances.
+        across = one_session("destination", destination_url)
+        # The same backup into the instance it came from, unchanged: the first session
+        # compares in full (no mappings yet for that pair) and records; the second is
+        # the unchanged re-run.
+        same_first = one_session("source", source_url)
+        same = one_session("source", source_url)
     finally:
         for process in (source, destination):
             process.terminate()
@@ -451,6 +482,11 @@ def run_mix_child(spec: dict[str, Any]) -> dict[str, Any]:
         "rerun_calls_per_item": round(rerun_calls / total, 4),
         "rerun_writes": sum(r["rerun_writes"] for r in by_type.values()),
         "failed": sum(r["failed"] for r in by_type.values()),
-        "same_instance_rerun_calls_per_item": round(same.api_calls / max(1, same.total_items), 4),
-        "same_instance_rerun_writes": same_writes,
+        "rerun_one_session": across,
+        "rerun_one_session_calls_per_item": across["calls_per_item"],
+        "same_instance_first_calls_per_item": same_first["calls_per_item"],
+        "same_instance_first_writes": same_first["writes"],
+        "same_instance_rerun": same,
+        "same_instance_rerun_calls_per_item": same["calls_per_item"],
+        "same_instance_rerun_writes": same["writes"],
     }

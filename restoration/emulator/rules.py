@@ -80,8 +80,14 @@ def forbid_built_in(obj: dict[str, Any]) -> None:
 
 
 def merge_changes(obj: dict[str, Any], changes: dict[str, Any]) -> None:
+    """A PATCH of the object's own fields. Its `updated_at` moves only on types whose
+    spec documents one ("Time that the Look was updated", Dashboard, Board, board
+    section, ScheduledPlan): users, groups, roles and the rest have none. Writes to a
+    dashboard's tiles, filters or layouts go to their own resources and leave the
+    dashboard's `updated_at` alone: no public source says Looker moves it then."""
     obj.update(changes)
-    obj["updated_at"] = now()
+    if "updated_at" in obj:
+        obj["updated_at"] = now()
 
 
 def children_of(s: Store, kind: str, ids: Iterable[str] | None) -> list[dict[str, Any]]:

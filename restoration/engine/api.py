@@ -218,6 +218,7 @@ class DestinationAPI:
         docstring). `key` and `known` are passed to the method's finder (LostWrite)."""
         if self.dry_run:
             raise DryRunWriteBlocked(f"dry run attempted {method}")
+        self._local.writes = getattr(self._local, "writes", 0) + 1
         if body is not None:
             kwargs["body"] = body
         finder = FINDERS.get(method)
@@ -256,6 +257,12 @@ class DestinationAPI:
         if found is not None:
             self._local.adopted = getattr(self._local, "adopted", 0) + 1
         return found
+
+    def take_writes(self) -> int:
+        """How many writes this thread sent since the last call."""
+        count = getattr(self._local, "writes", 0)
+        self._local.writes = 0
+        return count
 
     def take_adopted(self) -> int:
         """How many writes of this thread, since the last call, had landed although their

@@ -5,11 +5,12 @@ shared by a session's worker threads.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from restoration.content_types import ContentType
@@ -19,6 +20,7 @@ from restoration.engine.content.base import text_id
 from restoration.models import IDMapping, RestorationSession
 
 PAGE = 1000
+RECORDS_BATCH = 200  # re-run records written per transaction (Mappings.save_verified)
 
 # What later items read from an object written earlier in the session: ids and natural
 # keys, memberships, personal folders, content metadata, built-in flags, timestamps.
@@ -59,6 +61,10 @@ REMEMBERED_FIELDS = frozenset(
         "board_sections",
     }
 )
+
+
+def record_digest(source_hash: str, stamp: str) -> bytes:
+    return hashlib.blake2b(f"{source_hash}|{stamp}".encode(), digest_size=16).digest()
 
 
 @dataclass
@@ -112,7 +118,8 @@ class DestinationState:
         """Index an object this session just wrote. Only the fields other items look up
         are kept: a 100k-item session must not hold 100k full API objects."""
         data = obj if isinstance(obj, dict) else as_dict(obj)
-        slim = {k: v for k, v in data.items() if k in REMEMBERED_FIELDS}
+        stamped = kind_of(content_type).stamp_fields
+        slim = {k: v for k, v in data.items() if k in REMEMBERED_FIELDS or k in stamped}
         with self._lock:
             self.index(content_type).add(content_type, slim)
 
@@ -187,6 +194,14 @@ class Mappings:
         # Source ids whose destination object this session created in an earlier run
         # (before a crash or a hand-back), per type: counted as created when redone.
         self._created_earlier: dict[int, set[str]] = {}
+        # source id -> (backup item hash, destination fingerprint), per type.
+        # source id -> digest of (backup item hash, destination fingerprint), per type:
+        # 16 bytes a mapping in memory, however long the recorded texts.
+        self._verified: dict[int, dict[str, bytes]] = {}
+        self._records: list[tuple[int, str, str, str, str]] = []
+        # Source ids this session mapped to a new destination object (created, or found
+        # elsewhere), per type: what refers to them is compared in full (Restorer).
+        self._moved: dict[int, set[str]] = {}
         self._lock = threading.Lock()
         self._insert_sql: str | None = None
 
@@ -199,8 +214,15 @@ class Mappings:
                     destination_instance=self.destination_instance,
                     content_type=content_type,
                 )
-                rows = key.values_list("source_id", "destination_id")
-                found = dict(rows.iterator(chunk_size=5000))
+                rows = key.values_list(
+                    "source_id", "destination_id", "source_hash", "destination_stamp"
+                )
+                found = {}
+                stamps: dict[str, bytes] = {}
+                for sid, did, source_hash, stamp in rows.iterator(chunk_size=5000):
+                    found[sid] = did
+                    if source_hash and stamp:
+                        stamps[sid] = record_digest(source_hash, stamp)
                 earlier: set[str] = set()
                 if self.persist and self.session is not None:
                     earlier = set(
@@ -210,8 +232,66 @@ class Mappings:
                     )
             with self._lock:
                 self._created_earlier.setdefault(content_type, earlier)
+                self._verified.setdefault(content_type, stamps)
                 found = self._by_type.setdefault(content_type, found)
         return found
+
+    def moved(self, content_type: int, source_id: str) -> bool:
+        """Did this session map the item to another destination object than before?"""
+        with self._lock:
+            return source_id in self._moved.get(content_type, ())
+
+    def has_record(self, content_type: int, source_id: str) -> bool:
+        """Did the last restore of the item record it (and its destination stays)?"""
+        self._type(content_type)
+        return str(source_id) in self._verified.get(content_type, {})
+
+    def record_matches(
+        self, content_type: int, source_id: str, source_hash: str, stamp: str
+    ) -> bool:
+        """Is (backup item hash, destination fingerprint) what the last restore left?"""
+        self._type(content_type)
+        found = self._verified.get(content_type, {}).get(str(source_id))
+        return found is not None and found == record_digest(source_hash, stamp)
+
+    def record_verified(
+        self, content_type: int, source_id: str, source_hash: str, stamp: str
+    ) -> None:
+        """Record that the item's destination object matched its backup item right after
+        this restore (written or compared), as `stamp` fingerprints it. Nothing when the
+        record is already there (an unchanged re-run writes nothing); else queued and
+        written RECORDS_BATCH at a time in one transaction (`save_verified`): a record
+        lost in a crash only costs the next run a full compare of the item."""
+        source_id = str(source_id)
+        destination_id = self._type(content_type).get(source_id)
+        table = self._verified.setdefault(content_type, {})
+        digest = record_digest(source_hash, stamp)
+        if table.get(source_id) == digest:
+            return
+        with self._lock:
+            table[source_id] = digest
+            if not self.persist or destination_id is None:
+                return
+            self._records.append((content_type, source_id, destination_id, source_hash, stamp))
+            full = len(self._records) >= RECORDS_BATCH
+        if full:
+            self.save_verified()
+
+    def save_verified(self) -> None:
+        """Write the queued records (IDMapping.source_hash, destination_stamp)."""
+        with self._lock:
+            records, self._records = self._records, []
+        if not records:
+            return
+        with self.db_lock, transaction.atomic():
+            for content_type, source_id, destination_id, source_hash, stamp in records:
+                IDMapping.objects.filter(
+                    source_instance=self.source_instance,
+                    destination_instance=self.destination_instance,
+                    content_type=content_type,
+                    source_id=source_id,
+                    destination_id=destination_id,
+                ).update(source_hash=source_hash, destination_stamp=stamp)
 
     def created_earlier(self, content_type: int, source_id: Any) -> bool:
         """Did this session create the item's destination object in an earlier run?"""
@@ -241,7 +321,10 @@ class Mappings:
                     created=created,
                 )
         with self._lock:
+            if created or source_id in table:
+                self._moved.setdefault(content_type, set()).add(source_id)
             table[source_id] = destination_id
+            self._verified.get(content_type, {}).pop(source_id, None)
 
     def _save(
         self,
@@ -270,6 +353,9 @@ class Mappings:
             destination_id=destination_id,
             session=self.session,
             created_by_session=self.session if created else None,
+            # What the last restore recorded was about another destination object.
+            source_hash="",
+            destination_stamp="",
         )
 
     def _insert(
@@ -282,8 +368,9 @@ class Mappings:
             table = connection.ops.quote_name(IDMapping._meta.db_table)
             self._insert_sql = (
                 f"INSERT INTO {table} (source_instance, destination_instance, content_type, "
-                "source_id, destination_id, created_at, session_id, created_by_session_id) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                "source_id, destination_id, created_at, session_id, created_by_session_id, "
+                "source_hash, destination_stamp) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', '')"
             )
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         params = (

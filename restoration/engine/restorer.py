@@ -10,6 +10,8 @@ same natural key; else a new object, whose mapping is saved right after the crea
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 from collections.abc import Iterator
@@ -21,7 +23,10 @@ from restoration.content_types import ContentType
 from restoration.engine.api import DestinationAPI, ItemFailed, MissingReference, as_dict
 from restoration.engine.content import kind_of
 from restoration.engine.content.base import (
+    MODIFIED_IN_DESTINATION,
+    RESTORE_FORMAT,
     UNCHANGED,
+    UNCHANGED_SINCE_RESTORE,
     Outcome,
     diff_fields,
     text_id,
@@ -38,6 +43,44 @@ logger = logging.getLogger(__name__)
 CT = ContentType
 
 __all__ = ["Outcome", "Restorer", "SourceIndex"]
+
+
+# Keys of a backup item that name another restored object, at any depth.
+REFERENCE_KEYS: dict[str, int] = {
+    "folder_id": CT.FOLDER,
+    "parent_id": CT.FOLDER,
+    "space_id": CT.FOLDER,
+    "home_folder_id": CT.FOLDER,
+    "user_id": CT.USER,
+    "owner_id": CT.USER,
+    "creator_id": CT.USER,
+    "follower_ids": CT.USER,
+    "user_ids": CT.USER,
+    "group_id": CT.GROUP,
+    "group_ids": CT.GROUP,
+    "role_ids": CT.ROLE,
+    "permission_set_id": CT.PERMISSION_SET,
+    "model_set_id": CT.MODEL_SET,
+    "look_id": CT.LOOK,
+    "dashboard_id": CT.DASHBOARD,
+}
+
+
+def references(data: Any) -> Iterator[tuple[int, str]]:
+    """(type, source id) of every object a backup item names (generously: a key that
+    only looks like a reference costs a full compare at most)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            content_type = REFERENCE_KEYS.get(key)
+            if content_type is not None:
+                for one in value if isinstance(value, list) else [value]:
+                    if isinstance(one, str | int) and one != "":
+                        yield content_type, str(one)
+            elif isinstance(value, dict | list):
+                yield from references(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from references(value)
 
 
 class SourceIndex:
@@ -171,6 +214,14 @@ class Restorer:
         self._source_lock = threading.Lock()
         self._prefetched: dict[tuple[int, str], dict[str, Any]] = {}
         self._prefetched_lock = threading.Lock()
+        # Written items whose fingerprint a bulk read takes after their type is done:
+        # content type -> [(source id, destination id, source hash)].
+        self._unstamped: dict[int, list[tuple[str, str, str]]] = {}
+        # Items the re-run check skipped, per type: their after-type work is skipped too.
+        self._unchanged: dict[int, set[str]] = {}
+        # Facts derived from the listings once per session (users.members).
+        self.derived: dict[str, Any] = {}
+        self.derived_lock = threading.RLock()
 
     # -- entry point -------------------------------------------------------------
     def restore(self, entry: PlanEntry, blob: Any) -> Outcome:
@@ -190,13 +241,90 @@ class Restorer:
             raise ItemFailed(str(exc), error_type="BlobDecodeError") from exc
         if data.get("id") is None and kind.id_field == "id":
             data["id"] = entry.content_id
+        source_hash = self.source_hash(data) if kind.stamp_fields else ""
+        if source_hash and not self.config.verify:
+            skipped = self.unchanged_since_restore(entry, data, source_hash)
+            if skipped is not None:
+                return skipped
+        self.api.take_writes()
         try:
-            return kind.restore(self, entry, data)
+            outcome = kind.restore(self, entry, data)
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise ItemFailed(
                 f"{label} has an unexpected shape: {type(exc).__name__}: {exc}",
                 error_type="UnexpectedShape",
             ) from exc
+        wrote = self.api.take_writes() if not self.dry_run else 0
+        if source_hash:
+            self._record_restored(entry, outcome, source_hash, wrote)
+        return outcome
+
+    # -- re-runs: skip what is unchanged on both sides -----------------------------------
+    def source_hash(self, data: dict[str, Any]) -> str:
+        """The backup item and the options that shape what a restore makes of it."""
+        shaped = {
+            "item": data,
+            "keep_extra": self.config.keep_extra,
+            "disabled": self.config.schedules_disabled,
+            "format": RESTORE_FORMAT,
+        }
+        text = json.dumps(shaped, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def unchanged_since_restore(
+        self, entry: PlanEntry, data: dict[str, Any], source_hash: str
+    ) -> Outcome | None:
+        """Skipped, without a read of its own, when the backup item is the one the last
+        restore wrote or verified and the destination's bulk listing fingerprints the
+        object as that restore left it (IDMapping.source_hash, destination_stamp)."""
+        kind = kind_of(entry.content_type)
+        if not self.mappings.has_record(entry.content_type, entry.content_id):
+            return None
+        dest_id = self.mappings.get(entry.content_type, entry.content_id)
+        if dest_id is None:
+            return None
+        stamp = kind.stamp(kind.listed(self, dest_id))
+        if stamp is None or not self.mappings.record_matches(
+            entry.content_type, entry.content_id, source_hash, stamp
+        ):
+            return None
+        if any(self.mappings.moved(ct, sid) for ct, sid in references(data)):
+            return None  # it refers to an object this session placed anew
+        kind.still_restorable(self, data)
+        self.take_prefetched(entry.content_type, dest_id)
+        with self._prefetched_lock:
+            self._unchanged.setdefault(entry.content_type, set()).add(entry.content_id)
+        return Outcome("skipped", dest_id, reason=UNCHANGED_SINCE_RESTORE)
+
+    def was_unchanged(self, content_type: int, source_id: str) -> bool:
+        """Did the re-run check skip this item in this session?"""
+        with self._prefetched_lock:
+            return source_id in self._unchanged.get(content_type, ())
+
+    def _record_restored(
+        self, entry: PlanEntry, outcome: Outcome, source_hash: str, wrote: int
+    ) -> None:
+        """After an item ends equal to its backup, remember how its destination looks."""
+        dest_id = outcome.destination_id
+        if (
+            self.dry_run
+            or dest_id is None
+            or outcome.status == "failed"
+            or outcome.warnings  # a re-run must report them again
+            or outcome.reason == MODIFIED_IN_DESTINATION
+        ):
+            return
+        kind = kind_of(entry.content_type)
+        if wrote and not kind.stamped_after_write:
+            with self._prefetched_lock:
+                self._unstamped.setdefault(entry.content_type, []).append(
+                    (entry.content_id, dest_id, source_hash)
+                )
+            return
+        compared = outcome.compared if not wrote else None
+        stamp = kind.stamp(compared if compared is not None else kind.listed(self, dest_id))
+        if stamp is not None:
+            self.mappings.record_verified(entry.content_type, entry.content_id, source_hash, stamp)
 
     def prepare(self, content_type: int) -> None:
         """Prefetch what a type's items need, once, before the workers start on it."""
@@ -216,6 +344,11 @@ class Restorer:
             for obj in objects:
                 self._prefetched[(content_type, str(obj.get("id")))] = obj
 
+    def peek_prefetched(self, content_type: int, dest_id: str) -> dict[str, Any] | None:
+        """An object the batch's prefetch read, left for the item's restore to take."""
+        with self._prefetched_lock:
+            return self._prefetched.get((content_type, dest_id))
+
     def take_prefetched(self, content_type: int, dest_id: str) -> dict[str, Any] | None:
         """An object the batch's prefetch read, once (memory stays one batch deep)."""
         with self._prefetched_lock:
@@ -223,7 +356,16 @@ class Restorer:
 
     def after_type(self, content_type: int, entries: Any) -> None:
         """Work that needs every item of a type in place (groups inside groups)."""
-        kind_of(content_type).after_type(self, entries)
+        kind = kind_of(content_type)
+        kind.after_type(self, entries)
+        with self._prefetched_lock:
+            unstamped = self._unstamped.pop(content_type, [])
+        if unstamped and not self.dry_run:
+            stamps = kind.stamps_after_type(self, [dest for _, dest, _ in unstamped])
+            for sid, dest, source_hash in unstamped:
+                if dest in stamps:
+                    self.mappings.record_verified(content_type, sid, source_hash, stamps[dest])
+        self.mappings.save_verified()
 
     def read_source_query(self, query_id: str) -> dict[str, Any]:
         """GET /queries/{id} on the source instance, once per query per session. Paced
@@ -341,9 +483,7 @@ class Restorer:
             current = self.state.index(content_type).by_id.get(dest_id)
         if self.config.skip_if_modified and self._modified_after_backup(current, entry):
             self.mappings.put(content_type, sid, dest_id)
-            return Outcome(
-                "skipped", dest_id, reason="changed in the destination after the backup"
-            ), current
+            return Outcome("skipped", dest_id, reason=MODIFIED_IN_DESTINATION), current
         diff = diff_fields(wanted, current)
         if deleted:
             diff["deleted"] = [True, False]

@@ -304,6 +304,7 @@ class SessionRunner:
         if batch and not self.stop.is_set():
             submit(batch)
         drain(0)
+        restorer.mappings.save_verified()  # stopping or not: what the items recorded
         if not self.stop.is_set():
             try:
                 restorer.after_type(content_type, plan.entries(content_type))

@@ -139,6 +139,14 @@ def test_keep_extra_reaches_the_session_config(looker_ini, transactional_db):
     assert kept.restoration_config.keep_extra is True
 
 
+def test_verify_reaches_the_session_config(looker_ini, transactional_db):
+    call_command("restore", "--destination", "destination", *FAST, stdout=io.StringIO())
+    call_command("restore", "--destination", "destination", "--verify", *FAST, stdout=io.StringIO())
+    plain, full = RestorationSession.objects.exclude(kind="extract").order_by("started_at")
+    assert plain.restoration_config.verify is False
+    assert full.restoration_config.verify is True
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -85,6 +85,19 @@ def test_keep_extra_is_asked_for_and_confirmed(operator_client, looker_ini_file,
     assert exact.config["keep_extra"] is False  # by default a restore ends equal to the backup
 
 
+def test_verify_is_asked_for_and_confirmed(operator_client, looker_ini_file, backup):
+    response = operator_client.post("/sessions/launch", {**VALID, "verify": "on"})
+    assert "compared in full all the same" in response.content.decode()
+    for values in ({**VALID, "verify": "on"}, VALID):
+        token = confirmation_token(operator_client, values)
+        operator_client.post(
+            "/sessions/launch", {**values, "confirmed": "yes", "launch_token": token}
+        )
+    full, plain = RestorationSession.objects.order_by("started_at")
+    assert full.config["verify"] is True
+    assert plain.config["verify"] is False  # by default unchanged items are skipped
+
+
 def test_edit_goes_back_to_the_filled_form(operator_client, looker_ini_file, backup):
     response = operator_client.post("/sessions/launch", {**VALID, "workers": "6", "edit": "yes"})
     assert 'name="workers" value="6"' in response.content.decode()

@@ -75,6 +75,9 @@ def _plain(value: Any) -> Any:
 class AlertKind(ContentKind):
     content_type = CT.ALERT
     label = "alert"
+    # The listing holds whole alerts; who follows one no API lists: followers are
+    # compared only with --verify or when the backup item changed.
+    stamp_fields = frozenset(WRITABLE)
 
     def listing(self, state: DestinationState) -> list[dict[str, Any]]:
         # api_dict: cattrs leaves an Alert's nested field and destinations as models.

@@ -11,10 +11,13 @@ PATCH or PUT; deletes need nothing.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import attr
 from django.utils.dateparse import parse_datetime
 from looker_sdk.rtl.serialize import converter40
 
@@ -29,6 +32,11 @@ if TYPE_CHECKING:
 
 CT = ContentType
 UNCHANGED = "already matches the backup"
+UNCHANGED_SINCE_RESTORE = "unchanged in the backup and in the destination since the last restore"
+MODIFIED_IN_DESTINATION = "changed in the destination after the backup"
+# Part of every item's hash (Restorer.source_hash): raise it when a release restores some
+# type differently, so that items recorded by the old code are compared in full once.
+RESTORE_FORMAT = 1
 
 
 @dataclass
@@ -43,6 +51,9 @@ class Outcome:
     # Parts of the item that could not be restored while the rest was (e.g. a tile
     # whose Look is not in the backup): shown on the session page, the plan and summary.
     warnings: list[str] = field(default_factory=list)
+    # The destination object as compared, when a kind's restore wrote nothing and the
+    # listing is not what it compared against (dashboards: the prefetched whole object).
+    compared: dict[str, Any] | None = None
 
 
 class ContentKind:
@@ -52,6 +63,40 @@ class ContentKind:
     content_type: ContentType
     label = "item"  # as error messages name it: "folder 42 'Finance' was not restored"
     id_field = "id"  # LookML models are known by name
+    # The fields of the type's bulk listing whose fingerprint shows a change of the
+    # destination object (`stamp`); empty: no cheap check, every re-run compares in full.
+    # `updated_at` belongs here only where the spec documents one for the type.
+    stamp_fields: frozenset[str] = frozenset()
+    # Do the type's writes leave, in DestinationState, the object as the listing will
+    # show it (every write that changes a stamped field is remembered)? Then a written
+    # item's fingerprint is recorded at once; else only after a run that wrote nothing.
+    stamped_after_write = True
+
+    def stamp(self, obj: dict[str, Any] | None) -> str | None:
+        """A fingerprint of the stamped fields of a destination object, or None."""
+        if not self.stamp_fields or not obj:
+            return None
+        picked = {name: _stable(obj.get(name)) for name in sorted(self.stamp_fields)}
+        text = json.dumps(normalized(_settled(picked)), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def still_restorable(self, r: Restorer, data: dict[str, Any]) -> None:
+        """The checks of the destination's environment (LookML, connections) a restore of
+        the item makes, made again for an item the re-run check is about to skip, since
+        a redeploy can break an object nobody touched: ItemFailed as the restore would.
+        From listings only."""
+
+    def listed(self, r: Restorer, dest_id: str) -> dict[str, Any] | None:
+        """The destination object as this session's bulk reads show it (the listing; a
+        type may prefetch more), for the re-run check `Restorer.unchanged_since_restore`."""
+        return r.state.index(self.content_type).by_id.get(dest_id)
+
+    def stamps_after_type(self, r: Restorer, dest_ids: list[str]) -> dict[str, str]:
+        """Fingerprints of objects written this session, for a type whose writes do not
+        leave them in DestinationState: its listing once more, after the type is done."""
+        listed = {text_id(obj.get(self.id_field)): obj for obj in self.listing(r.state)}
+        stamps = {dest: self.stamp(listed.get(dest)) for dest in dest_ids}
+        return {dest: stamp for dest, stamp in stamps.items() if stamp is not None}
 
     def listing(self, state: DestinationState) -> list[dict[str, Any]]:
         """What the destination holds of this type, in as few bulk calls as the API allows."""
@@ -94,6 +139,43 @@ class ContentKind:
     def translated_for_key(self, r: Restorer, data: dict[str, Any]) -> dict[str, Any]:
         """The backup row with the references its natural key contains translated."""
         return data
+
+
+# Fields that move without anyone editing the object (views, favourites, the caller's
+# own permissions and follow state, a linked object's own change time): never stamped.
+VOLATILE = frozenset(
+    {
+        "view_count",
+        "favorite_count",
+        "content_favorite_id",
+        "last_viewed_at",
+        "last_accessed_at",
+        "content_updated_at",
+        "can",
+        "followed",
+        "followable",
+    }
+)
+
+
+def write_fields(cls: type) -> frozenset[str]:
+    """The fields of an SDK Write model: what a restore writes of an object."""
+    return frozenset(f.name for f in attr.fields(cls))
+
+
+def _settled(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _settled(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [_settled(v) for v in value]
+    return value
+
+
+def _stable(value: Any) -> Any:
+    """Lists of ids in one order: a listing and a write's answer may order them apart."""
+    if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
+        return sorted(str(v) for v in value)
+    return value
 
 
 def created_by_key(content_type: int) -> Finder:

@@ -24,6 +24,7 @@ from restoration.engine.content.base import (
     diff_fields,
     id_order,
     text_id,
+    write_fields,
     write_model,
 )
 
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
 class BoardKind(ContentKind):
     content_type = CT.BOARD
     label = "board"
+    # Sections and items come nested in the listing; their writes are not all kept in
+    # DestinationState, so a written board is fingerprinted from the listing once more.
+    stamp_fields = write_fields(m.WriteBoard) | {"board_sections", "updated_at"}
+    stamped_after_write = False
 
     def listing(self, state: DestinationState) -> list[dict[str, Any]]:
         return state.listed("all_boards")

@@ -74,6 +74,9 @@ def special_folder(r: Restorer, data: dict[str, Any]) -> str | None:
 class FolderKind(ContentKind):
     content_type = CT.FOLDER
     label = "folder"
+    # Access rows have no bulk listing (one content_metadata read per folder): compared
+    # only with --verify or when the backup item changed.
+    stamp_fields = frozenset({"name", "parent_id"})
 
     def listing(self, state: DestinationState) -> list[dict[str, Any]]:
         return state.listed("all_folders")

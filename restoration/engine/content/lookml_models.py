@@ -16,7 +16,7 @@ from restoration.engine.api import (
     is_missing,
     retried_as_is,
 )
-from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict
+from restoration.engine.content.base import CT, ContentKind, Outcome, body_dict, write_fields
 
 if TYPE_CHECKING:
     from restoration.engine.destination import DestinationState
@@ -28,6 +28,7 @@ class LookmlModelKind(ContentKind):
     content_type = CT.LOOKML_MODEL
     label = "LookML model"
     id_field = "name"
+    stamp_fields = write_fields(m.WriteLookmlModel)
 
     def listing(self, state: DestinationState) -> list[dict[str, Any]]:
         return state.listed("all_lookml_models")
@@ -39,8 +40,7 @@ class LookmlModelKind(ContentKind):
         # A model's name is its id on every instance.
         return sid if sid in r.state.index(CT.LOOKML_MODEL).by_id else None
 
-    def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
-        name = data.get("name") or entry.content_id
+    def still_restorable(self, r: Restorer, data: dict[str, Any]) -> None:
         if r.dry_run:
             missing = [
                 c
@@ -52,6 +52,10 @@ class LookmlModelKind(ContentKind):
                     f"connection(s) {', '.join(missing)} absent on the destination",
                     error_type="MissingConnection",
                 )
+
+    def restore(self, r: Restorer, entry: PlanEntry, data: dict[str, Any]) -> Outcome:
+        name = data.get("name") or entry.content_id
+        self.still_restorable(r, data)
         wanted = body_dict(m.WriteLookmlModel, {**data, "name": name}, f"LookML model {name}")
         index = r.state.index(CT.LOOKML_MODEL)
         if name not in index.by_id:

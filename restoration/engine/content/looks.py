@@ -61,6 +61,21 @@ def in_folder_key(obj: dict[str, Any]) -> Any:
 class LookKind(ContentKind):
     content_type = CT.LOOK
     label = "look"
+    # All in the listing: a Look's query is immutable, so the same query_id is the same
+    # query, and a re-run needs no read of the Look to compare it across instances.
+    stamp_fields = frozenset(
+        {
+            "title",
+            "description",
+            "folder_id",
+            "user_id",
+            "query_id",
+            "is_run_on_load",
+            "public",
+            "deleted",
+            "updated_at",
+        }
+    )
 
     def listing(self, state: DestinationState) -> list[dict[str, Any]]:
         # Every field a Look is compared on, so that an unchanged Look in the instance
@@ -76,6 +91,9 @@ class LookKind(ContentKind):
 
     def search_by_key(self, key: Any) -> tuple[str, dict[str, Any]]:
         return ("search_looks", {"folder_id": key[0], "title": key[1]})
+
+    def still_restorable(self, r: Restorer, data: dict[str, Any]) -> None:
+        check_model(r, data.get("query"))
 
     def translated_for_key(self, r: Restorer, data: dict[str, Any]) -> dict[str, Any]:
         return {**data, "folder_id": r.ref(CT.FOLDER, data.get("folder_id"))}

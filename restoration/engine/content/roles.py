@@ -18,8 +18,9 @@ from restoration.engine.content.base import (
     body_dict,
     created_by_key,
     text_id,
+    write_fields,
 )
-from restoration.engine.content.users import note_member
+from restoration.engine.content.users import members, note_member
 
 if TYPE_CHECKING:
     from restoration.engine.destination import DestinationState
@@ -77,6 +78,7 @@ class PermissionSetKind(_NamedSetKind):
     list_method = "all_permission_sets"
     search_method = "search_permission_sets"
     write_cls = m.WritePermissionSet
+    stamp_fields = write_fields(m.WritePermissionSet)
 
 
 class ModelSetKind(_NamedSetKind):
@@ -85,11 +87,30 @@ class ModelSetKind(_NamedSetKind):
     list_method = "all_model_sets"
     search_method = "search_model_sets"
     write_cls = m.WriteModelSet
+    stamp_fields = write_fields(m.WriteModelSet)
 
 
 class RoleKind(ContentKind):
     content_type = CT.ROLE
     label = "role"
+    # Users holding the role as the users listing shows them; the role's groups have no
+    # bulk listing: compared only with --verify or when the backup item changed.
+    stamp_fields = frozenset({"name", "permission_set_id", "model_set_id", "members"})
+
+    def listed(self, r: Restorer, dest_id: str) -> dict[str, Any] | None:
+        role = r.state.index(CT.ROLE).by_id.get(dest_id)
+        if role is None:
+            return None
+        return {
+            "name": role.get("name"),
+            "permission_set_id": text_id(
+                role.get("permission_set_id") or (role.get("permission_set") or {}).get("id")
+            ),
+            "model_set_id": text_id(
+                role.get("model_set_id") or (role.get("model_set") or {}).get("id")
+            ),
+            "members": sorted(members(r, "role_ids").get(dest_id, ())),
+        }
 
     def listing(self, state: DestinationState) -> list[dict[str, Any]]:
         return state.listed("all_roles")

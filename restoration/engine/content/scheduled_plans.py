@@ -15,6 +15,7 @@ from restoration.engine.content.base import (
     body_dict,
     created_by_key,
     text_id,
+    write_fields,
 )
 from restoration.engine.content.queries import check_model, tile_query_id
 
@@ -35,6 +36,13 @@ def plan_target(obj: dict[str, Any]) -> tuple[str, str | None]:
 class ScheduledPlanKind(ContentKind):
     content_type = CT.SCHEDULED_PLAN
     label = "scheduled plan"
+    stamp_fields = write_fields(m.WriteScheduledPlan) | {"updated_at"}
+
+    def still_restorable(self, r: Restorer, data: dict[str, Any]) -> None:
+        if data.get("query") and not (
+            data.get("dashboard_id") or data.get("look_id") or data.get("lookml_dashboard_id")
+        ):
+            check_model(r, data["query"])
 
     def listing(self, state: DestinationState) -> list[dict[str, Any]]:
         return state.listed("all_scheduled_plans", all_users=True)

@@ -35,6 +35,7 @@ from restoration.engine.content.base import (
     created_by_key,
     diff_fields,
     text_id,
+    write_fields,
     write_model,
 )
 
@@ -50,6 +51,7 @@ HIDDEN = "its values are hidden (value_is_hidden): Looker does not answer them, 
 class UserAttributeKind(ContentKind):
     content_type = CT.USER_ATTRIBUTE
     label = "user attribute"
+    stamp_fields = write_fields(m.WriteUserAttribute)
 
     def listing(self, state: DestinationState) -> list[dict[str, Any]]:
         return state.listed("all_user_attributes")

@@ -79,6 +79,13 @@ class Command(BaseCommand):
             help="add and update only: keep tiles, filters, board sections and items the "
             "backup lacks (by default a restored dashboard or board ends equal to the backup)",
         )
+        parser.add_argument(
+            "--verify",
+            action="store_true",
+            help="compare every item in full, even those unchanged in the backup and in the "
+            "destination's listings since the last restore (catches hand edits of folder "
+            "access, nested groups, role groups, attribute values, alert followers)",
+        )
         schedules = parser.add_mutually_exclusive_group()
         schedules.add_argument(
             "--disable-schedules",
@@ -163,6 +170,7 @@ class Command(BaseCommand):
             "skip_if_modified": opts["skip_if_modified"],
             "include_deleted": opts["include_deleted"],
             "keep_extra": opts["keep_extra"],
+            "verify": opts["verify"],
             "disable_schedules": opts["disable_schedules"],
             "content_ids": opts["ids"],
         }

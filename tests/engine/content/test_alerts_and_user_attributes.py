@@ -245,8 +245,17 @@ def test_a_follower_who_stopped_following_in_the_destination_follows_again(
     )
     assert gone not in looker_destination.store.get("alert", mapped.destination_id)["_follower_ids"]
 
+    # No API lists who follows an alert: an unchanged alert's re-run does not look
+    # (docs/restore.md, "Re-runs"); a run with --verify does, and follows again.
     looker_destination.reset_counters()
-    again = restore(fast_config(looker_source, looker_destination, content_types=[CT.ALERT]))
+    plain = restore(fast_config(looker_source, looker_destination, content_types=[CT.ALERT]))
+    assert plain.updated_count == 0 and looker_destination.counters()["writes"] == 0
+    assert gone not in looker_destination.store.get("alert", mapped.destination_id)["_follower_ids"]
+
+    looker_destination.reset_counters()
+    again = restore(
+        fast_config(looker_source, looker_destination, content_types=[CT.ALERT], verify=True)
+    )
     assert again.updated_count == 1
     assert gone in looker_destination.store.get("alert", mapped.destination_id)["_follower_ids"]
     assert looker_destination.counters()["writes"] == 1  # the one follow
