@@ -51,12 +51,20 @@ def lookervault_blob(obj: dict[str, Any]) -> bytes:
     return msgspec.msgpack.encode({k: v for k, v in obj.items() if v is not None})
 
 
-def row(content_type: CT, obj: dict[str, Any], name: str, **columns: Any) -> dict[str, Any]:
+def verbatim_blob(obj: dict[str, Any]) -> bytes:
+    """The object exactly as the sample holds it, top-level nulls included (a tool that
+    stores the API's JSON as it came)."""
+    return msgspec.msgpack.encode(obj)
+
+
+def row(
+    content_type: CT, obj: dict[str, Any], name: str, blob=lookervault_blob, **columns: Any
+) -> dict[str, Any]:
     return backup_row(
         str(obj.get("id") or obj.get("name")),
         content_type,
         name=name,
-        blob=lookervault_blob(obj),
+        blob=blob(obj),
         owner_id=columns.pop("owner_id", None),
         owner_email=columns.pop("owner_email", None),
         folder_id=columns.pop("folder_id", None),
@@ -172,19 +180,26 @@ FAA_FOLDER = {"id": "5", "name": "FAA", "parent_id": "1", "creator_id": "1"}
 SDK_FOLDER = {"id": "7", "name": "SDK tests", "parent_id": "1", "creator_id": "1"}
 
 
-def backup_rows() -> list[dict[str, Any]]:
+def backup_rows(blob=lookervault_blob) -> list[dict[str, Any]]:
     gzr = gzr_dashboard()
     sdk = sdk_codegen_objects()
     rows = [
-        row(CT.USER, OWNER, OWNER["display_name"]),
-        *(row(CT.USER, u, u["display_name"]) for u in sdk["users"]),
-        row(CT.FOLDER, SHARED, "Shared"),
-        row(CT.FOLDER, FAA_FOLDER, "FAA", owner_id="1", folder_id="1"),
-        row(CT.FOLDER, SDK_FOLDER, "SDK tests", owner_id="1", folder_id="1"),
+        row(CT.USER, OWNER, OWNER["display_name"], blob),
+        *(row(CT.USER, u, u["display_name"], blob) for u in sdk["users"]),
+        row(CT.FOLDER, SHARED, "Shared", blob),
+        row(CT.FOLDER, FAA_FOLDER, "FAA", blob, owner_id="1", folder_id="1"),
+        row(CT.FOLDER, SDK_FOLDER, "SDK tests", blob, owner_id="1", folder_id="1"),
     ]
     for look in gzr_looks(gzr) + sdk["looks"]:
         rows.append(
-            row(CT.LOOK, look, look["title"], owner_id=look["user_id"], folder_id=look["folder_id"])
+            row(
+                CT.LOOK,
+                look,
+                look["title"],
+                blob,
+                owner_id=look["user_id"],
+                folder_id=look["folder_id"],
+            )
         )
     for dash in [gzr] + sdk["dashboards"]:
         rows.append(
@@ -192,6 +207,7 @@ def backup_rows() -> list[dict[str, Any]]:
                 CT.DASHBOARD,
                 dash,
                 dash["title"],
+                blob,
                 owner_id=dash.get("user_id"),
                 folder_id=dash["folder_id"],
             )
@@ -209,9 +225,14 @@ def instances(emulator_factory, tmp_path, settings):
     return source, destination
 
 
+@pytest.fixture(params=[lookervault_blob, verbatim_blob], ids=["as-lookervault", "verbatim"])
+def blob(request):
+    return request.param
+
+
 @pytest.fixture
-def imported(tmp_path):
-    path = write_backup(tmp_path / "lookervault.db", backup_rows())
+def imported(tmp_path, blob):
+    path = write_backup(tmp_path / "lookervault.db", backup_rows(blob))
     out, err = run_import(path)
     return out, err
 
@@ -331,13 +352,26 @@ def compare_tile(tr: Translate, want: dict, got: dict, path: str) -> list[str]:
     return found
 
 
+def tiles_in_order(dash: dict[str, Any], by_place: bool) -> list[dict[str, Any]]:
+    """A dashboard's tiles where they sit in its active layout (row, column), or in id
+    order (the order the restore creates them in) when the backup has no layout. A tile
+    the restore had to make again has a new, higher id: by place it is still compared
+    with the backup tile that sat there."""
+    by_id = sorted(dash.get("dashboard_elements") or [], key=lambda e: int(e["id"]))
+    layout = next((lay for lay in dash.get("dashboard_layouts") or [] if lay.get("active")), None)
+    if not by_place or layout is None:
+        return by_id
+    place = {
+        str(c["dashboard_element_id"]): (c.get("row"), c.get("column"))
+        for c in layout.get("dashboard_layout_components") or []
+    }
+    return sorted(by_id, key=lambda e: place.get(str(e["id"]), (1 << 30, 0)))
+
+
 def compare_dashboard(tr: Translate, want: dict, got: dict, path: str) -> list[str]:
     found = compare("dashboard", want, got, path)
     found += compare_mapped(tr, {"folder_id": CT.FOLDER, "user_id": CT.USER}, want, got, path)
-    # Tiles in id order on both sides (the restore creates them in the backup's order).
-    tiles = [
-        sorted(d.get("dashboard_elements") or [], key=lambda e: int(e["id"])) for d in (want, got)
-    ]
+    tiles = [tiles_in_order(d, by_place=bool(want.get("dashboard_layouts"))) for d in (want, got)]
     if len(tiles[0]) != len(tiles[1]):
         return [*found, f"{path}: {len(tiles[0])} tiles != {len(tiles[1])}"]
     for n, (w, g) in enumerate(zip(*tiles, strict=True)):
@@ -419,12 +453,19 @@ def test_the_samples_import_as_lookervault_rows(imported):
 
 def test_the_real_objects_restore_as_they_are_and_a_rerun_changes_nothing(instances, imported):
     source, destination = instances
+    planned = restore(fast_config(source, destination, dry_run=True))
+    assert planned.status == "completed"
+    actions = {(i["content_type"], i["content_id"]): i["action"] for i in planned.dry_run_items()}
+    assert actions.pop((CT.FOLDER, "1")) == "skip"  # the Shared root is mapped, never written
+    assert set(actions.values()) == {"create"}, planned.dry_run_items()
+    assert len(actions) == len(backup_rows()) - 1
+
     session = restore(fast_config(source, destination))
     dead = {(d.content_type, d.content_id): d.error_message for d in DeadLetterItem.objects.all()}
     assert session.status == "completed", (session.last_error, dead)
     assert dead == {} and session.error_count == 0
     assert session.metadata.get("warnings", []) == []
-    assert session.created_count == len(backup_rows()) - 1  # the Shared root is mapped
+    assert session.created_count == len(backup_rows()) - 1
 
     tr = Translate(source.base_url, destination.base_url)
     dst = make_sdk("destination")
@@ -435,15 +476,43 @@ def test_the_real_objects_restore_as_they_are_and_a_rerun_changes_nothing(instan
     again = restore(fast_config(source, destination))
     counters = destination.counters()
     assert again.status == "completed"
-    assert counters["creates"] == {}, {
-        k: v for k, v in counters["calls"].items() if not k.startswith("GET")
-    }
-    assert counters["writes"] == 0, {
-        k: v for k, v in counters["calls"].items() if not k.startswith("GET")
-    }
+    writes = {k: v for k, v in counters["calls"].items() if not k.startswith("GET")}
+    assert counters["creates"] == {} and counters["writes"] == 0, writes
     assert again.created_count == 0 and again.updated_count == 0
 
     dry = restore(fast_config(source, destination, dry_run=True))
     assert dry.status == "completed"
-    changes = [i for i in dry.dry_run_items() if i["action"] != "skip"]
-    assert changes == []
+    assert [i for i in dry.dry_run_items() if i["action"] != "skip"] == []
+
+
+def test_a_restored_real_dashboard_changed_on_the_destination_is_put_back(instances, imported):
+    from looker_sdk.sdk.api40 import models as m
+
+    source, destination = instances
+    assert restore(fast_config(source, destination)).status == "completed"
+    tr = Translate(source.base_url, destination.base_url)
+    dst = make_sdk("destination")
+    dash = dst.dashboard(tr(CT.DASHBOARD, "17"))
+    # Someone edits it: a Look tile deleted, a filter's default and a tile's title
+    # changed, a component moved, a setting flipped.
+    look_tile = next(e for e in dash.dashboard_elements if e.look_id)
+    dst.delete_dashboard_element(look_tile.id)
+    state = next(f for f in dash.dashboard_filters if f.name == "State")
+    dst.update_dashboard_filter(state.id, m.WriteDashboardFilter(default_value="CA"))
+    tile = next(e for e in dash.dashboard_elements if e.query_id)
+    dst.update_dashboard_element(tile.id, m.WriteDashboardElement(title="Renamed"))
+    component = next(
+        c
+        for c in dash.dashboard_layouts[0].dashboard_layout_components
+        if c.dashboard_element_id == tile.id
+    )
+    dst.update_dashboard_layout_component(
+        component.id, m.WriteDashboardLayoutComponent(row=40, column=0, width=24, height=6)
+    )
+    dst.update_dashboard(dash.id, m.WriteDashboard(crossfilter_enabled=True))
+    assert restored_differences(tr, dst, copy.deepcopy(originals())) != []
+
+    again = restore(fast_config(source, destination))
+    assert again.status == "completed" and again.updated_count >= 1
+    problems = restored_differences(tr, dst, copy.deepcopy(originals()))
+    assert problems == [], "\n".join(problems)
