@@ -243,8 +243,40 @@ def imported(tmp_path, blob):
 # "mapped" are compared through the id mappings; those marked "compared ..." on their own.
 MAPPED = "an id: the destination numbers its own objects; compared through the id mappings"
 OWN = "the destination's own: ids, urls, clock and counts of the object made there"
+# What Looker keeps about an object itself (none of the samples' objects hold these, a
+# fuller `dashboard(id)` / `look(id)` answer does): when and by whom it was made,
+# viewed, changed or deleted, its usage counts, its urls and what the caller may do.
+BOOKKEEPING = {
+    name: OWN
+    for name in (
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "last_accessed_at",
+        "last_viewed_at",
+        "last_updater_id",
+        "last_updater_name",
+        "deleter_id",
+        "user_name",
+        "view_count",
+        "favorite_count",
+        "content_favorite_id",
+        "content_metadata_id",
+        "url",
+        "short_url",
+        "edit_uri",
+        "image_embed_url",
+        "embed_url",
+        "public_slug",
+        "public_url",
+        "can",
+        "folder",
+        "user",
+    )
+}
 EXPECTED_TO_DIFFER: dict[str, dict[str, str]] = {
     "dashboard": {
+        **BOOKKEEPING,
         "id": MAPPED,
         "folder_id": MAPPED,
         "user_id": MAPPED,
@@ -255,6 +287,12 @@ EXPECTED_TO_DIFFER: dict[str, dict[str, str]] = {
         "dashboard_layouts": "compared layout by layout",
     },
     "tile": {
+        **BOOKKEEPING,
+        "alert_count": OWN,
+        "body_text_as_html": "Looker renders it from body_text (compared)",
+        "note_text_as_html": "Looker renders it from note_text (compared)",
+        "subtitle_text_as_html": "Looker renders it from subtitle_text (compared)",
+        "title_text_as_html": "Looker renders it from title_text (compared)",
         "id": MAPPED,
         "dashboard_id": MAPPED,
         "look_id": MAPPED,
@@ -265,15 +303,37 @@ EXPECTED_TO_DIFFER: dict[str, dict[str, str]] = {
         "look": "the Look, restored and compared as a Look of its own",
         "result_maker": "compared on its filterables: the listen wiring to filters",
     },
-    "query": {"id": MAPPED, "client_id": OWN, "slug": OWN, "url": OWN, "share_url": OWN},
-    "filter": {"id": MAPPED, "dashboard_id": MAPPED},
+    "query": {
+        "id": MAPPED,
+        "client_id": OWN,
+        "slug": OWN,
+        "url": OWN,
+        "share_url": OWN,
+        "expanded_share_url": OWN,
+        "can": OWN,
+        "has_table_calculations": "Looker derives it from dynamic_fields (compared)",
+    },
+    "filter": {
+        "id": MAPPED,
+        "dashboard_id": MAPPED,
+        "can": OWN,
+        "field": "Looker describes the dimension from the destination's LookML (the "
+        "dimension is compared)",
+    },
     "layout": {
+        "can": OWN,
         "id": MAPPED,
         "dashboard_id": MAPPED,
         "dashboard_layout_components": "compared component by component, by tile",
     },
-    "component": {"id": MAPPED, "dashboard_layout_id": MAPPED, "dashboard_element_id": MAPPED},
+    "component": {
+        "can": OWN,
+        "id": MAPPED,
+        "dashboard_layout_id": MAPPED,
+        "dashboard_element_id": MAPPED,
+    },
     "look": {
+        **BOOKKEEPING,
         "id": MAPPED,
         "folder_id": MAPPED,
         "user_id": MAPPED,
