@@ -505,6 +505,7 @@ def test_the_samples_import_as_lookervault_rows(imported):
     out, err = imported
     rows = backup_rows()
     assert f"Imported {len(rows)} of {len(rows)} rows" in out, out
+    assert f"{len(rows)} new or changed since the latest backup" in out, out
     assert "skipped" not in err, err
     gzr = ContentItem.objects.get_content("17", CT.DASHBOARD)
     assert gzr.name == "FAA KPIs" and gzr.folder_id == "5"
