@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from restoration.content_types import ContentType
 from restoration.models import AuditEvent, ContentItem, encode_blob
+from tests.emulator.spec import SPEC_PATH
 
 pytestmark = pytest.mark.django_db
 
@@ -126,8 +127,10 @@ def test_importing_twice_updates_instead_of_duplicating(tmp_path):
         tmp_path / "second.db",
         [backup_row("2", name="Renamed", data={"id": "2", "title": "Renamed"}), backup_row("3")],
     )
-    run_import(second)
-    run_import(second)
+    out, _ = run_import(second)
+    assert "2 new or changed since the latest backup" in out
+    out, _ = run_import(second)
+    assert "0 new or changed since the latest backup" in out
     assert ContentItem.objects.count() == 3
     item = ContentItem.objects.get_content("2", ContentType.DASHBOARD)
     assert item.name == "Renamed" and item.decoded()["title"] == "Renamed"
@@ -209,6 +212,18 @@ def test_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="is not a SQLite database"):
         run_import(path)
     assert not AuditEvent.objects.exists()
+
+
+def test_a_json_export_is_refused_as_json(tmp_path):
+    # A real dashboard as gzr exports it (samples/), the likeliest wrong file.
+    path = tmp_path / "Dashboard_17_FAA_KPIs.json"
+    sample = SPEC_PATH.parent / "samples" / "gzr-dashboard-export.json"
+    if not sample.is_file():
+        pytest.skip(f"{sample} absent")
+    path.write_text(sample.read_text())
+    with pytest.raises(CommandError, match="it holds JSON, such as one object exported by gzr"):
+        run_import(path)
+    assert not ContentItem.objects.exists() and not AuditEvent.objects.exists()
 
 
 def test_a_sqlite_file_without_content_items_is_a_clear_error(tmp_path):

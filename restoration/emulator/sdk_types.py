@@ -194,15 +194,55 @@ def clean(
     return out
 
 
+# The booleans the spec declares `nullable: true` (every other boolean is non-nullable).
+# Looker answers these null while unset: gzr's export of a real dashboard
+# (samples/gzr-dashboard-export.json) has `total: null` on all seven of its queries and
+# `show_title` / `show_filters_bar` null on the dashboard, beside non-nullable booleans
+# answered false (`hidden`, `title_hidden`, `required`). The SDK's models make every
+# field Optional, so the list is kept here; tests/emulator/test_conformance.py checks it
+# against the spec.
+NULLABLE_BOOLEANS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("AlertPatch", "is_disabled"),
+        ("AlertPatch", "is_public"),
+        ("Dashboard", "show_filters_bar"),
+        ("Dashboard", "show_title"),
+        ("DashboardAppearance", "modern_vis2026"),
+        ("DashboardAppearance", "tile_shadow"),
+        ("DBConnection", "always_retry_failed_builds"),
+        ("DBConnection", "bq_roles_verified"),
+        ("DBConnection", "cost_estimate_enabled"),
+        ("DBConnection", "disable_context_comment"),
+        ("DBConnection", "pdt_api_control_enabled"),
+        ("DBConnection", "user_db_credentials"),
+        ("DBConnection", "uses_application_default_credentials"),
+        ("DBConnection", "uses_tns"),
+        ("ExternalOauthApplication", "bi_directional_data_access"),
+        ("Integration", "delegate_oauth"),
+        ("Integration", "uses_oauth"),
+        ("IntegrationParam", "sensitive"),
+        ("JsonBiTableCalc", "measure"),
+        ("LookmlModelExploreField", "convert_tz"),
+        ("LookmlModelExploreField", "permanent"),
+        ("LookmlModelExploreJoins", "outer_only"),
+        ("Query", "total"),
+        ("SamlConfig", "multi_certs_supported"),
+        ("SmtpSettings", "default_smtp"),
+        ("User", "models_dir_validated"),
+    }
+)
+
+
 @functools.cache
 def _render_plan(model_name: str) -> tuple[tuple[str, Any], ...]:
-    """(field, default) pairs: booleans default to false (the spec declares them
-    non-nullable), `can` to an empty map, everything else to null."""
+    """(field, default) pairs: booleans default to false where the spec declares them
+    non-nullable (null where it declares them nullable: NULLABLE_BOOLEANS), `can` to an
+    empty map, everything else to null."""
     plan = []
     for name, (tp, _required) in model_fields(model_name).items():
         if name == "can":
             default: Any = {}
-        elif tp is bool:
+        elif tp is bool and (model_name, name) not in NULLABLE_BOOLEANS:
             default = False
         else:
             default = None

@@ -540,3 +540,13 @@ def test_a_path_in_no_spec_operation_stays_404(api):
     assert response.json()["message"] == "Not found"
     response = api.http.put(f"{api.emulator.base_url}{API_PREFIX}/dashboards/1", json={})
     assert response.status_code == 405  # the path exists, with other verbs
+
+
+def test_the_booleans_answered_null_while_unset_are_those_the_spec_declares_nullable(spec):
+    nullable = {
+        (schema_name, field)
+        for schema_name, schema in spec["components"]["schemas"].items()
+        for field, prop in (schema.get("properties") or {}).items()
+        if prop.get("type") == "boolean" and prop.get("nullable")
+    }
+    assert sdk_types.NULLABLE_BOOLEANS == nullable

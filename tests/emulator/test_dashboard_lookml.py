@@ -55,7 +55,11 @@ def test_rule_an_exported_dashboard_imports_on_another_instance(demo_sdk, config
     assert (made.title, made.folder_id, made.slug) == (dash.title, shared.id, dash.slug)
     assert len(made.dashboard_elements) == len(dash.dashboard_elements)
     assert [f.name for f in made.dashboard_filters] == [f.name for f in dash.dashboard_filters]
-    source_fields = [e.query.fields for e in dash.dashboard_elements if e.query]
+    # A Look tile answers its query under `look` (query null); the text carries it as
+    # the tile's own query.
+    source_fields = [
+        (e.query or e.look.query).fields for e in dash.dashboard_elements if e.query or e.look
+    ]
     assert [e.query.fields for e in made.dashboard_elements if e.query] == source_fields
     assert "Check: #2" in {e.note_text for e in made.dashboard_elements}
     # A Look's tile comes back as a query tile showing the same data.

@@ -271,3 +271,27 @@ def test_an_update_naming_a_result_maker_and_a_query_is_refused(sdk, dashboard):
 
 def _users_query() -> m.WriteQuery:
     return m.WriteQuery(model="thelook", view="users", fields=["users.count"])
+
+
+def test_rule_unset_nullable_booleans_answer_null(sdk, dashboard):
+    # gzr's export of a real dashboard: show_title / show_filters_bar / a query's total
+    # null while unset, non-nullable booleans false.
+    raw = sdk.transport.session.get(
+        f"{sdk.auth.settings.base_url}/api/4.0/dashboards/{dashboard.id}",
+        headers=sdk.auth.authenticate({}),
+    ).json()
+    assert (raw["show_title"], raw["show_filters_bar"]) == (None, None)
+    assert (raw["hidden"], raw["crossfilter_enabled"], raw["filters_bar_collapsed"]) == (
+        False,
+        False,
+        False,
+    )
+    configure_model(sdk)
+    unset = sdk.create_query(m.WriteQuery(model="thelook", view="users", fields=["users.id"]))
+    assert sdk.query(unset.id).total is None
+    off = sdk.create_query(
+        m.WriteQuery(model="thelook", view="users", fields=["users.id"], total=False)
+    )
+    assert sdk.query(off.id).total is False
+    shown = sdk.update_dashboard(dashboard.id, m.WriteDashboard(show_title=False))
+    assert shown.show_title is False and shown.show_filters_bar is None

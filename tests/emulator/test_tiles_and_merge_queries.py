@@ -236,3 +236,19 @@ def test_scale_seeds_one_merged_tile_per_ten_dashboards_and_wired_tiles():
         if any(f.get("listen") for f in e["_result_maker"].get("filterables", []))
     ]
     assert len(wired) > 40
+
+
+def test_rule_a_look_tile_answers_its_query_under_look(sdk, dashboard, query):
+    look = sdk.create_look(m.WriteLookWithQuery(title="Users", folder_id="1", query_id=query.id))
+    made = sdk.create_dashboard_element(
+        m.WriteDashboardElement(dashboard_id=dashboard.id, type="vis", look_id=look.id)
+    )
+    for tile in (
+        made,
+        sdk.dashboard_element(made.id),
+        sdk.dashboard(dashboard.id).dashboard_elements[0],
+    ):
+        assert (tile.query, tile.query_id) == (None, None)
+        assert tile.look.id == look.id and tile.look.query.fields == query.fields
+        # The result maker still shows the Look's vis config (its constituent query).
+        assert tile.result_maker.vis_config == {"type": "looker_bar"}

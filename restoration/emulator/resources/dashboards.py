@@ -70,8 +70,6 @@ def create_dashboard(s: Store, body: dict[str, Any], user_id: str | None) -> dic
         "hidden": False,
         "deleted": False,
         "user_id": user_id,
-        "show_title": True,
-        "show_filters_bar": True,
         "load_configuration": "wait",
         **body,
         "id": s.next_id("dashboard"),
@@ -349,15 +347,18 @@ def render_element(s: Store, element: dict[str, Any]) -> dict[str, Any]:
     look = s.get("look", element.get("look_id"))
     values["query"] = render_query(query) if query else None
     values["look"] = render_look(s, look) if look else None
-    if look is not None and values["query"] is None:
+    # A tile showing a Look answers `query: null`: the query is the Look's, under `look`
+    # (gzr's export of a real dashboard, samples/gzr-dashboard-export.json, tiles 68 and 70).
+    constituent = values["query"]
+    if look is not None and constituent is None:
         look_query = s.get("query", look.get("query_id"))
-        values["query"] = render_query(look_query) if look_query else None
+        constituent = render_query(look_query) if look_query else None
     for key in ("body_text", "note_text", "title_text", "subtitle_text"):
         text = element.get(key)
         values[f"{key}_as_html"] = f"<p>{text}</p>" if text else None
     values["edit_uri"] = f"/dashboards/{element['dashboard_id']}/edit"
     values["alert_count"] = 0
-    values["result_maker"] = render_result_maker(s, element, values["query"])
+    values["result_maker"] = render_result_maker(s, element, constituent)
     return sdk_types.render("DashboardElement", values)
 
 

@@ -609,7 +609,10 @@ def _result_maker_differs(wanted: dict[str, Any], have: dict[str, Any]) -> bool:
 
 
 # What _element_key reads of a destination tile.
-TILE_FIELDS = "id,type,title,title_text,body_text,look_id,merge_result_id,query(model,view,fields)"
+TILE_FIELDS = (
+    "id,type,title,title_text,body_text,look_id,merge_result_id,query(model,view,fields),"
+    "look(query(model,view,fields))"
+)
 
 
 class TilesPlaced:
@@ -652,8 +655,10 @@ def tile_ids(r: Restorer, source_dashboard_id: str, dest_dashboard_id: str) -> d
 
 
 def _element_key(element: dict[str, Any]) -> tuple:
-    """Recognise a tile on the destination: its type, titles, text and what it shows."""
-    query = element.get("query") or {}
+    """Recognise a tile on the destination: its type, titles, text and what it shows. A
+    Look tile's query is its Look's: Looker answers it under `look` with the tile's
+    `query` null (gzr's real export), so it is read from either place."""
+    query = element.get("query") or (element.get("look") or {}).get("query") or {}
     return (
         element.get("type"),
         element.get("title"),

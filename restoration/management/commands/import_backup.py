@@ -102,6 +102,8 @@ class ImportReport:
     # Per content type label: objects live in the backup that the file has no row for
     # ({"count": n, "ids": first MAX_REPORTED_ABSENT, "type_in_file": bool}).
     absent: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Objects new or changed since the history's latest version (versions recorded).
+    changed: int = 0
 
     def skip(self, reason: str) -> None:
         self.skipped_count += 1
@@ -134,11 +136,25 @@ def open_backup(path: Path) -> sqlite3.Connection:
         check_whole_file(connection, path)
     except sqlite3.DatabaseError as exc:
         connection.close()
-        raise NotABackup(f"{path} is not a SQLite database ({exc})") from exc
+        raise NotABackup(f"{path} is not a SQLite database ({exc}){_json_hint(path)}") from exc
     except NotABackup:
         connection.close()
         raise
     return connection
+
+
+def _json_hint(path: Path) -> str:
+    """Say so when the file is JSON: a dashboard exported by gzr or read from the API is
+    one object, not a backup, and is the likeliest wrong file."""
+    with path.open("rb") as file:
+        start = file.read(64).lstrip()
+    if start[:1] in (b"{", b"["):
+        return (
+            ": it holds JSON, such as one object exported by gzr or read from the API; "
+            "import_backup reads a lookervault backup, the SQLite file with a content_items "
+            "table (lookervault extract writes it; manage.py extract takes one directly)"
+        )
+    return ""
 
 
 MAX_REPORTED_DAMAGE = 5
@@ -342,15 +358,18 @@ def absent_summary(absent: dict[str, dict[str, Any]]) -> str:
     )
 
 
-def record_versions(recorder: Any, items: list[ContentItem]) -> None:
-    """New versions for the batch's changed objects, before their rows are overwritten."""
+def record_versions(recorder: Any, items: list[ContentItem]) -> int:
+    """New versions for the batch's changed objects, before their rows are overwritten;
+    returns how many."""
     from restoration.backup.history import observation_from_item
 
     by_type: dict[int, list[ContentItem]] = {}
     for item in items:
         by_type.setdefault(int(item.content_type), []).append(item)
-    for content_type, typed in by_type.items():
+    return sum(
         recorder.observe(content_type, [observation_from_item(i) for i in typed])
+        for content_type, typed in by_type.items()
+    )
 
 
 def upsert(items: list[ContentItem]) -> None:
@@ -442,7 +461,7 @@ def import_backup(
                 # One transaction per batch: an interrupted import keeps the batches it
                 # finished, and the next run (idempotent) completes it.
                 with transaction.atomic():
-                    record_versions(recorder, items)
+                    report.changed += record_versions(recorder, items)
                     upsert(items)
                 report.imported += len(items)
                 report.rows_done += len(rows)
@@ -566,7 +585,8 @@ class Command(BaseCommand):
         rate = report.total / report.seconds if report.seconds else 0
         self.stdout.write(
             f"Imported {report.imported:,} of {report.total:,} rows from {file} "
-            f"in {report.seconds:.1f} s ({rate:,.0f} rows/s); backup run {report.backup_run}."
+            f"in {report.seconds:.1f} s ({rate:,.0f} rows/s); backup run {report.backup_run}: "
+            f"{report.changed:,} new or changed since the latest backup."
         )
         if report.looks_without_query:
             self.stdout.write(LOOKS_WITHOUT_QUERY.format(count=report.looks_without_query))

@@ -273,3 +273,35 @@ def test_a_tile_keeps_its_result_maker_with_filter_names_and_fields_intact(
     assert (sent["sorts"], sent["total"]) == (["x.id desc"], True)
     # Another instance has neither the merge query nor the source's query ids.
     assert "merge_result_id" not in sent and "query_id" not in sent and "id" not in sent
+
+
+def test_a_look_tile_is_recognised_whether_its_query_is_on_the_tile_or_under_its_look():
+    from restoration.engine.content.dashboards import pair_tiles
+
+    look_query = {"model": "aviation", "view": "airports", "fields": ["airports.count"]}
+    # As real Looker answers it (gzr's export): the query under `look`, the tile's null.
+    backed_up = {
+        "id": "68",
+        "type": "vis",
+        "look_id": "6",
+        "query": None,
+        "look": {"id": "6", "query": look_query},
+    }
+    other_look = {
+        "id": "70",
+        "type": "vis",
+        "look_id": "7",
+        "look": {"id": "7", "query": {**look_query, "fields": ["airports.state"]}},
+    }
+    # A destination answering the Look's query on the tile itself.
+    on_the_tile = [
+        {"id": "901", "type": "vis", "look_id": "17", "query": other_look["look"]["query"]},
+        {"id": "902", "type": "vis", "look_id": "16", "query": look_query},
+    ]
+    pairs, extra = pair_tiles(False, [backed_up, other_look], on_the_tile)
+    assert [(s["id"], d["id"]) for s, d in pairs] == [("68", "902"), ("70", "901")]
+    assert extra == []
+    # And one answering it under `look`, as the backup has it.
+    under_look = [{**t, "query": None, "look": {"query": t["query"]}} for t in on_the_tile]
+    pairs, extra = pair_tiles(False, [backed_up, other_look], under_look)
+    assert [(s["id"], d["id"]) for s, d in pairs] == [("68", "902"), ("70", "901")]
