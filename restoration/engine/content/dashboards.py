@@ -166,6 +166,7 @@ class DashboardKind(ContentKind):
             elements,
             base.get("dashboard_elements") or [],
             [element for element, _ in left_out],
+            reuse_edited=not r.config.keep_extra,
         )
         if r.dry_run:
             self._check_tiles(r, data, elements)
@@ -550,27 +551,45 @@ def pair_tiles(
     elements: list[dict[str, Any]],
     existing: list[dict[str, Any]],
     left_out: list[dict[str, Any]] | None = None,
+    reuse_edited: bool = False,
 ) -> tuple[list[tuple[dict[str, Any], dict[str, Any] | None]], list[dict[str, Any]]]:
     """Each backup tile with the destination tile it becomes (None: to be created), and
-    the destination tiles no backup tile claims. In id order, a backup tile claims the
-    same id in the instance it came from, else the first unclaimed tile, in id order,
-    that shows the same thing. A left-out tile still claims its counterpart, which stays
-    as it is: leaving a tile out never removes one. Deterministic, so once a dashboard is
-    restored the pairing names where each backup tile went (`tile_ids`: alerts find
-    their tile this way)."""
+    the destination tiles no backup tile claims.
+
+    In the instance it came from a backup tile first claims its own id. Then, in id
+    order, each backup tile claims the first unclaimed tile that shows the same thing
+    (`_element_key`). With `reuse_edited` (an exact restore, which would remove every
+    unclaimed tile anyway) two looser passes follow, so a tile edited by hand is put back
+    in place, keeping its id and the alerts on it, instead of being removed and made
+    again: the same type showing the same query (`_shown_key`: its title was edited),
+    then the same type and title (`_titled_key`: what it shows was edited).
+    A left-out tile still claims its counterpart, which stays as it is: leaving a tile
+    out never removes one. Deterministic, so once a dashboard is restored the pairing
+    names where each backup tile went (`tile_ids`: alerts find their tile this way)."""
     unmatched = {str(e.get("id")): e for e in sorted(existing, key=id_order)}
     skipped = {str(e.get("id")) for e in left_out or []}
-    pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-    for source in sorted([*elements, *(left_out or [])], key=id_order):
-        match = unmatched.pop(str(source.get("id")), None) if same_instance else None
-        if match is None:
-            key = _element_key(source)
+    sources = sorted([*elements, *(left_out or [])], key=id_order)
+    matches: dict[int, dict[str, Any]] = {}
+    if same_instance:
+        for i, source in enumerate(sources):
+            claimed = unmatched.pop(str(source.get("id")), None)
+            if claimed is not None:
+                matches[i] = claimed
+    keys = (_element_key, _shown_key, _titled_key) if reuse_edited else (_element_key,)
+    for key_of in keys:
+        for i, source in enumerate(sources):
+            if i in matches:
+                continue
+            key = key_of(source)
             for eid, candidate in list(unmatched.items()):
-                if _element_key(candidate) == key:
-                    match = unmatched.pop(eid)
+                if key_of(candidate) == key:
+                    matches[i] = unmatched.pop(eid)
                     break
-        if str(source.get("id")) not in skipped:
-            pairs.append((source, match))
+    pairs = [
+        (source, matches.get(i))
+        for i, source in enumerate(sources)
+        if str(source.get("id")) not in skipped
+    ]
     return pairs, list(unmatched.values())
 
 
@@ -650,7 +669,12 @@ def tile_ids(r: Restorer, source_dashboard_id: str, dest_dashboard_id: str) -> d
     existing = as_dict(
         r.api.read("dashboard_dashboard_elements", dest_dashboard_id, fields=TILE_FIELDS)
     )
-    pairs, _ = pair_tiles(r.same_instance, data.get("dashboard_elements") or [], existing or [])
+    pairs, _ = pair_tiles(
+        r.same_instance,
+        data.get("dashboard_elements") or [],
+        existing or [],
+        reuse_edited=not r.config.keep_extra,
+    )
     return {str(s.get("id")): str(d.get("id")) for s, d in pairs if d is not None}
 
 
@@ -670,6 +694,21 @@ def _element_key(element: dict[str, Any]) -> tuple:
         bool(element.get("look_id")),
         bool(element.get("merge_result_id")),
     )
+
+
+def _kind(element: dict[str, Any]) -> tuple:
+    """What sort of tile: its type, and whether it shows a Look or merged results."""
+    return (element.get("type"), bool(element.get("look_id")), bool(element.get("merge_result_id")))
+
+
+def _shown_key(element: dict[str, Any]) -> tuple:
+    """A tile by what it shows, whatever its titles and text say."""
+    return (*_kind(element), *_element_key(element)[4:7])
+
+
+def _titled_key(element: dict[str, Any]) -> tuple:
+    """A tile by its title, whatever it shows."""
+    return (*_kind(element), element.get("title") or element.get("title_text"))
 
 
 # -- writes whose answer was lost (restoration.engine.api) -----------------------------

@@ -305,3 +305,67 @@ def test_a_look_tile_is_recognised_whether_its_query_is_on_the_tile_or_under_its
     under_look = [{**t, "query": None, "look": {"query": t["query"]}} for t in on_the_tile]
     pairs, extra = pair_tiles(False, [backed_up, other_look], under_look)
     assert [(s["id"], d["id"]) for s, d in pairs] == [("68", "902"), ("70", "901")]
+
+
+def test_a_tile_edited_by_hand_is_put_back_in_place_keeping_its_id(
+    looker_ini, looker_source, looker_destination
+):
+    """An exact restore puts back a tile whose title, query or text was edited on the
+    destination by updating it, not by deleting it and making a new one: its id, and so
+    the alerts and links that name it, survive. With --keep-extra a tile the backup does
+    not recognise is an extra to keep, never one to take over."""
+    src = make_sdk("source")
+    folder = src.create_folder(m.CreateFolder(name="In place", parent_id=shared_root(src)))
+    dash = src.create_dashboard(m.WriteDashboard(title="In place board", folder_id=folder.id))
+    for title, fields in (("By state", ["users.state", "users.count"]), ("Count", ["users.count"])):
+        query = src.create_query(m.WriteQuery(model="thelook", view="users", fields=fields))
+        src.create_dashboard_element(
+            m.WriteDashboardElement(
+                dashboard_id=dash.id, type="vis", title=title, query_id=query.id
+            )
+        )
+    src.create_dashboard_element(
+        m.WriteDashboardElement(dashboard_id=dash.id, type="text", title_text="Read me")
+    )
+    take_backup("source")
+    assert restore(fast_config(looker_source, looker_destination)).error_count == 0
+
+    dst = make_sdk("destination")
+    copy = next(iter(dst.search_dashboards(title="In place board")))
+    tiles = {t.title or t.title_text: t for t in dst.dashboard(copy.id).dashboard_elements}
+    ids = sorted(t.id for t in tiles.values())
+    dst.update_dashboard_element(tiles["By state"].id, m.WriteDashboardElement(title="By hand"))
+    other = dst.create_query(m.WriteQuery(model="thelook", view="users", fields=["users.state"]))
+    dst.update_dashboard_element(tiles["Count"].id, m.WriteDashboardElement(query_id=other.id))
+    dst.update_dashboard_element(tiles["Read me"].id, m.WriteDashboardElement(title_text="Edit"))
+
+    def shown() -> dict[str, list[str] | None]:
+        return {
+            t.title or t.title_text: list(dst.query(t.query_id).fields) if t.query_id else None
+            for t in dst.dashboard(copy.id).dashboard_elements
+        }
+
+    edited = shown()
+    # --keep-extra adds and updates only: the edited tiles are not the backup's, so the
+    # backup's three are added beside them and nothing is taken over.
+    kept = restore(fast_config(looker_source, looker_destination, keep_extra=True))
+    assert kept.error_count == 0
+    after_keep = dst.dashboard(copy.id).dashboard_elements
+    assert set(ids) < {t.id for t in after_keep} and len(after_keep) == 6
+    for tile in after_keep:
+        if tile.id not in ids:
+            dst.delete_dashboard_element(tile.id)
+    assert shown() == edited
+
+    looker_destination.reset_counters()
+    exact = restore(fast_config(looker_source, looker_destination))
+    assert exact.error_count == 0, exact.last_error
+    calls = looker_destination.counters()["calls"]
+    assert not calls.get("POST /api/4.0/dashboard_elements"), calls
+    assert not calls.get("DELETE /api/4.0/dashboard_elements/{dashboard_element_id}"), calls
+    assert sorted(t.id for t in dst.dashboard(copy.id).dashboard_elements) == ids
+    assert shown() == {
+        "By state": ["users.state", "users.count"],
+        "Count": ["users.count"],
+        "Read me": None,
+    }
