@@ -7,9 +7,16 @@ A module holds one benchmark as a `Command` (its options and its body), which th
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from importlib import import_module
+from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 # what -> module: `manage.py bench <what> --help` lists each one's options.
 BENCHMARKS = {
@@ -27,3 +34,29 @@ BENCHMARKS = {
 def benchmark(what: str) -> type[BaseCommand]:
     """The `Command` class of one benchmark."""
     return import_module(BENCHMARKS[what]).Command
+
+
+def figures_from_child(
+    what: str, spec: dict[str, Any], data_dir: str, *, ini: Path | None = None, log_level: str
+) -> dict[str, Any]:
+    """Run `manage.py bench <what> --child SPEC` in a process of its own, with `data_dir`
+    as its data folder, `ini` (default: looker.ini in `data_dir`) and no DATABASE_URL, so
+    every run starts from an empty SQLite database; its figures are its last line (JSON)."""
+    env = {
+        **os.environ,
+        "RESTOREADMIN_DATA_DIR": data_dir,
+        "LOOKER_INI": str(ini or Path(data_dir) / "looker.ini"),
+        "LOG_LEVEL": log_level,
+    }
+    env.pop("DATABASE_URL", None)
+    manage = Path(settings.BASE_DIR) / "manage.py"
+    done = subprocess.run(
+        [sys.executable, str(manage), "bench", what, "--child", json.dumps(spec)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if done.returncode != 0:
+        raise CommandError(f"bench run {spec} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

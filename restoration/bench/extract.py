@@ -26,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from restoration.bench import figures_from_child
 from restoration.emulator.process import control, free_port, wait_until_up
 
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
@@ -112,23 +113,7 @@ class Command(BaseCommand):
                 f"[bench]\nbase_url={spec['base_url']}\nclient_id={CLIENT_ID}\n"
                 f"client_secret={CLIENT_SECRET}\nverify_ssl=false\ntimeout=60\n"
             )
-            env = {
-                **os.environ,
-                "RESTOREADMIN_DATA_DIR": tmp,
-                "LOOKER_INI": str(ini),
-                "LOG_LEVEL": "WARNING",
-            }
-            env.pop("DATABASE_URL", None)
-            done = subprocess.run(
-                [sys.executable, str(MANAGE), "bench", "extract", "--child", json.dumps(spec)],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=3600,
-            )
-        if done.returncode != 0:
-            raise CommandError(f"bench run {spec} failed:\n{done.stderr[-4000:]}")
-        result = json.loads(done.stdout.strip().splitlines()[-1])
+            result = figures_from_child("extract", spec, tmp, ini=ini, log_level="WARNING")
         self.stdout.write(
             f"W={result['workers']:>2} L={result['latency_ms']:g}ms "
             f"R={result['rate'] or '-'}/s items={result['items']} "

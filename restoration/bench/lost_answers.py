@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from restoration.bench.restore import CLIENT_ID, CLIENT_SECRET, MANAGE, start_emulator
+from restoration.bench import figures_from_child
+from restoration.bench.restore import CLIENT_ID, CLIENT_SECRET, start_emulator
 from restoration.emulator.faults import DEFAULT_LOST_WAYS, LOST_WAYS
 from restoration.emulator.process import control
 
@@ -67,23 +66,7 @@ class Command(BaseCommand):
 
     def child(self, spec: dict[str, Any]) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="bench-lost-") as tmp:
-            env = {
-                **os.environ,
-                "RESTOREADMIN_DATA_DIR": tmp,
-                "LOOKER_INI": str(Path(tmp) / "looker.ini"),
-                "LOG_LEVEL": "ERROR",
-            }
-            env.pop("DATABASE_URL", None)
-            done = subprocess.run(
-                [sys.executable, str(MANAGE), "bench", "lost_answers", "--child", json.dumps(spec)],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=3600,
-            )
-        if done.returncode != 0:
-            raise CommandError(f"bench run {spec} failed:\n{done.stderr[-4000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+            return figures_from_child("lost_answers", spec, tmp, log_level="ERROR")
 
 
 def run_child(spec: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from restoration.bench import figures_from_child
 from restoration.emulator.process import control, free_port, wait_until_up
 
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
@@ -166,23 +167,7 @@ class Command(BaseCommand):
 
     def child(self, spec: dict[str, Any]) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="bench-restore-") as tmp:
-            env = {
-                **os.environ,
-                "RESTOREADMIN_DATA_DIR": tmp,
-                "LOOKER_INI": str(Path(tmp) / "looker.ini"),
-                "LOG_LEVEL": "WARNING",
-            }
-            env.pop("DATABASE_URL", None)
-            done = subprocess.run(
-                [sys.executable, str(MANAGE), "bench", "restore", "--child", json.dumps(spec)],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=3600,
-            )
-        if done.returncode != 0:
-            raise CommandError(f"bench run {spec} failed:\n{done.stderr[-4000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+            return figures_from_child("restore", spec, tmp, log_level="WARNING")
 
 
 def argparse_hidden() -> str:
